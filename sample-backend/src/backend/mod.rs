@@ -1,0 +1,1 @@
+//! The app backend: the proxy the mobile library calls.

@@ -1,0 +1,4 @@
+//! The reference app backend for iav-bridge and a Dwolla simulator.
+
+pub mod backend;
+pub mod simulator;

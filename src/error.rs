@@ -1,0 +1,155 @@
+//! Errors of the bridge, by domain, and the facade error every exported call returns.
+//!
+//! Field names avoid `message` and `cause`, which clash with Kotlin's `Throwable`.
+//! No variant ever carries a token or a secret: messages are built from status codes,
+//! Dwolla error codes, server-supplied `message` texts and the library's own words.
+
+use crate::redirect::RedirectUrlError;
+
+/// What went wrong in a call of [`crate::BridgeClient`]. Every variant says what to fix or
+/// what to do next; none carries a token or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum BridgeError {
+    /// The [`crate::BridgeConfig`] given to `BridgeClient::new` is not usable.
+    #[error("invalid configuration: {reason}")]
+    InvalidConfiguration {
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// The platform's redirect value (Android package name or iOS URL) breaks a rule.
+    #[error("invalid redirect value: {reason}")]
+    InvalidRedirectUrl {
+        /// Which rule failed.
+        reason: String,
+    },
+    /// The backend does not offer the named exchange partner (or it is not active).
+    #[error("exchange partner '{partner}' is not available from the backend; check that it is enabled for the Dwolla account")]
+    PartnerUnavailable {
+        /// The partner's name, as asked for (for example `Plaid`).
+        partner: String,
+    },
+    /// 400: the backend or Dwolla refused the request's content.
+    #[error("request refused ({code}): {detail}{}", path_suffix(path))]
+    Validation {
+        /// Dwolla's error code, for example `ValidationError`.
+        code: String,
+        /// Dwolla's explanation.
+        detail: String,
+        /// The JSON path of the offending field, where the server named one.
+        path: Option<String>,
+    },
+    /// 400: the redirect value is not one of the URLs configured for the Dwolla account.
+    #[error("redirect value not allowed: {detail} (add it to the account's redirect URLs, byte for byte)")]
+    RedirectUrlNotAllowed {
+        /// Dwolla's explanation.
+        detail: String,
+    },
+    /// 400 `UpdateCredentials`: the user must re-authenticate the bank connection
+    /// (call `start_reauth` with the exchange's id).
+    #[error("the bank connection needs re-authentication; start a re-auth session for {exchange_url}")]
+    ReauthRequired {
+        /// The exchange to re-authenticate (backend URL), where the server named it.
+        exchange_url: String,
+    },
+    /// 401: the backend refused the app's credential, even after one fresh token.
+    #[error("unauthorized ({code}): {detail}")]
+    Unauthorized {
+        /// The error code, for example `InvalidAccessToken` or `InvalidScope`.
+        code: String,
+        /// The server's explanation.
+        detail: String,
+    },
+    /// 403: the caller may not do this (for example the partner is not enabled for the account).
+    #[error("forbidden ({code}): {detail}")]
+    Forbidden {
+        /// The error code, for example `forbidden`.
+        code: String,
+        /// The server's explanation.
+        detail: String,
+    },
+    /// 404: the customer, session or exchange does not exist (or belongs to another user).
+    #[error("not found: {detail}")]
+    NotFound {
+        /// The server's explanation.
+        detail: String,
+    },
+    /// 429 after every retry: slow down.
+    #[error("rate limited by the backend; retry after {retry_after_ms} ms")]
+    RateLimited {
+        /// How long the server asked to wait, in milliseconds (0 when it did not say).
+        retry_after_ms: u64,
+    },
+    /// Any other HTTP error status (5xx after every retry, or an unexpected 4xx).
+    #[error("backend error {status} ({code}): {detail}")]
+    Server {
+        /// The HTTP status code.
+        status: u16,
+        /// The error code from the body, or empty.
+        code: String,
+        /// The server's explanation, or a description of the status.
+        detail: String,
+    },
+    /// The backend could not be reached (DNS, refused or reset connection, TLS failure).
+    #[error("network error: {detail}")]
+    Network {
+        /// What failed, without any credential.
+        detail: String,
+    },
+    /// The call did not finish within `timeout_ms`.
+    #[error("timed out after {after_ms} ms")]
+    Timeout {
+        /// The deadline that passed, in milliseconds.
+        after_ms: u64,
+    },
+    /// The backend answered with something this library cannot use.
+    #[error("invalid response from the backend: {detail}")]
+    InvalidResponse {
+        /// Which field or header is missing or wrong.
+        detail: String,
+    },
+    /// The app's [`crate::AccessTokenProvider`] failed.
+    #[error("the access token provider failed: {detail}")]
+    TokenProvider {
+        /// The provider's reason.
+        detail: String,
+    },
+    /// A bug in this library (for example a caught panic). Please report it.
+    #[error("internal error: {detail}")]
+    Internal {
+        /// What happened.
+        detail: String,
+    },
+}
+
+fn path_suffix(path: &Option<String>) -> String {
+    match path {
+        Some(p) => format!(" (at {p})"),
+        None => String::new(),
+    }
+}
+
+impl From<RedirectUrlError> for BridgeError {
+    fn from(e: RedirectUrlError) -> Self {
+        BridgeError::InvalidRedirectUrl {
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// What an [`crate::AccessTokenProvider`] implementation throws when it cannot give a token.
+/// Any other exception thrown by a Kotlin or Swift implementation becomes `Failed` too.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum AccessTokenError {
+    /// No token could be obtained (signed out, refresh failed, ...).
+    #[error("could not get an access token: {reason}")]
+    Failed {
+        /// Why, in the app's words. Must not contain the token itself.
+        reason: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for AccessTokenError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        AccessTokenError::Failed { reason: e.reason }
+    }
+}
