@@ -1,1 +1,468 @@
-//! The Dwolla simulator.
+//! An in-memory simulator of Dwolla's API for the exchange-session flow (instant bank account
+//! verification through Plaid Link, MX or Checkout.com).
+//!
+//! The simulator answers on Dwolla's own paths with Dwolla's media type
+//! (`application/vnd.dwolla.v1.hal+json`), status codes, headers and body shapes, as Dwolla's
+//! OpenAPI document and its exchange-session documentation describe them. HAL `_links` hrefs are
+//! absolute URLs on the simulator's own base URL (`http://127.0.0.1:PORT`). State lives in memory
+//! behind a mutex and is safe under concurrent requests.
+//!
+//! # Dwolla API
+//!
+//! Every path but `POST /token` needs `Authorization: Bearer <access token>`; a missing or unknown
+//! token answers 401 `InvalidAccessToken`, an expired one 401 `ExpiredAccessToken`.
+//!
+//! | Method and path | Answer |
+//! | --- | --- |
+//! | `POST /token` | Basic auth (or `client_id`/`client_secret` form fields), `grant_type=client_credentials`: 200 `{"access_token","token_type":"bearer","expires_in"}`; 401 `{"error":"invalid_client"}` |
+//! | `GET /exchange-partners`, `GET /exchange-partners/{id}` | MX, Plaid, Checkout.com, Finicity, Flinks (random ids per instance) |
+//! | `POST /customers`, `GET /customers/{id}` | minimal unverified customers (`firstName`, `lastName`, `email`) |
+//! | `POST /customers/{id}/exchange-sessions` | 201 + `Location: <base>/exchange-sessions/<id>`, or the documented errors, word for word |
+//! | `GET /exchange-sessions/{id}` | Plaid: `externalProviderSessionToken`; MX: `_links.external-provider-session`; Checkout.com: `externalProviderSessionData` |
+//! | `POST /exchanges/{id}/exchange-sessions` | re-authentication session, same redirect rules |
+//! | `POST /customers/{id}/exchanges`, `GET /exchanges/{id}` | exchange from a Plaid public token or an MX available-connection token |
+//! | `GET /customers/{id}/available-exchange-connections` | MX connections made through completed MX sessions |
+//! | `POST /customers/{id}/funding-sources`, `GET /funding-sources/{id}` | bank funding source from an exchange |
+//!
+//! Choices where Dwolla's documents say nothing (marked "simulator choice" in the code):
+//! - Exchange sessions are single use: once Link was completed with a session's link token (or an
+//!   MX session completed), `GET /exchange-sessions/{id}` answers 404 `notFound` "Exchange session
+//!   not found." and the link token cannot be completed again.
+//! - A `redirect-url` sent for MX or Checkout.com (which take none) is refused with 400
+//!   "/_links/redirect-url/href is invalid".
+//! - `Idempotency-Key` on a POST: the first successful (2xx) answer is stored and replayed for any
+//!   later request with that key, whatever its body; while the first request is still in
+//!   progress, another one with the key gets 409 `Conflict`. Error answers are not stored, so a
+//!   client may retry a failed request with the same key. Keys do not expire.
+//! - An exchange marked for re-authentication answers `POST /customers/{id}/funding-sources` with
+//!   400 `UpdateCredentials` whose `_links.about` points at `<base>/exchanges/<id>/exchange-sessions`;
+//!   completing Link on a re-authentication session clears the mark.
+//!
+//! # Control surface (`/sim/`, no auth, JSON)
+//!
+//! | Method and path | Body | Answer |
+//! | --- | --- | --- |
+//! | `POST /sim/plaid/complete-link` | `{"linkToken"}` | 200 `{"publicToken":"public-sandbox-<uuid>"}`; 404 for an unknown or used token |
+//! | `POST /sim/mx/complete-session` | `{"exchangeSessionId"}` | 200 `{"availableConnectionToken"}`; 404 for an unknown or used MX session |
+//! | `POST /sim/exchanges/{id}/require-reauth` | - | 204; 404 for an unknown exchange |
+//! | `PUT /sim/account` | `{"redirectUrls"?: [..], "enabledPartners"?: [..], "scopes"?: {"exchangeSessions": bool}}` | 200 the current settings |
+//! | `GET /sim/account` | - | 200 the current settings |
+//! | `POST /sim/faults` | a [`Fault`] | 201 |
+//! | `DELETE /sim/faults` | - | 204 |
+//! | `POST /sim/tokens/expire` | - | 204: every access token issued so far is now expired |
+//! | `GET /sim/stats` | - | 200 `{"tokenRequests": n}` |
+//!
+//! A [`Fault`] applies to the next `count` Dwolla requests whose path starts with `path` (and whose
+//! method is `method`, when given). `action`:
+//! - `respond`: after `delayMs`, answer `status` with `{"code","message"}` (and `Retry-After` when
+//!   `retryAfter` is given). With no `status`, the delay alone is applied to the real answer.
+//! - `reset`: close the connection without answering.
+//! - `truncate`: send a `Content-Length` larger than the body, then close the connection.
+//! - `malformed`: answer 200 (or `status`) with a body that is not JSON.
+//!
+//! The same operations exist as methods of [`Simulator`] for Rust tests.
+
+mod api;
+mod control;
+mod layer;
+mod model;
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use model::State;
+
+/// Which Dwolla environment the simulator imitates; it decides the prefixes of Plaid tokens.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SimEnvironment {
+    /// Sandbox: link tokens `link-sandbox-...`, public tokens `public-sandbox-...`.
+    #[default]
+    Sandbox,
+    /// Production: link tokens `link-production-...`, public tokens `public-production-...`.
+    Production,
+}
+
+impl SimEnvironment {
+    /// The word Plaid uses in its token prefixes (`sandbox` or `production`).
+    pub fn plaid_word(self) -> &'static str {
+        match self {
+            SimEnvironment::Sandbox => "sandbox",
+            SimEnvironment::Production => "production",
+        }
+    }
+}
+
+/// Settings of a [`Simulator`].
+#[derive(Clone)]
+pub struct SimulatorConfig {
+    /// The Dwolla client key `POST /token` accepts.
+    pub client_key: String,
+    /// The Dwolla client secret `POST /token` accepts.
+    pub client_secret: String,
+    /// Lifetime of the access tokens it issues (Dwolla: 3600 s).
+    pub token_ttl: Duration,
+    /// Sandbox or production token prefixes.
+    pub environment: SimEnvironment,
+}
+
+impl Default for SimulatorConfig {
+    fn default() -> Self {
+        SimulatorConfig {
+            client_key: "sim-key".to_string(),
+            client_secret: "sim-secret".to_string(),
+            token_ttl: Duration::from_secs(3600),
+            environment: SimEnvironment::Sandbox,
+        }
+    }
+}
+
+impl fmt::Debug for SimulatorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimulatorConfig")
+            .field("client_key", &"<redacted>")
+            .field("client_secret", &"<redacted>")
+            .field("token_ttl", &self.token_ttl)
+            .field("environment", &self.environment)
+            .finish()
+    }
+}
+
+/// What a [`Fault`] does to a matching request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FaultAction {
+    /// Answer `status` with `{"code","message"}`; with no status, only delay the real answer.
+    #[default]
+    Respond,
+    /// Close the connection without an answer.
+    Reset,
+    /// Send a `Content-Length` larger than the body, then close the connection.
+    Truncate,
+    /// Answer 200 (or `status`) with a body that is not JSON.
+    Malformed,
+}
+
+/// An injected failure for the next `count` Dwolla requests matching `method` and `path`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fault {
+    /// HTTP method to match (`GET`, `POST`); any method when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Path prefix to match, e.g. `/exchange-partners`.
+    pub path: String,
+    /// How many matching requests the fault applies to (at least 1).
+    #[serde(default = "default_count")]
+    pub count: u32,
+    /// Status to answer (`respond`, `malformed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// `code` of the error body; a default per status when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// `message` of the error body; a default per status when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Value of a `Retry-After` header to send with the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<String>,
+    /// Milliseconds to wait before acting (or before the real answer, when there is no status).
+    #[serde(default)]
+    pub delay_ms: u64,
+    /// What to do.
+    #[serde(default)]
+    pub action: FaultAction,
+}
+
+fn default_count() -> u32 {
+    1
+}
+
+impl Fault {
+    /// A fault answering `status` once for requests under `path` (any method).
+    pub fn respond(path: &str, status: u16) -> Self {
+        Fault {
+            status: Some(status),
+            ..Fault::with_action(path, FaultAction::Respond)
+        }
+    }
+
+    /// A fault doing `action` once for requests under `path` (any method).
+    pub fn with_action(path: &str, action: FaultAction) -> Self {
+        Fault {
+            method: None,
+            path: path.to_string(),
+            count: 1,
+            status: None,
+            code: None,
+            message: None,
+            retry_after: None,
+            delay_ms: 0,
+            action,
+        }
+    }
+
+    /// A fault delaying the real answer by `delay` once for requests under `path`.
+    pub fn delay(path: &str, delay: Duration) -> Self {
+        Fault {
+            delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            ..Fault::with_action(path, FaultAction::Respond)
+        }
+    }
+
+    /// Checks the fault's fields; the error tells what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if !self.path.starts_with('/') {
+            return Err("path must start with '/'".into());
+        }
+        if self.count == 0 {
+            return Err("count must be at least 1".into());
+        }
+        if let Some(status) = self.status {
+            if !(100..=599).contains(&status) {
+                return Err("status must be between 100 and 599".into());
+            }
+        }
+        if let Some(method) = &self.method {
+            if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+                return Err("method must be an HTTP method such as GET or POST".into());
+            }
+        }
+        if let Some(retry_after) = &self.retry_after {
+            if axum::http::HeaderValue::from_str(retry_after).is_err() {
+                return Err("retryAfter must be a valid header value".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The account settings the control surface changes (`PUT /sim/account`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSettings {
+    /// Redirect URLs (and Android package names) configured for the account, matched byte for byte.
+    pub redirect_urls: Vec<String>,
+    /// Names of the exchange partners whose sessions are enabled for the account.
+    pub enabled_partners: Vec<String>,
+    /// OAuth scopes granted to the application.
+    pub scopes: Scopes,
+}
+
+/// Scopes granted to the simulated application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scopes {
+    /// Whether the application may create exchange sessions.
+    pub exchange_sessions: bool,
+}
+
+pub(crate) struct Inner {
+    config: SimulatorConfig,
+    base_url: RwLock<Option<String>>,
+    state: Mutex<State>,
+    token_requests: AtomicU64,
+}
+
+/// A Dwolla API simulator; clones share the same state.
+#[derive(Clone)]
+pub struct Simulator {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulator")
+            .field("config", &self.inner.config)
+            .field("base_url", &self.base_url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// Creates a simulator with its exchange partners (random ids) and one demo customer.
+    pub fn new(config: SimulatorConfig) -> Self {
+        Simulator {
+            inner: Arc::new(Inner {
+                config,
+                base_url: RwLock::new(None),
+                state: Mutex::new(State::new()),
+                token_requests: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The axum router: Dwolla's paths plus the `/sim/` control surface.
+    ///
+    /// Served through [`Simulator::serve`], the `reset` fault closes the connection without an
+    /// answer; served otherwise it aborts the answer after its head at the latest.
+    pub fn router(&self) -> axum::Router {
+        api::router(self.clone()).merge(control::router(self.clone()))
+    }
+
+    /// Serves the simulator on `listener` until the returned handle is shut down or dropped.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+    ) -> std::io::Result<RunningSimulator> {
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}");
+        *self
+            .inner
+            .base_url
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(url.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(layer::accept_loop(listener, self.router(), rx));
+        Ok(RunningSimulator {
+            url,
+            simulator: self,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// The base URL set by [`Simulator::serve`], if it was served.
+    pub fn base_url(&self) -> Option<String> {
+        self.inner
+            .base_url
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The id of the demo customer created with the simulator.
+    pub fn demo_customer_id(&self) -> String {
+        self.state().demo_customer_id.clone()
+    }
+
+    /// Creates an unverified customer and returns its id. If a customer already has this email,
+    /// returns that customer's id (Dwolla refuses a second customer with the same email).
+    pub fn create_customer(&self, first_name: &str, last_name: &str, email: &str) -> String {
+        let mut state = self.state();
+        if let Some(existing) = state.customer_by_email(email) {
+            return existing;
+        }
+        state.add_customer(first_name, last_name, email)
+    }
+
+    /// The simulator's settings.
+    pub fn config(&self) -> &SimulatorConfig {
+        &self.inner.config
+    }
+
+    /// Completes Plaid Link for the session holding `link_token`; returns the public token, or
+    /// `None` when the link token is unknown or was already used.
+    pub fn complete_plaid_link(&self, link_token: &str) -> Option<String> {
+        let env = self.inner.config.environment;
+        self.state().complete_plaid_link(link_token, env)
+    }
+
+    /// Completes an MX session; returns its available-connection token, or `None` when the
+    /// session is unknown, not an MX session, or already used.
+    pub fn complete_mx_session(&self, exchange_session_id: &str) -> Option<String> {
+        self.state().complete_mx_session(exchange_session_id)
+    }
+
+    /// Marks an exchange as needing re-authentication; `false` when the exchange is unknown.
+    pub fn require_reauth(&self, exchange_id: &str) -> bool {
+        self.state().require_reauth(exchange_id)
+    }
+
+    /// Replaces the account's configured redirect URLs (matched byte for byte).
+    pub fn set_allowed_redirect_urls(&self, urls: Vec<String>) {
+        self.state().account.redirect_urls = urls;
+    }
+
+    /// Replaces the names of the partners whose exchange sessions are enabled.
+    pub fn set_enabled_partners(&self, names: Vec<String>) {
+        self.state().account.enabled_partners = names;
+    }
+
+    /// Grants or revokes the scope for creating exchange sessions.
+    pub fn set_exchange_sessions_scope(&self, granted: bool) {
+        self.state().account.scopes.exchange_sessions = granted;
+    }
+
+    /// The account's current settings.
+    pub fn account_settings(&self) -> AccountSettings {
+        self.state().account.clone()
+    }
+
+    /// Adds a fault (see the module documentation).
+    pub fn add_fault(&self, fault: Fault) {
+        self.state().add_fault(fault);
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.state().faults.clear();
+    }
+
+    /// How many requests `POST /token` has received.
+    pub fn token_requests(&self) -> u64 {
+        self.inner.token_requests.load(Ordering::SeqCst)
+    }
+
+    /// Makes every access token issued so far expired.
+    pub fn expire_tokens(&self) {
+        let now = Instant::now();
+        for expiry in self.state().tokens.values_mut() {
+            *expiry = now;
+        }
+    }
+
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn count_token_request(&self) {
+        self.inner.token_requests.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A simulator serving on a loopback port; shuts down when dropped or on [`RunningSimulator::shutdown`].
+pub struct RunningSimulator {
+    /// Base URL, `http://127.0.0.1:PORT`, without a trailing slash.
+    pub url: String,
+    /// The simulator being served (for its programmatic controls).
+    pub simulator: Simulator,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl fmt::Debug for RunningSimulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningSimulator")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningSimulator {
+    /// Stops accepting connections, closes the open ones and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningSimulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
