@@ -1,0 +1,137 @@
+//! Dwolla-style error answers of the backend.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+/// The HAL media type Dwolla uses for every body, errors included.
+pub const HAL_JSON: &str = "application/vnd.dwolla.v1.hal+json";
+
+/// Dwolla's text for a redirect value missing from the account's configured URLs.
+pub const REDIRECT_NOT_ALLOWED: &str =
+    "The provided redirect URL must exactly match one of the configured URLs for the account.";
+
+/// An error answer: a status and a Dwolla-style body `{"code","message"[,"_embedded"]}`.
+///
+/// Messages are fixed texts chosen by the backend or Dwolla's own error bodies; neither carries
+/// credentials, access tokens or app bearer tokens.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    body: Value,
+    retry_after: Option<HeaderValue>,
+    www_authenticate: bool,
+}
+
+impl ApiError {
+    /// An error with a status, a code and a message.
+    pub fn new(status: StatusCode, code: &str, message: &str) -> Self {
+        ApiError {
+            status,
+            body: json!({ "code": code, "message": message }),
+            retry_after: None,
+            www_authenticate: false,
+        }
+    }
+
+    /// An error whose body is passed through as given (Dwolla's own error).
+    pub fn passthrough(status: StatusCode, body: Value, retry_after: Option<HeaderValue>) -> Self {
+        ApiError {
+            status,
+            body,
+            retry_after,
+            www_authenticate: false,
+        }
+    }
+
+    /// 404 `NotFound`: unknown route, unknown resource, or a resource of another user.
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "The requested resource was not found.",
+        )
+    }
+
+    /// 401 `InvalidAccessToken` with `WWW-Authenticate: Bearer`.
+    pub fn unauthorized() -> Self {
+        let mut e = Self::new(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAccessToken",
+            "Invalid access token.",
+        );
+        e.www_authenticate = true;
+        e
+    }
+
+    /// 400 `BadRequest`: a body that is not a JSON object.
+    pub fn bad_body() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "The request body contains bad syntax or is incomplete.",
+        )
+    }
+
+    /// 400 `ValidationError` with one embedded error at `path`.
+    pub fn validation(message: &str, path: &str) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            body: json!({
+                "code": "ValidationError",
+                "message": "Validation error(s) present. See embedded errors list for more details.",
+                "_embedded": { "errors": [ { "code": "Invalid", "message": message, "path": path } ] }
+            }),
+            retry_after: None,
+            www_authenticate: false,
+        }
+    }
+
+    /// 400 `ValidationError`: the redirect value is not on the backend's allow-list.
+    pub fn redirect_not_allowed() -> Self {
+        Self::validation(REDIRECT_NOT_ALLOWED, "/_links/redirect-url/href")
+    }
+
+    /// 502 `BadGateway`: Dwolla could not be reached or answered something unusable.
+    pub fn bad_gateway(message: &str) -> Self {
+        Self::new(StatusCode::BAD_GATEWAY, "BadGateway", message)
+    }
+
+    /// 504 `GatewayTimeout`: Dwolla did not answer within the configured timeout.
+    pub fn gateway_timeout() -> Self {
+        Self::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "GatewayTimeout",
+            "Dwolla did not answer in time.",
+        )
+    }
+
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body of this error.
+    pub fn body(&self) -> &Value {
+        &self.body
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = (
+            self.status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static(HAL_JSON))],
+            self.body.to_string(),
+        )
+            .into_response();
+        if let Some(ra) = self.retry_after {
+            resp.headers_mut().insert(header::RETRY_AFTER, ra);
+        }
+        if self.www_authenticate {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
