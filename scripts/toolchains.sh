@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# Installs and runs the toolchains that test the generated Kotlin and Swift bindings on the host.
+# Run `scripts/toolchains.sh --help` for the commands.
+set -euo pipefail
+
+KOTLIN_COMPILER_VERSION="2.4.20"
+DEBIAN_SUITE_FOR_SWIFT="trixie"
+SWIFT_MOUNT_POINT="/iav-bridge"
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${IAV_CACHE:-$HOME/.cache/iav-bridge}"
+SWIFT_ROOT="$CACHE/swift-root"
+
+usage() {
+    cat <<EOF
+Usage: scripts/toolchains.sh COMMAND [ARGS...]
+
+Installs, into a cache outside the repository, the toolchains used to compile and run the
+generated Kotlin and Swift bindings against the host build of the core, and runs commands in them.
+A native kotlinc or swift found on PATH (a Mac, for instance) is used instead of installing one.
+
+Commands:
+  install [kotlin|swift|all]   Install what is missing (default: all); reuses what is present.
+      kotlin: kotlinc ${KOTLIN_COMPILER_VERSION} from the npm registry (package kotlin-compiler,
+              pinned), JNA and JUnit 4 from Debian (apt: libjna-java junit4).
+      swift:  a Debian ${DEBIAN_SUITE_FOR_SWIFT} root made with debootstrap with the swiftlang
+              package in it (Debian 12 has no Swift), under \$IAV_CACHE/swift-root. Needs root.
+  kotlin-env                   Print shell exports: KOTLINC, KOTLIN_LIB, JNA_JAR, JUNIT_JAR,
+                               HAMCREST_JAR. Use: eval "\$(scripts/toolchains.sh kotlin-env)".
+  swift-run [--] CMD [ARGS...] Run CMD in the Swift environment. With the Debian root: the
+                               repository is bind-mounted at ${SWIFT_MOUNT_POINT}, /proc is mounted,
+                               the working directory is the repository, LD_LIBRARY_PATH holds the
+                               Swift runtime and target/debug, variables named IAV_* are passed in,
+                               and everything mounted is unmounted afterwards, even on failure or
+                               Ctrl-C. Only one swift-run at a time (a lock); a second one is refused.
+                               With a native swift: runs CMD in the repository with IAV_REPO set.
+                               In both cases IAV_REPO names the repository as CMD sees it.
+  swift-kind                   Print "native" or "debian-root" (what swift-run will use).
+  -h, --help                   Show this help.
+
+Environment:
+  IAV_CACHE       cache directory (default: \$HOME/.cache/iav-bridge)
+  JNA_JAR, JUNIT_JAR, HAMCREST_JAR
+                  jars to use instead of Debian's (for machines without apt)
+  IAV_DEBIAN_MIRROR
+                  Debian mirror for debootstrap (default: the one apt is configured with)
+EOF
+}
+
+log() { printf 'toolchains: %s\n' "$*" >&2; }
+die() { printf 'toolchains: error: %s\n' "$*" >&2; exit 1; }
+
+export DEBIAN_FRONTEND=noninteractive
+
+# Installs Debian packages with apt-get when any is missing; runs `apt-get update` only when needed.
+apt_install() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
+    [ "$(id -u)" -eq 0 ] || die "installing ${missing[*]} needs root (apt-get)"
+    log "apt-get install ${missing[*]}"
+    if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+        log "apt-get update (a package was not found in the current lists)"
+        apt-get update -q >/dev/null
+        apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
+# ---------------------------------------------------------------- Kotlin
+
+native_kotlinc() {
+    local k
+    k="$(command -v kotlinc 2>/dev/null || true)"
+    [ -n "$k" ] && readlink -f "$k"
+}
+
+kotlinc_path() {
+    local native
+    native="$(native_kotlinc)"
+    if [ -n "$native" ]; then
+        echo "$native"
+    else
+        echo "$CACHE/kotlin/node_modules/kotlin-compiler/bin/kotlinc"
+    fi
+}
+
+install_kotlin() {
+    command -v java >/dev/null || apt_install default-jdk-headless
+    if [ -n "$(native_kotlinc)" ]; then
+        log "using native kotlinc: $(native_kotlinc)"
+    elif [ -x "$CACHE/kotlin/node_modules/kotlin-compiler/bin/kotlinc" ]; then
+        log "kotlinc present in $CACHE/kotlin"
+    else
+        command -v npm >/dev/null || apt_install npm
+        log "npm install kotlin-compiler@${KOTLIN_COMPILER_VERSION} into $CACHE/kotlin"
+        mkdir -p "$CACHE/kotlin"
+        npm install --silent --no-audit --no-fund --prefix "$CACHE/kotlin" \
+            "kotlin-compiler@${KOTLIN_COMPILER_VERSION}" >/dev/null
+        chmod +x "$CACHE/kotlin/node_modules/kotlin-compiler/bin/"* 2>/dev/null || true
+    fi
+    if [ -z "${JNA_JAR:-}" ] || [ -z "${JUNIT_JAR:-}" ] || [ -z "${HAMCREST_JAR:-}" ]; then
+        apt_install libjna-java junit4
+    fi
+}
+
+kotlin_env() {
+    local kotlinc lib
+    kotlinc="$(kotlinc_path)"
+    [ -x "$kotlinc" ] || die "kotlinc not installed: run scripts/toolchains.sh install kotlin"
+    lib="$(cd "$(dirname "$kotlinc")/../lib" && pwd)"
+    local jna="${JNA_JAR:-/usr/share/java/jna.jar}"
+    local junit="${JUNIT_JAR:-/usr/share/java/junit4.jar}"
+    local hamcrest="${HAMCREST_JAR:-/usr/share/java/hamcrest-core.jar}"
+    local f
+    for f in "$jna" "$junit" "$hamcrest" "$lib/kotlin-stdlib.jar" "$lib/kotlinx-coroutines-core-jvm.jar"; do
+        [ -f "$f" ] || die "$f not found: run scripts/toolchains.sh install kotlin"
+    done
+    printf 'export KOTLINC=%q\n' "$kotlinc"
+    printf 'export KOTLIN_LIB=%q\n' "$lib"
+    printf 'export JNA_JAR=%q\n' "$jna"
+    printf 'export JUNIT_JAR=%q\n' "$junit"
+    printf 'export HAMCREST_JAR=%q\n' "$hamcrest"
+}
+
+# ---------------------------------------------------------------- Swift
+
+swift_kind() {
+    if command -v swiftc >/dev/null 2>&1; then echo native; else echo debian-root; fi
+}
+
+# The Debian mirror apt is configured with (deb822 or one-line format), for debootstrap.
+debian_mirror() {
+    if [ -n "${IAV_DEBIAN_MIRROR:-}" ]; then echo "$IAV_DEBIAN_MIRROR"; return; fi
+    local url=""
+    url="$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null \
+        | awk '/^URIs:/ {print $2}' | grep -E '/debian/?$' | head -n1 || true)"
+    if [ -z "$url" ]; then
+        url="$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+            | awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /^(https?|file):/) {print $i; break}}' \
+            | grep -E '/debian/?$' | head -n1 || true)"
+    fi
+    echo "${url:-http://deb.debian.org/debian}"
+}
+
+install_swift() {
+    if [ "$(swift_kind)" = native ]; then
+        log "using native swift: $(command -v swiftc)"
+        return
+    fi
+    if [ -x "$SWIFT_ROOT/usr/bin/swiftc" ]; then
+        log "Swift toolchain present in $SWIFT_ROOT"
+        return
+    fi
+    [ "$(id -u)" -eq 0 ] || die "building the Swift root needs root (debootstrap, chroot, mount)"
+    apt_install debootstrap
+    local mirror partial="$CACHE/swift-root.partial"
+    mirror="$(debian_mirror)"
+    mkdir -p "$CACHE"
+    if [ ! -x "$partial/usr/bin/apt-get" ] || [ ! -f "$partial/.debootstrap-done" ]; then
+        rm -rf "$partial"
+        log "debootstrap ${DEBIAN_SUITE_FOR_SWIFT} from $mirror into $partial"
+        debootstrap --variant=minbase "$DEBIAN_SUITE_FOR_SWIFT" "$partial" "$mirror" >"$CACHE/debootstrap.log" 2>&1 \
+            || { tail -n 20 "$CACHE/debootstrap.log" >&2; die "debootstrap failed (log: $CACHE/debootstrap.log)"; }
+        touch "$partial/.debootstrap-done"
+    fi
+    log "apt-get install swiftlang in the ${DEBIAN_SUITE_FOR_SWIFT} root"
+    cp -f /etc/resolv.conf "$partial/etc/resolv.conf" 2>/dev/null || true
+    chroot "$partial" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+        sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends swiftlang libc6-dev' \
+        >"$CACHE/swiftlang-install.log" 2>&1 \
+        || { tail -n 20 "$CACHE/swiftlang-install.log" >&2; die "installing swiftlang failed (log: $CACHE/swiftlang-install.log)"; }
+    chroot "$partial" /usr/bin/apt-get clean >/dev/null 2>&1 || true
+    mv "$partial" "$SWIFT_ROOT"
+    log "Swift toolchain installed in $SWIFT_ROOT"
+}
+
+is_mounted() { grep -qs " $1 " /proc/mounts; }
+
+swift_run() {
+    [ "${1:-}" = "--" ] && shift
+    [ "$#" -gt 0 ] || die "swift-run needs a command (see --help)"
+    if [ "$(swift_kind)" = native ]; then
+        (cd "$REPO" && IAV_REPO="$REPO" "$@")
+        return
+    fi
+    [ -x "$SWIFT_ROOT/usr/bin/swiftc" ] || die "Swift not installed: run scripts/toolchains.sh install swift"
+    [ "$(id -u)" -eq 0 ] || die "swift-run needs root (chroot, mount)"
+
+    exec 9>"$CACHE/swift-run.lock"
+    flock -n 9 || die "another swift-run is in progress (lock $CACHE/swift-run.lock); refusing to run two at once"
+
+    local proc_dir="$SWIFT_ROOT/proc" repo_dir="$SWIFT_ROOT$SWIFT_MOUNT_POINT"
+    # Mounts left behind by a run that was killed (we hold the lock, so nobody else uses them).
+    is_mounted "$repo_dir" && umount "$repo_dir" 2>/dev/null || true
+    is_mounted "$proc_dir" && umount "$proc_dir" 2>/dev/null || true
+
+    SWIFT_RUN_MOUNTS=()
+    trap swift_run_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    mkdir -p "$proc_dir" "$repo_dir"
+    mount -t proc proc "$proc_dir"
+    SWIFT_RUN_MOUNTS+=("$proc_dir")
+    mount --bind "$REPO" "$repo_dir"
+    SWIFT_RUN_MOUNTS+=("$repo_dir")
+
+    local env_args=(
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        "HOME=/root"
+        "LANG=C.UTF-8"
+        "TERM=${TERM:-dumb}"
+        "IAV_REPO=$SWIFT_MOUNT_POINT"
+        "LD_LIBRARY_PATH=/usr/libexec/swift/lib/swift/linux:$SWIFT_MOUNT_POINT/target/debug"
+    )
+    local name
+    while IFS= read -r name; do
+        [ "$name" = IAV_REPO ] || [ "$name" = IAV_CACHE ] || env_args+=("$name=${!name}")
+    done < <(compgen -e | grep '^IAV_' || true)
+
+    local rc=0
+    chroot "$SWIFT_ROOT" /usr/bin/env -i "${env_args[@]}" \
+        /bin/bash -c 'cd "$IAV_REPO" && exec "$@"' swift-run "$@" || rc=$?
+    return "$rc"
+}
+
+swift_run_cleanup() {
+    local i
+    for ((i = ${#SWIFT_RUN_MOUNTS[@]} - 1; i >= 0; i--)); do
+        umount "${SWIFT_RUN_MOUNTS[$i]}" 2>/dev/null || umount -l "${SWIFT_RUN_MOUNTS[$i]}" 2>/dev/null \
+            || log "could not unmount ${SWIFT_RUN_MOUNTS[$i]}"
+    done
+    SWIFT_RUN_MOUNTS=()
+}
+
+# ---------------------------------------------------------------- main
+
+cmd="${1:-}"
+[ "$#" -gt 0 ] && shift
+case "$cmd" in
+    install)
+        what="${1:-all}"
+        case "$what" in
+            kotlin) install_kotlin ;;
+            swift) install_swift ;;
+            all) install_kotlin; install_swift ;;
+            *) die "unknown toolchain '$what' (kotlin, swift or all)" ;;
+        esac
+        ;;
+    kotlin-env) kotlin_env ;;
+    swift-run) swift_run "$@" ;;
+    swift-kind) swift_kind ;;
+    -h | --help | help) usage ;;
+    "") usage >&2; exit 2 ;;
+    *) usage >&2; die "unknown command '$cmd'" ;;
+esac
