@@ -1,1 +1,379 @@
-fn main() {}
+//! `sample-backend`: the reference app backend for iav-bridge, and a Dwolla simulator.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sample_backend::backend::{
+    self, logger, AppUser, Backend, BackendConfig, DwollaCredentials, DEFAULT_ALLOWED_REDIRECTS,
+    DWOLLA_PRODUCTION, DWOLLA_SANDBOX,
+};
+use sample_backend::simulator::{RunningSimulator, Simulator, SimulatorConfig};
+use serde_json::json;
+
+/// The reference app backend for iav-bridge.
+///
+/// Serves Dwolla's exchange-session resources (exchange partners, exchange sessions, exchanges,
+/// funding sources) under its own URL to mobile apps that authenticate with
+/// `Authorization: Bearer <app user token>`, keeping Dwolla's client credentials on the server.
+/// With `--dwolla simulated` (the default) it starts a Dwolla simulator in-process and creates the
+/// demo users `demo-alice` and `demo-bob`. Logs go to stderr (level from RUST_LOG, default info)
+/// and never contain credentials or tokens. Stops gracefully on SIGINT or SIGTERM.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sample-backend",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the app backend (the default when no subcommand is given).
+    Serve(ServeArgs),
+    /// Serve only the simulated Dwolla API (plus its /sim/ control surface); prints its URL,
+    /// client key and secret, and the demo customer's id.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DwollaMode {
+    /// An in-process Dwolla simulator on an ephemeral loopback port.
+    Simulated,
+    /// Dwolla's sandbox (https://api-sandbox.dwolla.com); DWOLLA_KEY and DWOLLA_SECRET from the
+    /// environment; requires --users.
+    Sandbox,
+    /// Dwolla's production API (https://api.dwolla.com); DWOLLA_KEY and DWOLLA_SECRET from the
+    /// environment; requires --users.
+    Production,
+}
+
+#[derive(Debug, Clone, Args)]
+struct ServeArgs {
+    /// Address to listen on (port 0: any free port; see --ready-file).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Which Dwolla to talk to.
+    #[arg(long, value_enum, default_value_t = DwollaMode::Simulated)]
+    dwolla: DwollaMode,
+    /// The URL apps reach this backend at; hrefs and Location headers are rewritten onto it.
+    /// Default: http://<listen address> (https with --tls-cert).
+    #[arg(long)]
+    public_url: Option<String>,
+    /// TOML file of app users: a [users] table of `"<bearer token>" = "<Dwolla customer id>"`.
+    /// Required for sandbox and production; in simulated mode without it, the demo users
+    /// demo-alice and demo-bob are created.
+    #[arg(long, value_name = "FILE")]
+    users: Option<PathBuf>,
+    /// A redirect value apps may send in `_links.redirect-url.href` (an Android package name or
+    /// an iOS https universal link), matched exactly; repeatable. Simulated default:
+    /// com.example.app and https://example.com/app; otherwise none (every redirect refused).
+    #[arg(long = "allowed-redirect", value_name = "VALUE")]
+    allowed_redirects: Vec<String>,
+    /// Time limit of one request to Dwolla, in seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    dwolla_timeout: f64,
+    /// PEM certificate chain: serve HTTPS (rustls) instead of HTTP; needs --tls-key.
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// Once listening, write {"backendUrl","simulatorUrl","users":[{"name","token","customerId"}]}
+    /// to this file (atomically: written aside, then renamed).
+    #[arg(long, value_name = "FILE")]
+    ready_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+struct SimulateArgs {
+    /// Address to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    listen: SocketAddr,
+    /// Client key the simulated `POST /token` accepts.
+    #[arg(long, default_value = "sim-key")]
+    key: String,
+    /// Client secret the simulated `POST /token` accepts.
+    #[arg(long, default_value = "sim-secret")]
+    secret: String,
+    /// Once listening, write {"simulatorUrl","clientKey","clientSecret","demoCustomerId"} to
+    /// this file (atomically).
+    #[arg(long, value_name = "FILE")]
+    ready_file: Option<PathBuf>,
+}
+
+/// Writes `value` to `path` atomically: a temporary file beside it, then a rename.
+fn write_ready_file(path: &Path, value: &serde_json::Value) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, format!("{value}\n"))?;
+    std::fs::rename(&tmp, path)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    log::info!("shutting down");
+}
+
+async fn start_simulator(
+    listen: SocketAddr,
+    config: SimulatorConfig,
+) -> Result<RunningSimulator, String> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    Simulator::new(config)
+        .serve(listener)
+        .await
+        .map_err(|e| format!("cannot start the simulator: {e}"))
+}
+
+async fn simulate(args: SimulateArgs) -> Result<(), String> {
+    let config = SimulatorConfig {
+        client_key: args.key.clone(),
+        client_secret: args.secret.clone(),
+        ..SimulatorConfig::default()
+    };
+    let sim = start_simulator(args.listen, config).await?;
+    let customer = sim.simulator.demo_customer_id();
+    println!("Dwolla simulator: {}", sim.url);
+    println!("client key:       {}", args.key);
+    println!("client secret:    {}", args.secret);
+    println!("demo customer:    {customer}");
+    if let Some(path) = &args.ready_file {
+        let ready = json!({
+            "simulatorUrl": sim.url,
+            "clientKey": args.key,
+            "clientSecret": args.secret,
+            "demoCustomerId": customer,
+        });
+        write_ready_file(path, &ready).map_err(|e| format!("cannot write the ready file: {e}"))?;
+    }
+    shutdown_signal().await;
+    sim.shutdown().await;
+    Ok(())
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    if !(args.dwolla_timeout.is_finite()
+        && args.dwolla_timeout > 0.0
+        && args.dwolla_timeout <= 3600.0)
+    {
+        return Err("--dwolla-timeout must be a number of seconds between 0 and 3600".into());
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let scheme = if args.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let public = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{addr}"));
+    if url::Url::parse(&public)
+        .map(|u| !u.has_host())
+        .unwrap_or(true)
+    {
+        return Err("--public-url must be an absolute http(s) URL".into());
+    }
+
+    let mut sim: Option<RunningSimulator> = None;
+    let (dwolla_url, creds, users, allowed) = match args.dwolla {
+        DwollaMode::Simulated => {
+            let running = start_simulator(
+                "127.0.0.1:0".parse().expect("a literal address"),
+                SimulatorConfig::default(),
+            )
+            .await?;
+            let allowed = if args.allowed_redirects.is_empty() {
+                DEFAULT_ALLOWED_REDIRECTS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            } else {
+                args.allowed_redirects.clone()
+            };
+            running.simulator.set_allowed_redirect_urls(allowed.clone());
+            let users: Vec<AppUser> = match &args.users {
+                Some(path) => backend::users::load_users(path).map_err(|e| e.to_string())?,
+                None => sample_backend::create_demo_users(&running.simulator)
+                    .into_iter()
+                    .map(AppUser::from)
+                    .collect(),
+            };
+            let cfg = running.simulator.config().clone();
+            let creds = DwollaCredentials {
+                key: cfg.client_key,
+                secret: cfg.client_secret,
+            };
+            let url = running.url.clone();
+            sim = Some(running);
+            (url, creds, users, allowed)
+        }
+        DwollaMode::Sandbox | DwollaMode::Production => {
+            let url = if args.dwolla == DwollaMode::Sandbox {
+                DWOLLA_SANDBOX
+            } else {
+                DWOLLA_PRODUCTION
+            };
+            let key = std::env::var("DWOLLA_KEY").unwrap_or_default();
+            let secret = std::env::var("DWOLLA_SECRET").unwrap_or_default();
+            if key.is_empty() || secret.is_empty() {
+                return Err("DWOLLA_KEY and DWOLLA_SECRET must be set in the environment".into());
+            }
+            let path = args.users.as_ref().ok_or(
+                "--users is required with a real Dwolla (demo users exist only in simulated mode)",
+            )?;
+            let users = backend::users::load_users(path).map_err(|e| e.to_string())?;
+            if args.allowed_redirects.is_empty() {
+                log::warn!("no --allowed-redirect given: every redirect-url will be refused");
+            }
+            (
+                url.to_string(),
+                DwollaCredentials { key, secret },
+                users,
+                args.allowed_redirects.clone(),
+            )
+        }
+    };
+
+    let mut config = BackendConfig::new(dwolla_url, creds);
+    config.users = users.clone();
+    config.allowed_redirects = allowed.clone();
+    config.dwolla_timeout = Duration::from_secs_f64(args.dwolla_timeout);
+    config.public_url = Some(public.clone());
+    let backend = Backend::new(config, &public).map_err(|e| e.to_string())?;
+    let app = backend.router();
+
+    println!("iav-bridge sample backend: {}", backend.public_url());
+    if let Some(s) = &sim {
+        println!("Dwolla simulator: {}", s.url);
+    }
+    println!(
+        "allowed redirects: {}",
+        if allowed.is_empty() {
+            "(none)".to_string()
+        } else {
+            allowed.join(", ")
+        }
+    );
+    if args.users.is_none() {
+        for u in &users {
+            println!(
+                "demo user {}: Authorization: Bearer {} (customer {})",
+                u.name, u.token, u.customer_id
+            );
+        }
+    } else {
+        println!("{} users from the users file", users.len());
+    }
+    if let Some(path) = &args.ready_file {
+        // Users from a file are not written out: their tokens are real credentials.
+        let listed: Vec<_> = if args.users.is_none() {
+            users
+                .iter()
+                .map(|u| json!({"name": u.name, "token": u.token, "customerId": u.customer_id}))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let ready = json!({
+            "backendUrl": backend.public_url(),
+            "simulatorUrl": sim.as_ref().map(|s| s.url.clone()),
+            "users": listed,
+        });
+        write_ready_file(path, &ready).map_err(|e| format!("cannot write the ready file: {e}"))?;
+    }
+
+    let result = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .map_err(|e| format!("cannot load the TLS certificate or key: {e}"))?;
+            let std_listener = listener
+                .into_std()
+                .map_err(|e| format!("cannot use the listener: {e}"))?;
+            let handle = axum_server::Handle::new();
+            let h = handle.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                h.graceful_shutdown(Some(Duration::from_secs(10)));
+            });
+            axum_server::from_tcp_rustls(std_listener, tls)
+                .map_err(|e| format!("cannot serve TLS: {e}"))?
+                .handle(handle)
+                .serve(app.into_make_service())
+                .await
+        }
+        _ => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+        }
+    };
+    if let Some(s) = sim {
+        s.shutdown().await;
+    }
+    result.map_err(|e| format!("server error: {e}"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logger::init(logger::level_from_env());
+    sample_backend::install_crypto_provider();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("sample-backend: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Some(Command::Simulate(args)) => simulate(args).await,
+            Some(Command::Serve(args)) => serve(args).await,
+            None => serve(cli.serve).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sample-backend: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
