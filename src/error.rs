@@ -16,6 +16,13 @@ pub enum BridgeError {
         /// What is wrong and how to fix it.
         reason: String,
     },
+    /// An argument of the call is unusable (an empty id, a funding source name over 50
+    /// characters, a session URL on another origin).
+    #[error("invalid argument: {reason}")]
+    InvalidArgument {
+        /// Which argument and what to change.
+        reason: String,
+    },
     /// The platform's redirect value (Android package name or iOS URL) breaks a rule.
     #[error("invalid redirect value: {reason}")]
     InvalidRedirectUrl {
@@ -46,7 +53,9 @@ pub enum BridgeError {
     },
     /// 400 `UpdateCredentials`: the user must re-authenticate the bank connection
     /// (call `start_reauth` with the exchange's id).
-    #[error("the bank connection needs re-authentication; start a re-auth session for {exchange_url}")]
+    #[error(
+        "the bank connection needs re-authentication; start a re-auth session for {exchange_url}"
+    )]
     ReauthRequired {
         /// The exchange to re-authenticate (backend URL), where the server named it.
         exchange_url: String,

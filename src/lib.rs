@@ -1,10 +1,39 @@
 //! iav-bridge: instant bank account verification through Dwolla exchange sessions, for
-//! Android and iOS apps. See README.md.
+//! Android and iOS apps.
+//!
+//! The app calls its own backend, which holds Dwolla's credentials and exposes Dwolla's
+//! exchange-session resources (docs/backend-contract.md). This crate validates the platform's
+//! redirect value, creates and reads exchange sessions through that backend, returns the Plaid
+//! Link token that Plaid's native Link SDKs open, and completes the flow. uniffi generates its
+//! Kotlin and Swift bindings.
+//!
+//! The exported surface, in one place:
+//! - functions: [`validate_android_package_name`], [`validate_ios_redirect_url`], [`set_log_sink`];
+//! - the client: [`BridgeClient`] with [`BridgeConfig`], [`Platform`], [`Environment`];
+//! - foreign traits the app implements: [`AccessTokenProvider`], [`LogSink`];
+//! - results: [`PlaidLinkSession`], [`ExchangeSession`], [`CheckoutPaymentSession`],
+//!   [`ExchangePartner`], [`Exchange`], [`FundingSource`], [`BankAccountType`];
+//! - errors: [`BridgeError`], [`RedirectUrlError`], [`AccessTokenError`].
 
 uniffi::setup_scaffolding!();
 
-pub mod error;
-pub mod redirect;
+mod client;
+mod config;
+mod error;
+mod hal;
+mod logging;
+mod partners;
+mod redirect;
+mod runtime;
+mod session;
+mod tls;
+mod transport;
 
+pub use client::{AccessTokenProvider, BridgeClient};
+pub use config::{BridgeConfig, Environment, Platform};
 pub use error::{AccessTokenError, BridgeError};
-pub use redirect::RedirectUrlError;
+pub use hal::{BankAccountType, Exchange, ExchangePartner, FundingSource};
+pub use logging::{set_log_sink, LogLevel, LogRecord, LogSink};
+pub use redirect::{validate_android_package_name, validate_ios_redirect_url, RedirectUrlError};
+pub use session::{CheckoutPaymentSession, ExchangeSession, PlaidLinkSession};
+pub use transport::MAX_BODY_BYTES;

@@ -57,12 +57,23 @@ impl fmt::Display for Quoted<'_> {
         f.write_str("'")?;
         let mut chars = self.0.chars();
         for c in chars.by_ref().take(QUOTE_MAX_CHARS) {
-            write!(f, "{}", c.escape_debug())?;
+            write_char_escaped(f, c)?;
         }
         if chars.next().is_some() {
             f.write_str("...")?;
         }
         f.write_str("'")
+    }
+}
+
+/// Writes a printable character as it is and escapes the others (`\n`, `\u{200b}`, ...).
+/// Quotes and backslashes are written as they are: the reason is prose, not a literal.
+fn write_char_escaped(f: &mut fmt::Formatter<'_>, c: char) -> fmt::Result {
+    let escaped = c.escape_debug();
+    if escaped.len() == 1 || matches!(c, '\\' | '\'' | '"') {
+        write!(f, "{c}")
+    } else {
+        write!(f, "{escaped}")
     }
 }
 
@@ -74,7 +85,9 @@ impl fmt::Display for QuotedChar {
         if self.0 == ' ' {
             return f.write_str("a space");
         }
-        write!(f, "'{}'", self.0.escape_debug())?;
+        f.write_str("'")?;
+        write_char_escaped(f, self.0)?;
+        f.write_str("'")?;
         if !self.0.is_ascii() {
             write!(f, " (U+{:04X})", u32::from(self.0))?;
         }
@@ -339,11 +352,11 @@ pub fn check_ios_redirect_url(redirect_url: &str) -> Result<(), RedirectUrlError
             Quoted(authority)
         )));
     }
-    if let Some(bad) = bad_percent_escape(authority) {
+    if authority.contains('%') {
         return Err(ios(format!(
-            "host {} contains the malformed percent-escape {}; '%' must be followed by two hex digits",
-            Quoted(authority),
-            Quoted(bad)
+            "host {} contains a percent-escape; percent-escapes are not allowed in the host \
+             (URL parsers decode them, so the host would change)",
+            Quoted(authority)
         )));
     }
     if let Some((_, c)) = first_disallowed(path, |b| {
@@ -435,6 +448,11 @@ fn scheme_reason(redirect_url: &str) -> String {
     }
     if let Some(colon) = redirect_url.find(':') {
         let scheme = &redirect_url[..colon];
+        if scheme.eq_ignore_ascii_case("https") {
+            return "must start with 'https://' (two slashes after 'https:', then the host name), \
+                    for example https://example.com/app123"
+                .into();
+        }
         let looks_like_scheme = scheme
             .chars()
             .next()
@@ -512,6 +530,42 @@ mod tests {
     #[test]
     fn segment_number_is_reported() {
         assert!(reason(check_android_package_name("com.1app")).contains("segment 2 ('1app')"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn helpers_agree_with_the_exported_functions(
+            value in proptest::prop_oneof![
+                proptest::prelude::any::<String>(),
+                "[a-z]{1,5}(\\.[a-z0-9_]{0,5}){0,3}",
+                "https?://[a-z.:\\[\\]0-9@%]{0,15}(/[a-z.%?#]{0,5}){0,3}",
+            ]
+        ) {
+            match (check_android_package_name(&value), validate_android_package_name(value.clone())) {
+                (Ok(()), Ok(out)) => proptest::prop_assert_eq!(&out, &value),
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a, b),
+                (a, b) => proptest::prop_assert!(false, "android: {:?} vs {:?}", a, b),
+            }
+            match (check_ios_redirect_url(&value), validate_ios_redirect_url(value.clone())) {
+                (Ok(()), Ok(out)) => proptest::prop_assert_eq!(&out, &value),
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a, b),
+                (a, b) => proptest::prop_assert!(false, "ios: {:?} vs {:?}", a, b),
+            }
+        }
+    }
+
+    #[test]
+    fn helpers_accept_and_refuse_like_the_exported_functions() {
+        assert_eq!(check_android_package_name("com.example.app"), Ok(()));
+        assert_eq!(check_ios_redirect_url("https://example.com/app123"), Ok(()));
+        assert!(matches!(
+            check_android_package_name("com..app"),
+            Err(RedirectUrlError::InvalidAndroidPackageName { .. })
+        ));
+        assert!(matches!(
+            check_ios_redirect_url("myapp://x"),
+            Err(RedirectUrlError::InvalidIosRedirectUrl { .. })
+        ));
     }
 
     #[test]

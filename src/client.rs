@@ -1,0 +1,517 @@
+//! The client: one per app, shared between threads. Every exported call runs on the shared
+//! runtime within the configured deadline.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+use tokio::time::Instant;
+use url::Url;
+
+use crate::config::{shorten, BridgeConfig, Platform, ValidConfig};
+use crate::error::{AccessTokenError, BridgeError};
+use crate::hal::{
+    self, BankAccountType, Exchange, ExchangePartner, FundingSource, RawResource, RawSession,
+    SessionKind,
+};
+use crate::partners::{self, PartnerCache};
+use crate::runtime;
+use crate::session::{CheckoutPaymentSession, ExchangeSession, PlaidLinkSession};
+use crate::transport::{Response, Transport};
+
+/// The app's own credential for its backend (the signed-in user's session token).
+/// Implement it in Kotlin (a `suspend fun`) or Swift (an `async throws` func).
+///
+/// The library asks for a token before each request, and once more after a `401`, so an
+/// implementation should return its cached token and refresh it when it is expired.
+#[uniffi::export(foreign)]
+#[async_trait::async_trait]
+pub trait AccessTokenProvider: Send + Sync {
+    /// The current access token for the app's backend. Throw [`AccessTokenError::Failed`] when
+    /// there is none (for example the user signed out); any other exception becomes `Failed` too.
+    async fn access_token(&self) -> Result<String, AccessTokenError>;
+}
+
+/// Sessions read from the body of a `201` that the app has not asked for yet: a few, each
+/// handed out once, so `exchange_session` after `create_exchange_session` needs no request.
+const PENDING_SESSIONS: usize = 8;
+
+/// Verifies bank accounts through the app's backend and Dwolla's exchange sessions.
+/// Create one per app (per backend) and share it: it is thread-safe and keeps connections and
+/// the exchange-partner list.
+#[derive(uniffi::Object)]
+pub struct BridgeClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    cfg: ValidConfig,
+    transport: Transport,
+    partners: PartnerCache,
+    pending: Mutex<VecDeque<(String, RawSession)>>,
+}
+
+impl std::fmt::Debug for BridgeClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BridgeClient")
+            .field("backend_url", &self.inner.cfg.base.as_str())
+            .field("platform", &self.inner.cfg.platform)
+            .field("environment", &self.inner.cfg.environment)
+            .finish()
+    }
+}
+
+#[uniffi::export]
+impl BridgeClient {
+    /// Checks the whole configuration (the platform's redirect value, the backend URL, the
+    /// certificates) and creates the client. Does no network I/O.
+    #[uniffi::constructor]
+    pub fn new(
+        config: BridgeConfig,
+        token_provider: Option<Arc<dyn AccessTokenProvider>>,
+    ) -> Result<Arc<Self>, BridgeError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let cfg = config.validate()?;
+            let transport = Transport::new(&cfg, token_provider)?;
+            log::debug!(target: "iav_bridge::client", "client created for {} ({:?}, {:?})", cfg.base, cfg.platform_kind(), cfg.environment);
+            Ok(Arc::new(BridgeClient {
+                inner: Arc::new(Inner {
+                    cfg,
+                    transport,
+                    partners: PartnerCache::default(),
+                    pending: Mutex::new(VecDeque::new()),
+                }),
+            }))
+        }))
+        .unwrap_or_else(|p| {
+            Err(BridgeError::Internal {
+                detail: format!("creating the client panicked: {}", runtime::panic_text(p)),
+            })
+        })
+    }
+
+    /// The main job: creates a Plaid exchange session for the customer with the platform's
+    /// redirect value (Android: the package name; iOS: the universal link; web: none), reads it,
+    /// and returns the Plaid Link token to open Plaid's Link SDK with.
+    ///
+    /// `customer_id` is the Dwolla customer's id, or an alias the backend accepts (`me`).
+    pub async fn start_plaid_link(
+        &self,
+        customer_id: String,
+    ) -> Result<Arc<PlaidLinkSession>, BridgeError> {
+        self.call("start_plaid_link", move |inner, deadline| async move {
+            check_id("customer_id", &customer_id)?;
+            let (url, body) = inner
+                .create_session(&customer_id, partners::PLAID, deadline)
+                .await?;
+            let raw = inner.read_session(&url, body, deadline).await?;
+            inner.plaid_session(url, raw)
+        })
+        .await
+    }
+
+    /// Starts re-authentication of an exchange whose bank connection needs it
+    /// ([`BridgeError::ReauthRequired`]): a new Plaid Link session in update mode.
+    pub async fn start_reauth(
+        &self,
+        exchange_id: String,
+    ) -> Result<Arc<PlaidLinkSession>, BridgeError> {
+        self.call("start_reauth", move |inner, deadline| async move {
+            check_id("exchange_id", &exchange_id)?;
+            let redirect = partners::redirect_value(partners::PLAID, &inner.cfg.platform)?;
+            let body = match redirect {
+                Some(r) => json!({"_links": {"redirect-url": {"href": r}}}),
+                None => json!({}),
+            };
+            let url = inner
+                .transport
+                .path_url(&["exchanges", &exchange_id, "exchange-sessions"]);
+            let resp = inner.transport.post(&url, &body, deadline).await?;
+            let (url, body) = inner.created_session(resp)?;
+            let raw = inner.read_session(&url, body, deadline).await?;
+            inner.plaid_session(url, raw)
+        })
+        .await
+    }
+
+    /// Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
+    /// (a verified connection to the bank account).
+    pub async fn complete_plaid_link(
+        &self,
+        customer_id: String,
+        public_token: String,
+    ) -> Result<Exchange, BridgeError> {
+        self.call("complete_plaid_link", move |inner, deadline| async move {
+            check_id("customer_id", &customer_id)?;
+            if public_token.is_empty() || public_token.chars().any(char::is_whitespace) {
+                return Err(BridgeError::InvalidArgument {
+                    reason: "public_token must be the non-empty token Plaid Link returned, without whitespace".into(),
+                });
+            }
+            let list = inner.partner_list(deadline).await?;
+            let plaid = partners::find(&list, partners::PLAID)?;
+            let body = json!({
+                "_links": {"exchange-partner": {"href": plaid.href}},
+                "plaid": {"publicToken": public_token},
+            });
+            let url = inner
+                .transport
+                .path_url(&["customers", &customer_id, "exchanges"]);
+            let resp = inner.transport.post(&url, &body, deadline).await?;
+            let raw = inner
+                .created_resource(resp, "exchange", hal::parse_exchange, deadline)
+                .await?;
+            Ok(Exchange {
+                id: raw.id,
+                url: raw.self_href,
+                status: raw.label,
+            })
+        })
+        .await
+    }
+
+    /// Attaches the verified bank account of an exchange to the customer as a funding source.
+    /// `name` is shown to the user (1 to 50 characters).
+    pub async fn create_funding_source(
+        &self,
+        customer_id: String,
+        exchange_id: String,
+        bank_account_type: BankAccountType,
+        name: String,
+    ) -> Result<FundingSource, BridgeError> {
+        self.call("create_funding_source", move |inner, deadline| async move {
+            check_id("customer_id", &customer_id)?;
+            check_id("exchange_id", &exchange_id)?;
+            let chars = name.chars().count();
+            if name.trim().is_empty() || chars > 50 {
+                return Err(BridgeError::InvalidArgument {
+                    reason: format!(
+                        "name must be 1 to 50 characters and not blank (it has {chars})"
+                    ),
+                });
+            }
+            let exchange = inner.transport.path_url(&["exchanges", &exchange_id]);
+            let body = json!({
+                "_links": {"exchange": {"href": exchange.as_str()}},
+                "bankAccountType": bank_account_type.as_str(),
+                "name": name,
+            });
+            let url = inner
+                .transport
+                .path_url(&["customers", &customer_id, "funding-sources"]);
+            let resp = inner.transport.post(&url, &body, deadline).await?;
+            let raw = inner
+                .created_resource(resp, "funding source", hal::parse_funding_source, deadline)
+                .await?;
+            Ok(FundingSource {
+                id: raw.id,
+                url: raw.self_href,
+                name: raw.label,
+            })
+        })
+        .await
+    }
+
+    /// The exchange partners the backend offers (cached per client; refreshed when a partner
+    /// href is refused).
+    pub async fn exchange_partners(&self) -> Result<Vec<ExchangePartner>, BridgeError> {
+        self.call("exchange_partners", |inner, deadline| async move {
+            Ok(inner.partner_list(deadline).await?.as_ref().clone())
+        })
+        .await
+    }
+
+    /// Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`)
+    /// and returns its URL on the backend; read it with [`BridgeClient::exchange_session`].
+    pub async fn create_exchange_session(
+        &self,
+        customer_id: String,
+        partner_name: String,
+    ) -> Result<String, BridgeError> {
+        self.call(
+            "create_exchange_session",
+            move |inner, deadline| async move {
+                check_id("customer_id", &customer_id)?;
+                let (url, body) = inner
+                    .create_session(&customer_id, &partner_name, deadline)
+                    .await?;
+                if let Some(raw) = body {
+                    inner.remember(url.to_string(), raw);
+                }
+                Ok(url.to_string())
+            },
+        )
+        .await
+    }
+
+    /// Reads an exchange session: what its partner hands the app.
+    pub async fn exchange_session(
+        &self,
+        session_url: String,
+    ) -> Result<ExchangeSession, BridgeError> {
+        self.call("exchange_session", move |inner, deadline| async move {
+            let url = inner
+                .transport
+                .resolve_href(&session_url)
+                .map_err(|reason| BridgeError::InvalidArgument {
+                    reason: format!("session_url {reason}"),
+                })?;
+            let pending = inner.take_pending(url.as_str());
+            let raw = inner.read_session(&url, pending, deadline).await?;
+            inner.exchange_session(url, raw)
+        })
+        .await
+    }
+
+    /// Starts, in the background, what a first call would wait for (the partner list and a
+    /// connection to the backend), so the tap that starts Link pays as little as possible.
+    /// Errors are logged, not thrown: the next call reports them.
+    pub fn prewarm(&self) {
+        let inner = self.inner.clone();
+        let deadline = Instant::now() + inner.cfg.timeout;
+        let started = runtime::spawn_detached(async move {
+            match inner.partner_list(deadline).await {
+                Ok(list) => {
+                    log::debug!(target: "iav_bridge::client", "prewarm: {} exchange partners cached", list.len())
+                }
+                Err(e) => log::info!(target: "iav_bridge::client", "prewarm failed: {e}"),
+            }
+        });
+        if let Err(e) = started {
+            log::warn!(target: "iav_bridge::client", "prewarm could not start: {e}");
+        }
+    }
+}
+
+impl BridgeClient {
+    /// Runs one exported call on the shared runtime within the configured deadline.
+    async fn call<T, F, Fut>(&self, name: &'static str, f: F) -> Result<T, BridgeError>
+    where
+        F: FnOnce(Arc<Inner>, Instant) -> Fut,
+        Fut: Future<Output = Result<T, BridgeError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let inner = self.inner.clone();
+        let timeout = inner.cfg.timeout;
+        let deadline = Instant::now() + timeout;
+        let work = f(inner, deadline);
+        let started = std::time::Instant::now();
+        let result = runtime::run(async move {
+            match tokio::time::timeout_at(deadline, work).await {
+                Ok(result) => result,
+                Err(_) => Err(BridgeError::Timeout {
+                    after_ms: timeout.as_millis() as u64,
+                }),
+            }
+        })
+        .await;
+        let ms = started.elapsed().as_millis();
+        match &result {
+            Ok(_) => log::info!(target: "iav_bridge::client", "{name} succeeded in {ms} ms"),
+            Err(e) => log::warn!(target: "iav_bridge::client", "{name} failed after {ms} ms: {e}"),
+        }
+        result
+    }
+}
+
+impl Inner {
+    async fn partner_list(
+        &self,
+        deadline: Instant,
+    ) -> Result<Arc<Vec<ExchangePartner>>, BridgeError> {
+        self.partners
+            .get_or_fetch(|| async {
+                let url = self.transport.path_url(&["exchange-partners"]);
+                let resp = self.transport.get(&url, deadline).await?;
+                let mut list = hal::parse_partners(&resp.body)?;
+                for p in &mut list {
+                    p.href = self.transport.resolve_backend_href(&p.href)?.to_string();
+                }
+                Ok(list)
+            })
+            .await
+    }
+
+    /// `POST customers/{id}/exchange-sessions`; refetches the partner list once if the
+    /// backend refuses the partner href (partner ids change between environments).
+    async fn create_session(
+        &self,
+        customer_id: &str,
+        partner_name: &str,
+        deadline: Instant,
+    ) -> Result<(Url, Option<RawSession>), BridgeError> {
+        let redirect = partners::redirect_value(partner_name, &self.cfg.platform)?;
+        let url = self
+            .transport
+            .path_url(&["customers", customer_id, "exchange-sessions"]);
+        let mut refreshed = false;
+        loop {
+            let list = self.partner_list(deadline).await?;
+            let partner = partners::find(&list, partner_name)?;
+            let mut links = json!({"exchange-partner": {"href": partner.href}});
+            if let Some(r) = &redirect {
+                links["redirect-url"] = json!({"href": r});
+            }
+            match self
+                .transport
+                .post(&url, &json!({"_links": links}), deadline)
+                .await
+            {
+                Err(e) if !refreshed && refuses_partner_href(&e) => {
+                    log::warn!(target: "iav_bridge::client", "the backend refused the cached {partner_name} href; refreshing the partner list");
+                    self.partners.invalidate(&list).await;
+                    refreshed = true;
+                }
+                Err(e) => return Err(e),
+                Ok(resp) => return self.created_session(resp),
+            }
+        }
+    }
+
+    /// The session's URL (from `Location`) and, when the `201` carried it, the session.
+    fn created_session(&self, resp: Response) -> Result<(Url, Option<RawSession>), BridgeError> {
+        let location = resp
+            .location
+            .as_deref()
+            .ok_or_else(|| BridgeError::InvalidResponse {
+                detail: format!(
+                    "the {} answer to creating an exchange session has no Location header",
+                    resp.status
+                ),
+            })?;
+        let url = self.transport.resolve_backend_href(location)?;
+        let body = if resp.body.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            Some(hal::parse_session(&resp.body)?)
+        };
+        Ok((url, body))
+    }
+
+    async fn read_session(
+        &self,
+        url: &Url,
+        known: Option<RawSession>,
+        deadline: Instant,
+    ) -> Result<RawSession, BridgeError> {
+        match known {
+            Some(raw) => Ok(raw),
+            None => {
+                let resp = self.transport.get(url, deadline).await?;
+                hal::parse_session(&resp.body)
+            }
+        }
+    }
+
+    /// A created resource: from the `201`'s body, or read from its `Location`.
+    async fn created_resource(
+        &self,
+        resp: Response,
+        what: &str,
+        parse: fn(&Value) -> Result<RawResource, BridgeError>,
+        deadline: Instant,
+    ) -> Result<RawResource, BridgeError> {
+        let body = if resp.body.iter().all(u8::is_ascii_whitespace) {
+            let location =
+                resp.location
+                    .as_deref()
+                    .ok_or_else(|| BridgeError::InvalidResponse {
+                        detail: format!(
+                            "the {} answer to creating a {what} has neither a body nor a Location header",
+                            resp.status
+                        ),
+                    })?;
+            let url = self.transport.resolve_backend_href(location)?;
+            self.transport.get(&url, deadline).await?.body
+        } else {
+            resp.body
+        };
+        let mut raw = parse(&hal::parse_json(what, &body)?)?;
+        raw.self_href = self
+            .transport
+            .resolve_backend_href(&raw.self_href)?
+            .to_string();
+        Ok(raw)
+    }
+
+    fn plaid_session(
+        &self,
+        url: Url,
+        raw: RawSession,
+    ) -> Result<Arc<PlaidLinkSession>, BridgeError> {
+        match self.exchange_session(url, raw)? {
+            ExchangeSession::PlaidLink { session } => Ok(session),
+            _ => Err(BridgeError::InvalidResponse {
+                detail: "the exchange session has no externalProviderSessionToken (is the partner Plaid?)".into(),
+            }),
+        }
+    }
+
+    fn exchange_session(&self, url: Url, raw: RawSession) -> Result<ExchangeSession, BridgeError> {
+        let session_url = url.to_string();
+        Ok(match raw.kind {
+            SessionKind::Plaid { link_token } => {
+                partners::check_link_token(&link_token, self.cfg.environment)?;
+                ExchangeSession::PlaidLink {
+                    session: Arc::new(PlaidLinkSession::new(link_token, session_url, raw.created)),
+                }
+            }
+            SessionKind::Web { url } => ExchangeSession::WebRedirect { session_url, url },
+            SessionKind::Checkout { id, secret, token } => ExchangeSession::CheckoutPayment {
+                session: Arc::new(CheckoutPaymentSession::new(id, secret, token, session_url)),
+            },
+            SessionKind::Unknown => ExchangeSession::Unrecognized { session_url },
+        })
+    }
+
+    fn remember(&self, url: String, raw: RawSession) {
+        if let Ok(mut pending) = self.pending.lock() {
+            if pending.len() == PENDING_SESSIONS {
+                pending.pop_front();
+            }
+            pending.push_back((url, raw));
+        }
+    }
+
+    fn take_pending(&self, url: &str) -> Option<RawSession> {
+        let mut pending = self.pending.lock().ok()?;
+        let i = pending.iter().position(|(u, _)| u == url)?;
+        pending.remove(i).map(|(_, raw)| raw)
+    }
+}
+
+impl ValidConfig {
+    fn platform_kind(&self) -> &'static str {
+        match self.platform {
+            Platform::Android { .. } => "Android",
+            Platform::Ios { .. } => "iOS",
+            Platform::Web => "web",
+        }
+    }
+}
+
+/// Whether the backend refused the exchange-partner href (a stale partner id).
+fn refuses_partner_href(e: &BridgeError) -> bool {
+    matches!(e, BridgeError::Validation { path, detail, .. }
+        if path.as_deref() == Some("/_links/exchange-partner/href")
+            || detail.contains("/_links/exchange-partner/href"))
+}
+
+/// Ids go into URL paths (percent-encoded); refuse the ones that cannot name a resource.
+fn check_id(what: &str, id: &str) -> Result<(), BridgeError> {
+    if id.is_empty()
+        || id == "."
+        || id == ".."
+        || id.len() > 256
+        || id.chars().any(char::is_control)
+    {
+        return Err(BridgeError::InvalidArgument {
+            reason: format!(
+                "{what} '{}' is not an id: use the Dwolla id (or an alias such as 'me' that the backend accepts)",
+                shorten(id)
+            ),
+        });
+    }
+    Ok(())
+}
