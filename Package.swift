@@ -11,14 +11,14 @@ import PackageDescription
 // MARK: - Where the binary comes from (the one place to switch)
 
 /// `.local` while developing: the XCFramework that scripts/build-xcframework.sh writes to
-/// build/IAVBridgeFFI.xcframework. For a release, scripts/build-xcframework.sh prints the zip's
+/// target/xcframework/IAVBridgeFFI.xcframework. For a release, scripts/build-xcframework.sh prints the zip's
 /// checksum: set `.release(url:checksum:)` with the zip's download URL and that checksum.
 enum BinarySource {
     case local(path: String)
     case release(url: String, checksum: String)
 }
 
-let binarySource: BinarySource = .local(path: "build/IAVBridgeFFI.xcframework")
+let binarySource: BinarySource = .local(path: "target/xcframework/IAVBridgeFFI.xcframework")
 
 // MARK: - Targets
 
