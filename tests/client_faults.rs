@@ -1,0 +1,787 @@
+//! The client against purpose-built servers on loopback: retries, deadlines, size caps, the
+//! origin rule, redirects, token providers and cancellation.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use iav_bridge::{
+    AccessTokenError, AccessTokenProvider, BridgeClient, BridgeConfig, BridgeError, Environment,
+    Platform,
+};
+use support::{partners_body, plaid_session_body, FakeServer, Reply};
+
+const TOKEN: &str = "link-sandbox-4b3e2a10-0000-4000-8000-000000000001";
+
+fn android() -> Platform {
+    Platform::Android {
+        package_name: "com.example.app".into(),
+    }
+}
+
+fn config(url: &str, platform: Platform) -> BridgeConfig {
+    let mut c = BridgeConfig::new(url, platform, Environment::Sandbox);
+    c.allow_insecure_http = true;
+    c.timeout_ms = 5_000;
+    c
+}
+
+fn client(url: &str) -> Arc<BridgeClient> {
+    BridgeClient::new(config(url, android()), None).unwrap()
+}
+
+/// Tokens handed out in order (the last one repeats); counts how often it was asked.
+struct Tokens {
+    tokens: Vec<Result<String, AccessTokenError>>,
+    asked: AtomicUsize,
+}
+
+impl Tokens {
+    fn new(tokens: Vec<Result<String, AccessTokenError>>) -> Arc<Tokens> {
+        Arc::new(Tokens {
+            tokens,
+            asked: AtomicUsize::new(0),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl AccessTokenProvider for Tokens {
+    async fn access_token(&self) -> Result<String, AccessTokenError> {
+        let i = self.asked.fetch_add(1, Ordering::SeqCst);
+        self.tokens[i.min(self.tokens.len() - 1)].clone()
+    }
+}
+
+/// A backend that serves the partner list, creates a session with an empty 201 + Location,
+/// and serves the session; `post` answers the POSTs instead when given.
+async fn backend(post: Vec<Reply>) -> FakeServer {
+    let base = Arc::new(Mutex::new(String::new()));
+    let b = base.clone();
+    let posts = Arc::new(post);
+    let post_count = Arc::new(AtomicUsize::new(0));
+    let server = FakeServer::start(Arc::new(move |req, _| {
+        let base = b.lock().unwrap().clone();
+        match (req.method.as_str(), req.path.as_str()) {
+            ("GET", "/exchange-partners") => Reply::json(200, &partners_body(&base)),
+            ("POST", _) if !posts.is_empty() => {
+                let i = post_count.fetch_add(1, Ordering::SeqCst);
+                posts[i.min(posts.len() - 1)].clone()
+            }
+            ("POST", p) if p.ends_with("/exchange-sessions") => {
+                Reply::json(201, "").with_header("Location", &format!("{base}exchange-sessions/s1"))
+            }
+            ("GET", "/exchange-sessions/s1") => Reply::json(200, &plaid_session_body(&base, TOKEN)),
+            _ => Reply::json(
+                404,
+                r#"{"code":"NotFound","message":"The requested resource was not found."}"#,
+            ),
+        }
+    }))
+    .await;
+    *base.lock().unwrap() = server.url.clone();
+    server
+}
+
+fn created_with_location(base: &str) -> Reply {
+    Reply::json(201, "").with_header("Location", &format!("{base}exchange-sessions/s1"))
+}
+
+#[tokio::test]
+async fn android_flow_sends_the_package_name_and_follows_the_empty_201() {
+    let server = backend(vec![]).await;
+    let session = client(&server.url)
+        .start_plaid_link("me".into())
+        .await
+        .unwrap();
+    assert_eq!(session.link_token(), TOKEN);
+    assert_eq!(
+        session.session_url(),
+        format!("{}exchange-sessions/s1", server.url)
+    );
+    let reqs = server.recorded();
+    let paths: Vec<_> = reqs
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "GET /exchange-partners",
+            "POST /customers/me/exchange-sessions",
+            "GET /exchange-sessions/s1"
+        ]
+    );
+    let body = reqs[1].json();
+    assert_eq!(body["_links"]["redirect-url"]["href"], "com.example.app");
+    assert_eq!(
+        body["_links"]["exchange-partner"]["href"],
+        format!("{}exchange-partners/p-plaid", server.url)
+    );
+    assert_eq!(
+        reqs[1].header("Content-Type"),
+        Some("application/vnd.dwolla.v1.hal+json")
+    );
+    assert_eq!(
+        reqs[0].header("Accept"),
+        Some("application/vnd.dwolla.v1.hal+json")
+    );
+    assert!(uuid_like(reqs[1].header("Idempotency-Key").unwrap()));
+}
+
+#[tokio::test]
+async fn ios_sends_the_url_and_web_sends_nothing() {
+    let server = backend(vec![]).await;
+    let ios = Platform::Ios {
+        redirect_url: "https://example.com/app".into(),
+    };
+    BridgeClient::new(config(&server.url, ios), None)
+        .unwrap()
+        .start_plaid_link("c1".into())
+        .await
+        .unwrap();
+    BridgeClient::new(config(&server.url, Platform::Web), None)
+        .unwrap()
+        .start_plaid_link("c1".into())
+        .await
+        .unwrap();
+    let posts: Vec<_> = server
+        .recorded()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(
+        posts[0].json()["_links"]["redirect-url"]["href"],
+        "https://example.com/app"
+    );
+    assert!(posts[1].json()["_links"].get("redirect-url").is_none());
+    assert!(posts[1].json()["_links"].get("exchange-partner").is_some());
+}
+
+#[tokio::test]
+async fn a_201_with_the_session_in_its_body_saves_the_get() {
+    let server = FakeServer::start(Arc::new(|req, _| {
+        let base = format!("http://{}/", req.header("Host").unwrap());
+        match req.method.as_str() {
+            "GET" => Reply::json(200, &partners_body(&base)),
+            _ => Reply::json(201, &plaid_session_body(&base, TOKEN))
+                .with_header("Location", &format!("{base}exchange-sessions/s1")),
+        }
+    }))
+    .await;
+    let s = client(&server.url)
+        .start_plaid_link("me".into())
+        .await
+        .unwrap();
+    assert_eq!(s.link_token(), TOKEN);
+    assert_eq!(server.count(), 2);
+}
+
+#[tokio::test]
+async fn backend_url_with_a_path_prefix_with_or_without_slash() {
+    for suffix in ["api/v1", "api/v1/"] {
+        let server = FakeServer::start(Arc::new(|req, _| {
+            let base = format!("http://{}/api/v1/", req.header("Host").unwrap());
+            match (req.method.as_str(), req.path.as_str()) {
+                ("GET", "/api/v1/exchange-partners") => Reply::json(200, &partners_body(&base)),
+                ("POST", "/api/v1/customers/a%20b/exchange-sessions") => {
+                    Reply::json(201, &plaid_session_body(&base, TOKEN))
+                        .with_header("Location", &format!("{base}exchange-sessions/s1"))
+                }
+                _ => Reply::json(404, "{}"),
+            }
+        }))
+        .await;
+        let url = format!("{}{suffix}", server.url);
+        let s = client(&url).start_plaid_link("a b".into()).await.unwrap();
+        assert_eq!(s.link_token(), TOKEN, "{url}");
+    }
+}
+
+#[tokio::test]
+async fn retries_5xx_then_succeeds_with_one_idempotency_key() {
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let a = attempts.clone();
+    let server = FakeServer::start(Arc::new(move |req, _| {
+        let base = format!("http://{}/", req.header("Host").unwrap());
+        match req.method.as_str() {
+            "GET" if req.path == "/exchange-partners" => Reply::json(200, &partners_body(&base)),
+            "GET" => Reply::json(200, &plaid_session_body(&base, TOKEN)),
+            _ => match a.fetch_add(1, Ordering::SeqCst) {
+                0 => Reply::json(503, r#"{"code":"ServiceUnavailable","message":"busy"}"#),
+                1 => Reply::json(502, ""),
+                _ => created_with_location(&base),
+            },
+        }
+    }))
+    .await;
+    let s = client(&server.url)
+        .start_plaid_link("me".into())
+        .await
+        .unwrap();
+    assert_eq!(s.link_token(), TOKEN);
+    let keys: Vec<String> = server
+        .recorded()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.header("Idempotency-Key").unwrap().to_string())
+        .collect();
+    assert_eq!(keys.len(), 3);
+    assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
+}
+
+#[tokio::test]
+async fn a_second_call_uses_a_new_idempotency_key() {
+    let server = backend(vec![]).await;
+    let c = client(&server.url);
+    c.start_plaid_link("me".into()).await.unwrap();
+    c.start_plaid_link("me".into()).await.unwrap();
+    let keys: Vec<String> = server
+        .recorded()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.header("Idempotency-Key").unwrap().to_string())
+        .collect();
+    assert_eq!(keys.len(), 2);
+    assert_ne!(keys[0], keys[1]);
+    // The partner list was fetched once for both calls.
+    assert_eq!(
+        server
+            .recorded()
+            .iter()
+            .filter(|r| r.path == "/exchange-partners")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn rate_limited_honours_retry_after() {
+    let server = FakeServer::sequence(vec![
+        Reply::json(429, r#"{"code":"TooManyRequests","message":"slow down"}"#)
+            .with_header("Retry-After", "1"),
+        Reply::json(200, r#"{"_embedded":{"exchange-partners":[]}}"#),
+    ])
+    .await;
+    let started = Instant::now();
+    let partners = client(&server.url).exchange_partners().await.unwrap();
+    assert!(partners.is_empty());
+    assert_eq!(server.count(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn rate_limited_without_retry_after_gives_up_after_max_retries() {
+    let server = FakeServer::sequence(vec![Reply::json(
+        429,
+        r#"{"code":"TooManyRequests","message":"m"}"#,
+    )])
+    .await;
+    let mut cfg = config(&server.url, android());
+    cfg.max_retries = 3;
+    let err = BridgeClient::new(cfg, None)
+        .unwrap()
+        .exchange_partners()
+        .await
+        .unwrap_err();
+    assert_eq!(err, BridgeError::RateLimited { retry_after_ms: 0 });
+    assert_eq!(server.count(), 4);
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_deadline_fails_at_once() {
+    let server = FakeServer::sequence(vec![Reply::json(
+        429,
+        r#"{"code":"TooManyRequests","message":"m"}"#,
+    )
+    .with_header("Retry-After", "60")])
+    .await;
+    let started = Instant::now();
+    let err = client(&server.url).exchange_partners().await.unwrap_err();
+    assert_eq!(
+        err,
+        BridgeError::RateLimited {
+            retry_after_ms: 60_000
+        }
+    );
+    assert_eq!(server.count(), 1);
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[tokio::test]
+async fn client_errors_are_typed_and_never_retried() {
+    let cases: Vec<(u16, &str, Box<dyn Fn(&BridgeError) -> bool>)> = vec![
+        (
+            400,
+            r#"{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{"errors":[{"code":"Invalid","message":"/_links/redirect-url/href is invalid","path":"/_links/redirect-url/href"}]}}"#,
+            Box::new(
+                |e| matches!(e, BridgeError::Validation { code, path: Some(p), .. } if code == "ValidationError" && p == "/_links/redirect-url/href"),
+            ),
+        ),
+        (
+            400,
+            r#"{"code":"ValidationError","message":"The provided redirect URL must exactly match one of the configured URLs for the account"}"#,
+            Box::new(
+                |e| matches!(e, BridgeError::RedirectUrlNotAllowed { detail } if detail.contains("exactly match")),
+            ),
+        ),
+        (
+            401,
+            r#"{"code":"InvalidScope","message":"Missing or invalid scopes for requested endpoint"}"#,
+            Box::new(
+                |e| matches!(e, BridgeError::Unauthorized { code, .. } if code == "InvalidScope"),
+            ),
+        ),
+        (
+            403,
+            r#"{"code":"forbidden","message":"The exchange partner specified does not support this product"}"#,
+            Box::new(
+                |e| matches!(e, BridgeError::Forbidden { code, detail } if code == "forbidden" && detail.contains("does not support")),
+            ),
+        ),
+        (
+            404,
+            r#"{"code":"NotFound","message":"The requested resource was not found."}"#,
+            Box::new(
+                |e| matches!(e, BridgeError::NotFound { detail } if detail == "The requested resource was not found."),
+            ),
+        ),
+        (
+            409,
+            r#"{"code":"Conflict","message":"in progress"}"#,
+            Box::new(
+                |e| matches!(e, BridgeError::Server { status: 409, code, .. } if code == "Conflict"),
+            ),
+        ),
+    ];
+    for (status, body, check) in cases {
+        let server = backend(vec![Reply::json(status, body)]).await;
+        let err = client(&server.url)
+            .start_plaid_link("me".into())
+            .await
+            .unwrap_err();
+        assert!(check(&err), "{status}: {err:?}");
+        let posts = server
+            .recorded()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count();
+        assert_eq!(posts, 1, "{status} must not be retried");
+    }
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_network_error() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut cfg = config(&format!("http://127.0.0.1:{port}/"), android());
+    cfg.max_retries = 1;
+    let err = BridgeClient::new(cfg, None)
+        .unwrap()
+        .exchange_partners()
+        .await
+        .unwrap_err();
+    match err {
+        BridgeError::Network { detail } => {
+            assert!(detail.contains("could not connect"), "{detail}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn reset_mid_body_is_retried_then_a_network_error() {
+    let server = FakeServer::sequence(vec![Reply::ResetMidBody]).await;
+    let err = client(&server.url).exchange_partners().await.unwrap_err();
+    assert!(matches!(err, BridgeError::Network { .. }), "{err:?}");
+    assert_eq!(server.count(), 3, "one request and two retries");
+}
+
+#[tokio::test]
+async fn truncated_body_is_retried_and_can_recover() {
+    let server = FakeServer::sequence(vec![
+        Reply::Truncated {
+            declared: 500,
+            body: b"{\"_embedded\"".to_vec(),
+        },
+        Reply::json(200, r#"{"_embedded":{"exchange-partners":[]}}"#),
+    ])
+    .await;
+    assert!(client(&server.url)
+        .exchange_partners()
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(server.count(), 2);
+}
+
+#[tokio::test]
+async fn slow_headers_and_slow_body_time_out_at_the_deadline() {
+    for reply in [
+        Reply::Delayed(Duration::from_secs(10), Box::new(Reply::json(200, "{}"))),
+        Reply::SlowBody {
+            status: 200,
+            body: b"{}".to_vec(),
+            delay: Duration::from_secs(10),
+        },
+    ] {
+        let server = FakeServer::sequence(vec![reply]).await;
+        let mut cfg = config(&server.url, android());
+        cfg.timeout_ms = 300;
+        let started = Instant::now();
+        let err = BridgeClient::new(cfg, None)
+            .unwrap()
+            .exchange_partners()
+            .await
+            .unwrap_err();
+        assert_eq!(err, BridgeError::Timeout { after_ms: 300 });
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}
+
+#[tokio::test]
+async fn non_json_and_oversized_bodies_are_invalid_responses() {
+    let server = FakeServer::sequence(vec![Reply::json(200, "<html>hello</html>")]).await;
+    let err = client(&server.url).exchange_partners().await.unwrap_err();
+    assert!(
+        matches!(&err, BridgeError::InvalidResponse { detail } if detail.contains("not valid JSON")),
+        "{err:?}"
+    );
+
+    let big = vec![b' '; iav_bridge::MAX_BODY_BYTES + 1];
+    let server = FakeServer::sequence(vec![Reply::Http {
+        status: 200,
+        headers: vec![],
+        body: big,
+    }])
+    .await;
+    let err = client(&server.url).exchange_partners().await.unwrap_err();
+    assert!(
+        matches!(&err, BridgeError::InvalidResponse { detail } if detail.contains("1024 KiB")),
+        "{err:?}"
+    );
+
+    let server = FakeServer::sequence(vec![Reply::json(
+        200,
+        r#"{"_embedded":{"exchange-partners":[{"id":"1","name":"Plaid","status":"active"}]}}"#,
+    )])
+    .await;
+    let err = client(&server.url).exchange_partners().await.unwrap_err();
+    assert!(
+        matches!(&err, BridgeError::InvalidResponse { detail } if detail.contains("'_links.self.href' is missing")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_location_on_a_foreign_origin_is_refused_and_never_contacted() {
+    let foreign = FakeServer::sequence(vec![Reply::json(
+        200,
+        &plaid_session_body("http://x/", TOKEN),
+    )])
+    .await;
+    let foreign_url = foreign.url.clone();
+    let server =
+        backend(vec![Reply::json(201, "").with_header(
+            "Location",
+            &format!("{foreign_url}exchange-sessions/s1"),
+        )])
+        .await;
+    let tokens = Tokens::new(vec![Ok("app-bearer-secret-1".into())]);
+    let c = BridgeClient::new(config(&server.url, android()), Some(tokens)).unwrap();
+    let err = c.start_plaid_link("me".into()).await.unwrap_err();
+    assert!(
+        matches!(&err, BridgeError::InvalidResponse { detail } if detail.contains("another origin")),
+        "{err:?}"
+    );
+    assert_eq!(foreign.count(), 0);
+    // Nor may the app hand the client a foreign session URL.
+    let err = c
+        .exchange_session(format!("{foreign_url}exchange-sessions/s1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, BridgeError::InvalidArgument { .. }),
+        "{err:?}"
+    );
+    assert_eq!(foreign.count(), 0);
+}
+
+#[tokio::test]
+async fn dwolla_origin_hrefs_are_rebased_onto_the_backend() {
+    let server = FakeServer::start(Arc::new(|req, _| {
+        let base = format!("http://{}/", req.header("Host").unwrap());
+        match req.method.as_str() {
+            "GET" if req.path == "/exchange-partners" => {
+                Reply::json(200, &partners_body("https://api-sandbox.dwolla.com/"))
+            }
+            "GET" => Reply::json(200, &plaid_session_body(&base, TOKEN)),
+            _ => Reply::json(201, "").with_header(
+                "Location",
+                "https://api-sandbox.dwolla.com/exchange-sessions/s1",
+            ),
+        }
+    }))
+    .await;
+    let c = client(&server.url);
+    let partners = c.exchange_partners().await.unwrap();
+    assert!(
+        partners.iter().all(|p| p.href.starts_with(&server.url)),
+        "{partners:?}"
+    );
+    let s = c.start_plaid_link("me".into()).await.unwrap();
+    assert_eq!(
+        s.session_url(),
+        format!("{}exchange-sessions/s1", server.url)
+    );
+}
+
+#[tokio::test]
+async fn http_redirects_are_not_followed_with_the_token() {
+    let other = FakeServer::sequence(vec![Reply::json(
+        200,
+        r#"{"_embedded":{"exchange-partners":[]}}"#,
+    )])
+    .await;
+    let server =
+        FakeServer::sequence(vec![Reply::json(302, "")
+            .with_header("Location", &format!("{}exchange-partners", other.url))])
+        .await;
+    let tokens = Tokens::new(vec![Ok("app-bearer-secret-2".into())]);
+    let err = BridgeClient::new(config(&server.url, android()), Some(tokens))
+        .unwrap()
+        .exchange_partners()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, BridgeError::InvalidResponse { detail } if detail.contains("redirect")),
+        "{err:?}"
+    );
+    assert_eq!(other.count(), 0);
+    assert_eq!(
+        server.recorded()[0].header("Authorization"),
+        Some("Bearer app-bearer-secret-2")
+    );
+}
+
+#[tokio::test]
+async fn a_failing_token_provider_sends_nothing() {
+    let server = backend(vec![]).await;
+    let tokens = Tokens::new(vec![Err(AccessTokenError::Failed {
+        reason: "signed out".into(),
+    })]);
+    let err = BridgeClient::new(config(&server.url, android()), Some(tokens))
+        .unwrap()
+        .start_plaid_link("me".into())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        BridgeError::TokenProvider {
+            detail: "signed out".into()
+        }
+    );
+    assert_eq!(server.count(), 0);
+}
+
+#[tokio::test]
+async fn a_401_is_retried_once_with_a_fresh_token() {
+    let server = FakeServer::start(Arc::new(|req, _| {
+        if req.header("Authorization") == Some("Bearer fresh-token") {
+            Reply::json(200, r#"{"_embedded":{"exchange-partners":[]}}"#)
+        } else {
+            Reply::json(
+                401,
+                r#"{"code":"ExpiredAccessToken","message":"Expired access token."}"#,
+            )
+        }
+    }))
+    .await;
+    let tokens = Tokens::new(vec![Ok("stale-token".into()), Ok("fresh-token".into())]);
+    let c = BridgeClient::new(config(&server.url, android()), Some(tokens.clone())).unwrap();
+    assert!(c.exchange_partners().await.unwrap().is_empty());
+    assert_eq!(tokens.asked.load(Ordering::SeqCst), 2);
+    assert_eq!(server.count(), 2);
+
+    // A token the backend never accepts: one refresh, then Unauthorized.
+    let tokens = Tokens::new(vec![Ok("stale-token".into())]);
+    let c = BridgeClient::new(config(&server.url, android()), Some(tokens.clone())).unwrap();
+    let err = c.exchange_partners().await.unwrap_err();
+    assert_eq!(
+        err,
+        BridgeError::Unauthorized {
+            code: "ExpiredAccessToken".into(),
+            detail: "Expired access token.".into()
+        }
+    );
+    assert_eq!(tokens.asked.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_refused_partner_href_refreshes_the_partner_list_once() {
+    let posts = Arc::new(AtomicUsize::new(0));
+    let p = posts.clone();
+    let server = FakeServer::start(Arc::new(move |req, _| {
+        let base = format!("http://{}/", req.header("Host").unwrap());
+        match req.method.as_str() {
+            "GET" if req.path == "/exchange-partners" => Reply::json(200, &partners_body(&base)),
+            "GET" => Reply::json(200, &plaid_session_body(&base, TOKEN)),
+            _ => match p.fetch_add(1, Ordering::SeqCst) {
+                0 => Reply::json(400, r#"{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{"errors":[{"code":"Invalid","message":"/_links/exchange-partner/href is invalid","path":"/_links/exchange-partner/href"}]}}"#),
+                _ => created_with_location(&base),
+            },
+        }
+    }))
+    .await;
+    let s = client(&server.url)
+        .start_plaid_link("me".into())
+        .await
+        .unwrap();
+    assert_eq!(s.link_token(), TOKEN);
+    let partner_gets = server
+        .recorded()
+        .iter()
+        .filter(|r| r.path == "/exchange-partners")
+        .count();
+    assert_eq!(partner_gets, 2);
+}
+
+#[tokio::test]
+async fn link_tokens_of_the_other_environment_are_refused() {
+    let server = FakeServer::start(Arc::new(|req, _| {
+        let base = format!("http://{}/", req.header("Host").unwrap());
+        match req.method.as_str() {
+            "GET" => Reply::json(200, &partners_body(&base)),
+            _ => Reply::json(
+                201,
+                &plaid_session_body(&base, "link-production-0000-aaaa-bbbb"),
+            )
+            .with_header("Location", &format!("{base}exchange-sessions/s1")),
+        }
+    }))
+    .await;
+    let err = client(&server.url)
+        .start_plaid_link("me".into())
+        .await
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        matches!(err, BridgeError::InvalidConfiguration { .. }),
+        "{text}"
+    );
+    assert!(text.contains("production"), "{text}");
+    assert!(!text.contains("link-production-0000"), "{text}");
+}
+
+#[tokio::test]
+async fn cancelling_a_call_aborts_the_request_and_the_client_still_works() {
+    let server = FakeServer::start(Arc::new(|_, i| {
+        if i == 0 {
+            Reply::Delayed(Duration::from_secs(30), Box::new(Reply::json(200, "{}")))
+        } else {
+            Reply::json(200, r#"{"_embedded":{"exchange-partners":[]}}"#)
+        }
+    }))
+    .await;
+    let c = client(&server.url);
+    let call = c.exchange_partners();
+    assert!(tokio::time::timeout(Duration::from_millis(200), call)
+        .await
+        .is_err());
+    // The server sees the connection go away long before its 30 s delay.
+    let started = Instant::now();
+    while *server.client_hangups.lock().unwrap() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the request was not aborted"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The next call on the same client works.
+    assert!(c.exchange_partners().await.unwrap().is_empty());
+    assert_eq!(server.count(), 2);
+}
+
+#[tokio::test]
+async fn sixty_four_tasks_share_one_client() {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let n = counter.clone();
+    let server = FakeServer::start(Arc::new(move |req, _| {
+        let base = format!("http://{}/", req.header("Host").unwrap());
+        match req.method.as_str() {
+            "GET" => Reply::json(200, &partners_body(&base)),
+            _ => {
+                let i = n.fetch_add(1, Ordering::SeqCst);
+                Reply::json(
+                    201,
+                    &plaid_session_body(&base, &format!("link-sandbox-task-{i:04}")),
+                )
+                .with_header("Location", &format!("{base}exchange-sessions/s{i}"))
+            }
+        }
+    }))
+    .await;
+    let c = client(&server.url);
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            c.start_plaid_link("me".into()).await
+        }));
+    }
+    let mut tokens = std::collections::HashSet::new();
+    for t in tasks {
+        tokens.insert(t.await.unwrap().unwrap().link_token());
+    }
+    assert_eq!(tokens.len(), 64);
+    assert_eq!(
+        server
+            .recorded()
+            .iter()
+            .filter(|r| r.path == "/exchange-partners")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn bad_arguments_are_refused_before_any_request() {
+    let server = backend(vec![]).await;
+    let c = client(&server.url);
+    for id in ["", ".", ".."] {
+        assert!(matches!(
+            c.start_plaid_link(id.into()).await,
+            Err(BridgeError::InvalidArgument { .. })
+        ));
+    }
+    let err = c
+        .complete_plaid_link("me".into(), "public sandbox".into())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, BridgeError::InvalidArgument { reason } if !reason.contains("public sandbox"))
+    );
+    let err = c
+        .create_funding_source(
+            "me".into(),
+            "e1".into(),
+            iav_bridge::BankAccountType::Checking,
+            "x".repeat(51),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BridgeError::InvalidArgument { .. }));
+    assert_eq!(server.count(), 0);
+}
+
+fn uuid_like(s: &str) -> bool {
+    s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4
+}
