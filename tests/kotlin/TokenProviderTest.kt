@@ -1,0 +1,86 @@
+package dev.iavbridge.tests
+
+import dev.iavbridge.AccessTokenException
+import dev.iavbridge.BridgeClient
+import dev.iavbridge.BridgeException
+import dev.iavbridge.accessTokenProvider
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.runBlocking
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
+import org.junit.Test
+import java.util.concurrent.atomic.AtomicInteger
+
+class TokenProviderTest {
+    @Test
+    fun suspendingProviderIsAskedForEachRequest() = runBlocking {
+        val provider = StaticTokenProvider(Backend.alice.token)
+        BridgeClient(config(), provider).use { c ->
+            c.startPlaidLink(Backend.alice.customerId)
+            val first = provider.calls.get()
+            assertTrue("calls: $first", first >= 1)
+            c.startPlaidLink(Backend.alice.customerId)
+            assertTrue("calls: ${provider.calls.get()}", provider.calls.get() > first)
+        }
+    }
+
+    @Test
+    fun providerFailureBecomesTokenProviderError() = runBlocking {
+        val provider = FailingTokenProvider(AccessTokenException.Failed("user signed out"))
+        BridgeClient(config(), provider).use { c ->
+            val e = assertThrowsTypeSuspend<BridgeException.TokenProvider> { c.startPlaidLink("me") }
+            assertTrue(e.detail, e.detail.contains("user signed out"))
+            assertEquals(1, provider.calls.get())
+        }
+    }
+
+    @Test
+    fun anyOtherExceptionFromTheProviderIsATokenProviderErrorToo() = runBlocking {
+        val provider = FailingTokenProvider(IllegalStateException("keystore locked"))
+        BridgeClient(config(), provider).use { c ->
+            assertThrowsTypeSuspend<BridgeException.TokenProvider> { c.startPlaidLink("me") }
+        }
+    }
+
+    @Test
+    fun refusedTokenIsRefreshedOnceAfter401() = runBlocking {
+        val provider = SequenceTokenProvider("expired-session-token", Backend.alice.token)
+        BridgeClient(config(), provider).use { c ->
+            val s = c.startPlaidLink(Backend.alice.customerId)
+            assertTrue(s.linkToken().startsWith("link-sandbox-"))
+            assertTrue("calls: ${provider.calls.get()}", provider.calls.get() >= 2)
+        }
+    }
+
+    @Test
+    fun tokenThatStaysRefusedIsUnauthorized() = runBlocking {
+        val provider = SequenceTokenProvider("wrong-1", "wrong-2", "wrong-3")
+        BridgeClient(config(), provider).use { c ->
+            val e = assertThrowsTypeSuspend<BridgeException.Unauthorized> { c.startPlaidLink("me") }
+            assertNoSecret(e.toString(), listOf("wrong-1", "wrong-2"), "Unauthorized")
+            // Asked once, then once more after the 401: not in a loop.
+            assertEquals(2, provider.calls.get())
+        }
+    }
+
+    @Test
+    fun noProviderMeansNoCredential() = runBlocking {
+        BridgeClient(config(), null).use { c ->
+            assertThrowsTypeSuspend<BridgeException.Unauthorized> { c.startPlaidLink("me") }
+        }
+    }
+
+    @Test
+    fun lambdaProviderFromTheKotlinLayer() = runBlocking {
+        val calls = AtomicInteger()
+        val provider = accessTokenProvider {
+            calls.incrementAndGet()
+            delay(5)
+            Backend.bob.token
+        }
+        BridgeClient(config(), provider).use { c ->
+            assertTrue(c.startPlaidLink(Backend.bob.customerId).linkToken().startsWith("link-sandbox-"))
+            assertTrue(calls.get() >= 1)
+        }
+    }
+}
