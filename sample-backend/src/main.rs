@@ -86,8 +86,9 @@ struct ServeArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, requires = "tls_cert", value_name = "FILE")]
     tls_key: Option<PathBuf>,
-    /// Once listening, write {"backendUrl","simulatorUrl","users":[{"name","token","customerId"}]}
-    /// to this file (atomically: written aside, then renamed).
+    /// Once listening, write {"backendUrl","listenAddr","simulatorUrl","users":[{"name","token",
+    /// "customerId"}]} to this file (atomically: written aside, then renamed). Users from a
+    /// --users file are not listed.
     #[arg(long, value_name = "FILE")]
     ready_file: Option<PathBuf>,
 }
@@ -276,7 +277,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let backend = Backend::new(config, &public).map_err(|e| e.to_string())?;
     let app = backend.router();
 
-    println!("iav-bridge sample backend: {}", backend.public_url());
+    println!(
+        "iav-bridge sample backend: {} (listening on {addr})",
+        backend.public_url()
+    );
     if let Some(s) = &sim {
         println!("Dwolla simulator: {}", s.url);
     }
@@ -310,6 +314,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         };
         let ready = json!({
             "backendUrl": backend.public_url(),
+            "listenAddr": addr.to_string(),
             "simulatorUrl": sim.as_ref().map(|s| s.url.clone()),
             "users": listed,
         });

@@ -1,0 +1,400 @@
+//! The `sample-backend` binary: ready file, demo users, SIGTERM, `simulate`, TLS, refusals.
+
+mod backend_util;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use backend_util::*;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sample-backend");
+
+fn temp(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("sb-{}-{name}", uuid::Uuid::new_v4()))
+}
+
+/// Kills the child when dropped (a failed assertion must not leave a server running).
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(args: &[&str]) -> Proc {
+    Proc(
+        Command::new(BIN)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sample-backend"),
+    )
+}
+
+async fn wait_ready(path: &Path, p: &mut Proc) -> Value {
+    let start = Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return serde_json::from_str(&text).expect("ready file is JSON");
+        }
+        if let Ok(Some(status)) = p.0.try_wait() {
+            panic!("sample-backend exited early: {status}");
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no ready file");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn sigterm(p: &Proc) {
+    let ok = Command::new("kill")
+        .args(["-TERM", &p.0.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(ok.success());
+}
+
+fn wait_exit(p: &mut Proc) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = p.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(15), "did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn serve_writes_the_ready_file_and_stops_on_sigterm() {
+    let ready = temp("ready.json");
+    let mut p = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--ready-file",
+        ready.to_str().unwrap(),
+    ]);
+    let r = wait_ready(&ready, &mut p).await;
+    let backend = r["backendUrl"].as_str().unwrap().to_string();
+    assert!(
+        backend.starts_with("http://127.0.0.1:") && backend.ends_with('/'),
+        "{backend}"
+    );
+    assert!(r["simulatorUrl"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+    let users = r["users"].as_array().unwrap();
+    assert_eq!(users.len(), 2);
+    assert_eq!(users[0]["name"], "alice");
+    assert_eq!(users[0]["token"], "demo-alice");
+    assert_eq!(users[1]["token"], "demo-bob");
+    assert_ne!(users[0]["customerId"], users[1]["customerId"]);
+
+    let c = client();
+    assert_eq!(get(&c, &format!("{backend}health"), None).await.status, 200);
+    let plaid = partner_href(&c, &backend, "demo-bob", "Plaid").await;
+    assert!(plaid.starts_with(&backend));
+    let a = post(
+        &c,
+        &format!(
+            "{backend}customers/{}/exchange-sessions",
+            users[1]["customerId"].as_str().unwrap()
+        ),
+        "demo-bob",
+        &session_body(&plaid, Some("https://example.com/app")),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+
+    sigterm(&p);
+    let status = wait_exit(&mut p);
+    assert!(status.success(), "{status}");
+    let mut err = String::new();
+    use std::io::Read;
+    p.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(err.contains("POST /customers/"), "{err}");
+    assert!(
+        !err.contains("demo-bob") && !err.contains("sim-secret"),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(ready);
+}
+
+#[tokio::test]
+async fn public_url_and_allowed_redirects_are_used() {
+    let ready = temp("ready.json");
+    let mut p = spawn(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--public-url",
+        "https://bank.example.com/api",
+        "--allowed-redirect",
+        "com.acme.bank",
+        "--ready-file",
+        ready.to_str().unwrap(),
+    ]);
+    let r = wait_ready(&ready, &mut p).await;
+    assert_eq!(r["backendUrl"], "https://bank.example.com/api/");
+    let local = format!("http://{}/", r["listenAddr"].as_str().unwrap());
+    let c = client();
+    let partners = get(&c, &format!("{local}exchange-partners"), Some("demo-alice")).await;
+    assert_eq!(partners.status, 200);
+    let mut all = Vec::new();
+    strings(&partners.body, &mut all);
+    let hrefs: Vec<_> = all.iter().filter(|s| s.contains("://")).collect();
+    assert!(!hrefs.is_empty());
+    assert!(
+        hrefs
+            .iter()
+            .all(|h| h.starts_with("https://bank.example.com/api/exchange-partners")),
+        "{hrefs:?}"
+    );
+    // Hrefs on the public URL are accepted back.
+    let plaid = partner_href(&c, &local, "demo-alice", "Plaid").await;
+    let url = format!("{local}customers/me/exchange-sessions");
+    let ok = post(
+        &c,
+        &url,
+        "demo-alice",
+        &session_body(&plaid, Some("com.acme.bank")),
+        None,
+    )
+    .await;
+    assert_eq!(ok.status, 201, "{}", ok.text);
+    assert!(ok
+        .header("location")
+        .unwrap()
+        .starts_with("https://bank.example.com/api/exchange-sessions/"));
+    let no = post(
+        &c,
+        &url,
+        "demo-alice",
+        &session_body(&plaid, Some("com.example.app")),
+        None,
+    )
+    .await;
+    assert_eq!(no.status, 400);
+    drop(p);
+    let _ = std::fs::remove_file(ready);
+}
+
+#[tokio::test]
+async fn simulate_serves_dwolla_only() {
+    let ready = temp("sim.json");
+    let mut p = spawn(&[
+        "simulate",
+        "--listen",
+        "127.0.0.1:0",
+        "--key",
+        "k1",
+        "--secret",
+        "s1",
+        "--ready-file",
+        ready.to_str().unwrap(),
+    ]);
+    let r = wait_ready(&ready, &mut p).await;
+    let url = r["simulatorUrl"].as_str().unwrap();
+    assert_eq!(r["clientKey"], "k1");
+    assert!(r["demoCustomerId"].as_str().is_some_and(|s| !s.is_empty()));
+    let c = client();
+    let tok = c
+        .post(format!("{url}/token"))
+        .basic_auth("k1", Some("s1"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tok.status(), 200);
+    let wrong = c
+        .post(format!("{url}/token"))
+        .basic_auth("sim-key", Some("sim-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    // No backend here: /health is not a Dwolla path.
+    assert_ne!(
+        c.get(format!("{url}/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    sigterm(&p);
+    assert!(wait_exit(&mut p).success());
+    let _ = std::fs::remove_file(ready);
+}
+
+#[tokio::test]
+async fn serves_https_with_a_given_certificate() {
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .unwrap();
+    let cert = temp("cert.pem");
+    let key = temp("key.pem");
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    let ready = temp("ready.json");
+    let mut p = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+        "--ready-file",
+        ready.to_str().unwrap(),
+    ]);
+    let r = wait_ready(&ready, &mut p).await;
+    let backend = r["backendUrl"].as_str().unwrap().to_string();
+    assert!(backend.starts_with("https://127.0.0.1:"), "{backend}");
+    sample_backend::install_crypto_provider();
+    let c = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(ck.cert.pem().as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    let a = get(
+        &c,
+        &format!("{backend}exchange-partners"),
+        Some("demo-alice"),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert!(a.text.contains(&format!("{backend}exchange-partners/")));
+    // Plain HTTP on the TLS port is not served.
+    let plain = backend.replace("https://", "http://");
+    assert!(client().get(format!("{plain}health")).send().await.is_err());
+    sigterm(&p);
+    assert!(wait_exit(&mut p).success());
+    for f in [cert, key, ready] {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+#[test]
+fn real_dwolla_needs_credentials_and_users() {
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env_remove("DWOLLA_KEY")
+            .env_remove("DWOLLA_SECRET");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(&["--listen", "127.0.0.1:0", "--dwolla", "sandbox"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DWOLLA_KEY"));
+    let env = [
+        ("DWOLLA_KEY", "real-key-QWERTY"),
+        ("DWOLLA_SECRET", "real-secret-ASDFG"),
+    ];
+    let out = run(&["--listen", "127.0.0.1:0", "--dwolla", "production"], &env);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--users"), "{err}");
+    assert!(!err.contains("real-key-QWERTY") && !err.contains("real-secret-ASDFG"));
+    // A users file whose customer id is malformed is refused without quoting its token.
+    let users = temp("users.toml");
+    std::fs::write(&users, "[users]\n\"tok-SECRET-1\" = \"../x\"\n").unwrap();
+    let out = run(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--dwolla",
+            "sandbox",
+            "--users",
+            users.to_str().unwrap(),
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("tok-SECRET-1"));
+    let _ = std::fs::remove_file(users);
+    // Bad arguments.
+    assert!(!run(&["--listen", "nowhere"], &[]).status.success());
+    assert!(!run(&["--tls-cert", "x.pem"], &[]).status.success());
+}
+
+#[test]
+fn help_explains_the_commands() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "serve",
+        "simulate",
+        "--listen",
+        "--dwolla",
+        "--public-url",
+        "--users",
+        "--allowed-redirect",
+        "--tls-cert",
+        "--ready-file",
+    ] {
+        assert!(text.contains(word), "{word} missing from --help:\n{text}");
+    }
+    let out = Command::new(BIN)
+        .args(["simulate", "--help"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--secret"));
+}
+
+#[tokio::test]
+async fn a_users_file_replaces_the_demo_users() {
+    let users = temp("users.toml");
+    // In simulated mode the customer need not exist for auth to work; partners need no customer.
+    std::fs::write(
+        &users,
+        "[users]\n\"file-token-1\" = \"3f1c2d4e-0000-4000-8000-00000000000a\"\n",
+    )
+    .unwrap();
+    let ready = temp("ready.json");
+    let mut p = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--users",
+        users.to_str().unwrap(),
+        "--ready-file",
+        ready.to_str().unwrap(),
+    ]);
+    let r = wait_ready(&ready, &mut p).await;
+    // Tokens from a file are real credentials: never written out.
+    assert_eq!(r["users"].as_array().unwrap().len(), 0);
+    let backend = r["backendUrl"].as_str().unwrap();
+    let c = client();
+    assert_eq!(
+        get(
+            &c,
+            &format!("{backend}exchange-partners"),
+            Some("file-token-1")
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        get(
+            &c,
+            &format!("{backend}exchange-partners"),
+            Some("demo-alice")
+        )
+        .await
+        .status,
+        401
+    );
+    drop(p);
+    let _ = std::fs::remove_file(users);
+    let _ = std::fs::remove_file(ready);
+}
