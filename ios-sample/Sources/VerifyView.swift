@@ -1,0 +1,96 @@
+import IAVBridge
+import LinkKit
+import os
+import SwiftUI
+
+/// One screen: "Verify bank account" -> Plaid Link -> the new funding source.
+struct VerifyView: View {
+    @StateObject private var model = VerifyModel()
+    @State private var linkSession: LinkKit.PlaidLinkSession?
+    @State private var isPresentingLink = false
+
+    private static let linkEvents = Logger(subsystem: "dev.iavbridge.sample", category: "PlaidLink")
+
+    var body: some View {
+        VStack(spacing: 16) {
+            Text("Link your bank account").font(.title2)
+            Button(action: model.verify) {
+                Text("Verify bank account").frame(maxWidth: .infinity)
+            }
+            .buttonStyle(.borderedProminent)
+            .disabled(isBusy)
+
+            switch model.state {
+            case .idle:
+                Text("You will pick your bank in Plaid Link.").foregroundStyle(.secondary)
+            case .working(let step):
+                ProgressView()
+                Text(step)
+            case .linkReady:
+                ProgressView()
+            case .verified(let fundingSource):
+                VStack(alignment: .leading, spacing: 4) {
+                    Text("Bank account verified").font(.headline)
+                    Text("Funding source: \(fundingSource.name)")
+                    Text("Id: \(fundingSource.id)").font(.caption).foregroundStyle(.secondary)
+                }
+                .frame(maxWidth: .infinity, alignment: .leading)
+                .padding()
+                .background(.thinMaterial, in: RoundedRectangle(cornerRadius: 12))
+            case .linkClosed(let reason):
+                Text(reason)
+            case .failed(let reason):
+                Text(reason).foregroundStyle(.red)
+            }
+            Spacer()
+        }
+        .padding(24)
+        .onChange(of: linkToken) { token in
+            if let token { openLink(token: token) }
+        }
+        .sheet(isPresented: $isPresentingLink) {
+            if let linkSession {
+                linkSession.sheet()
+            }
+        }
+    }
+
+    private var isBusy: Bool {
+        switch model.state {
+        case .working, .linkReady: return true
+        default: return false
+        }
+    }
+
+    private var linkToken: String? {
+        if case .linkReady(let token) = model.state { return token }
+        return nil
+    }
+
+    /// A LinkKit session is single-use: one per link token.
+    private func openLink(token: String) {
+        let configuration = LinkTokenConfiguration(
+            token: token,
+            onSuccess: { success in
+                isPresentingLink = false
+                model.linkSucceeded(publicToken: success.publicToken, institutionName: success.metadata.institution.name)
+            },
+            onExit: { exit in
+                isPresentingLink = false
+                model.linkExited(reason: exit.error.map { $0.displayMessage ?? $0.errorMessage })
+            },
+            onEvent: { event in
+                Self.linkEvents.debug("Link event: \(String(describing: event), privacy: .public)")
+            },
+            onLoad: {
+                isPresentingLink = true
+            }
+        )
+        do {
+            linkSession = try Plaid.createPlaidLinkSession(configuration: configuration)
+            model.linkOpened()
+        } catch {
+            model.linkExited(reason: "Plaid Link could not start: \(error.localizedDescription)")
+        }
+    }
+}
