@@ -84,7 +84,9 @@ async fn respond_fault_answers_status_code_message_and_retry_after() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 500);
+    assert_eq!(sim.simulator.token_requests(), 2);
     token_ok(&sim, &client).await;
+    assert_eq!(sim.simulator.token_requests(), 3);
 }
 
 async fn token_ok(sim: &sample_backend::simulator::RunningSimulator, client: &reqwest::Client) {

@@ -770,3 +770,41 @@ async fn debug_output_holds_no_secret() {
     assert_no_secret(&text, &["key-7f3a9", "secret-c41d2", &token]);
     assert!(text.contains("<redacted>"));
 }
+
+#[tokio::test]
+async fn router_alone_takes_its_base_url_from_the_host_header() {
+    use std::future::IntoFuture;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sim = sample_backend::simulator::Simulator::new(SimulatorConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(axum::serve(listener, sim.router()).into_future());
+    let client = reqwest::Client::new();
+    let base = format!("http://{addr}");
+    let resp = client
+        .post(format!("{base}/token"))
+        .basic_auth("sim-key", Some("sim-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let token = resp.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let list: Value = client
+        .get(format!("{base}/exchange-partners"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["_links"]["self"]["href"],
+        format!("{base}/exchange-partners")
+    );
+    assert_eq!(sim.base_url(), None);
+    server.abort();
+}

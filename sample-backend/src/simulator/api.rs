@@ -166,7 +166,6 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 async fn token(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> Response {
-    sim.count_token_request();
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     let credentials = basic_credentials(&headers).or_else(|| {
         Some((

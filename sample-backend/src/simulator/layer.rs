@@ -104,6 +104,11 @@ pub(crate) async fn dwolla_layer(
     let base = base_url_for(&sim, req.headers());
     req.extensions_mut().insert(BaseUrl(base));
 
+    // Every POST /token is counted, also one a fault answers.
+    if method == Method::POST && path == "/token" {
+        sim.count_token_request();
+    }
+
     // Faults first, as a failing proxy in front of the API would behave.
     let fault = sim.state().take_fault(&method, &path);
     let mut delay_real_answer = None;

@@ -408,7 +408,7 @@ impl Simulator {
         self.state().faults.clear();
     }
 
-    /// How many requests `POST /token` has received.
+    /// How many requests `POST /token` has received (including refused and faulted ones).
     pub fn token_requests(&self) -> u64 {
         self.inner.token_requests.load(Ordering::SeqCst)
     }
