@@ -13,7 +13,10 @@
 //! - IP-literal hosts (`https://192.0.2.1/app`, `https://[::1]/app`) are refused: a universal
 //!   link is tied to a domain name through Apple's associated-domains file.
 //! - Single-label hosts (`https://localhost/app`) are refused for the same reason.
-//! - Ports are allowed (`https://example.com:8443/app`); the value is sent as given.
+//! - Host names are DNS names: letters, digits, `-` and `_` in non-empty labels (the URL
+//!   standard would also take `!`, `*`, ...); write internationalized names in punycode.
+//! - Ports from 1 to 65535 are allowed (`https://example.com:8443/app`); the value is sent as
+//!   given.
 //! - Characters outside RFC 3986 (spaces, non-ASCII, `<`, `"`, `\`, ...) and malformed
 //!   percent-escapes are refused, because a URL parser would silently rewrite them and the
 //!   byte-exact match at Dwolla would then fail. Use percent-encoding or punycode instead.
@@ -268,8 +271,9 @@ fn bad_percent_escape(part: &str) -> Option<&str> {
 /// Rules: not empty; no leading or trailing whitespace; at most [`MAX_IOS_REDIRECT_URL_LEN`]
 /// characters; starts with `https://` (lowercase); a domain-name host (not an IP address, not a
 /// single label); no user info, query or fragment (not even an empty `?` or `#`); only RFC 3986
-/// characters with well-formed percent-escapes; no `.`/`..` path segments. The text is checked
-/// as written and also parsed with the `url` crate.
+/// characters with well-formed percent-escapes; no `.`/`..` path segments; a port, if any, from
+/// 1 to 65535. The text is checked as written; the host is parsed with the `url` crate's host
+/// parser.
 pub fn check_ios_redirect_url(redirect_url: &str) -> Result<(), RedirectUrlError> {
     if redirect_url.is_empty() {
         return Err(ios(
@@ -383,51 +387,92 @@ pub fn check_ios_redirect_url(redirect_url: &str) -> Result<(), RedirectUrlError
         )));
     }
 
-    let parsed = url::Url::parse(redirect_url).map_err(|e| {
-        ios(format!(
-            "{} is not a valid URL ({e}); expected an https universal link such as https://example.com/app123",
-            Quoted(redirect_url)
-        ))
-    })?;
-    match parsed.host() {
-        Some(url::Host::Domain(domain)) => {
-            let name = domain.strip_suffix('.').unwrap_or(domain);
+    // Split the authority into host and port as written (an IPv6 literal is bracketed).
+    let (host, port) = if authority.starts_with('[') {
+        match authority.find(']') {
+            Some(close) => {
+                let (host, after) = authority.split_at(close + 1);
+                match after.strip_prefix(':') {
+                    Some(port) => (host, Some(port)),
+                    None if after.is_empty() => (host, None),
+                    None => {
+                        return Err(ios(format!(
+                        "host {} has unexpected text after ']'; expected ':' and a port or nothing",
+                        Quoted(authority)
+                    )))
+                    }
+                }
+            }
+            None => (authority, None),
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    if let Some(port) = port {
+        // Digits only, 1 to 65535 (the `url` crate would also accept 0 and drop a default 443
+        // from its serialization; the value is sent as written either way).
+        let valid = !port.is_empty()
+            && port.len() <= 5
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p));
+        if !valid {
+            return Err(ios(format!(
+                "port {} is not valid; a port is a number from 1 to 65535",
+                Quoted(port)
+            )));
+        }
+    }
+    if !host.starts_with('[') {
+        // DNS names only: letters, digits, '-' and '_' in non-empty dot-separated labels (a
+        // final root dot is allowed). The URL standard would accept more, such as '!' or '*'.
+        if let Some(bad) = host
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        {
+            return Err(ios(format!(
+                "host {} contains {}; a domain name has only letters, digits, '-' and '.'",
+                Quoted(host),
+                QuotedChar(bad)
+            )));
+        }
+        let name = host.strip_suffix('.').unwrap_or(host);
+        if name.is_empty() || name.split('.').any(str::is_empty) {
+            return Err(ios(format!(
+                "host {} has an empty label (a leading dot or two dots in a row)",
+                Quoted(host)
+            )));
+        }
+    }
+    // The host goes through the `url` crate's host parser: the WHATWG rules `Url::parse`
+    // applies to https URLs, which also read numeric forms such as `3221225985` as IPv4. The
+    // raw checks above leave nothing else for a full `Url::parse` to decide, and skipping it
+    // keeps a call well under a microsecond.
+    match url::Host::parse(host) {
+        Ok(url::Host::Domain(domain)) => {
+            let name = domain.strip_suffix('.').unwrap_or(&domain);
             if !name.contains('.') {
                 return Err(ios(format!(
                     "host {} is a single label; a universal link needs a full domain name \
                      (for example example.com)",
-                    Quoted(domain)
+                    Quoted(host)
                 )));
             }
         }
-        Some(url::Host::Ipv4(_)) | Some(url::Host::Ipv6(_)) => {
+        Ok(url::Host::Ipv4(_)) | Ok(url::Host::Ipv6(_)) => {
             return Err(ios(format!(
                 "host {} is an IP address; a universal link needs a domain name (for example example.com)",
-                Quoted(authority)
+                Quoted(host)
             )));
         }
-        None => {
-            return Err(ios(
-                "has no host name after 'https://' (for example https://example.com/app123)".into(),
-            ));
+        Err(e) => {
+            return Err(ios(format!(
+                "host {} is not a valid host name ({e}); expected a domain name such as example.com",
+                Quoted(host)
+            )));
         }
-    }
-    // The raw checks above already refuse these; the parsed URL confirms them.
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(ios(
-            "user info (a name or password before '@') is not allowed in a Plaid redirect URI"
-                .into(),
-        ));
-    }
-    if parsed.query().is_some() {
-        return Err(ios(
-            "query parameters are not allowed in a Plaid redirect URI".into(),
-        ));
-    }
-    if parsed.fragment().is_some() {
-        return Err(ios(
-            "a fragment is not allowed in a Plaid redirect URI".into()
-        ));
     }
     Ok(())
 }

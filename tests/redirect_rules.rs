@@ -299,11 +299,30 @@ fn invalid_ios_redirect_urls_name_the_rule() {
         ("https://3221225985/app", "is an IP address"),
         ("https://localhost/app", "is a single label"),
         ("https://example/app", "is a single label"),
-        ("https://exa_mple.com:99999/app", "is not a valid URL"),
-        ("https://example.com:99999/app", "is not a valid URL"),
-        ("https://example.com:port/app", "is not a valid URL"),
+        (
+            "https://exa_mple.com:99999/app",
+            "port '99999' is not valid",
+        ),
+        ("https://example.com:99999/app", "port '99999' is not valid"),
+        ("https://example.com:port/app", "port 'port' is not valid"),
         ("https://example.com:/app", "has no port"),
-        ("https://[::1/app", "is not a valid URL"),
+        ("https://example.com:0/app", "port '0' is not valid"),
+        ("https://example.com:1:2/app", "port '1:2' is not valid"),
+        ("https://[::1]x/app", "unexpected text after ']'"),
+        (
+            "https://exa mple.com/app",
+            "contains a space at character 12",
+        ),
+        (
+            "https://exa!mple.com/app",
+            "host 'exa!mple.com' contains '!'",
+        ),
+        ("https://*.example.com/app", "contains '*'"),
+        ("https://.example.com/app", "has an empty label"),
+        ("https://example.com../app", "has an empty label"),
+        ("https://xn--.example.com/app", "is not a valid host name"),
+        ("https://example..com/app", "has an empty label"),
+        ("https://[::1/app", "host '[::1' is not a valid host name"),
         (
             "https://exa%41mple.com/app",
             "percent-escapes are not allowed in the host",
@@ -394,7 +413,7 @@ fn valid_package_name() -> impl Strategy<Value = String> {
 /// A valid universal link: a multi-label domain, an optional port, path segments made of
 /// unreserved characters and percent-escapes, an optional trailing slash.
 fn valid_ios_url() -> impl Strategy<Value = String> {
-    "https://([a-z0-9][a-z0-9-]{0,10}\\.){1,3}[a-z]{2,6}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,10}(%[0-9A-Fa-f]{2})?){0,5}/?"
+    "https://([a-wyz0-9][a-z0-9-]{0,10}\\.){1,3}[a-z]{2,6}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,10}(%[0-9A-Fa-f]{2})?){0,5}/?"
 }
 
 /// Applies one random edit (insert, replace or delete a character) to a valid value, so the
