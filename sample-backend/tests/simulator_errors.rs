@@ -364,20 +364,20 @@ async fn access_tokens_are_required_and_unknown_paths_are_not_found() {
             .status(),
         404
     );
-    // Unknown resources.
-    for path in [
-        "/exchange-partners/x",
-        "/exchanges/x",
-        "/funding-sources/x",
-        "/customers/x",
+    // Unknown resources, checked against the document where it declares a 404.
+    let spec = openapi();
+    for (path, op) in [
+        ("/exchange-partners/x", "/exchange-partners/{id}"),
+        ("/exchanges/x", "/exchanges/{id}"),
+        ("/funding-sources/x", "/funding-sources/{id}"),
+        ("/customers/x", "/customers/{id}"),
     ] {
-        assert_eq!(
-            get(&client, &format!("{}{path}", sim.url), &token)
-                .await
-                .status(),
-            404,
-            "{path}"
-        );
+        let resp = get(&client, &format!("{}{path}", sim.url), &token).await;
+        assert_eq!(resp.status(), 404, "{path}");
+        if let Some(spec) = &spec {
+            let (_, _, body) = conforms(spec, op, "get", resp).await;
+            assert_eq!(body["code"], "NotFound", "{path}");
+        }
     }
     // A body that is not JSON.
     let customer = sim.simulator.demo_customer_id();
@@ -393,7 +393,11 @@ async fn access_tokens_are_required_and_unknown_paths_are_not_found() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 400);
-    assert_eq!(resp.json::<Value>().await.unwrap()["code"], "BadRequest");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({ "code": "BadRequest", "message": "The request body contains bad syntax or is incomplete." })
+    );
 }
 
 #[tokio::test]

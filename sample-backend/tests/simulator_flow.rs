@@ -694,30 +694,23 @@ async fn customers_are_created_and_refused_as_dwolla_does() {
     let (sim, client) = start().await;
     let token = token(&sim, &client).await;
     let url = format!("{}/customers", sim.url);
-    let resp = post(
-        &client,
-        &url,
-        &token,
-        &json!({ "firstName": "Bo", "lastName": "Ng", "email": "bo@example.com" }),
-    )
-    .await;
+    let new_customer = json!({ "firstName": "Bo", "lastName": "Ng", "email": "bo@example.com" });
+    let resp = post(&client, &url, &token, &new_customer).await;
     let customer_url = location(&resp);
+    conforms(&spec, "/customers", "post", resp).await;
     let resp = get(&client, &customer_url, &token).await;
-    assert_eq!(resp.status(), 200);
-    let body: Value = resp.json().await.unwrap();
+    let (status, _, body) = conforms(&spec, "/customers/{id}", "get", resp).await;
+    assert_eq!(status, 200);
+    // Of the alternatives the document allows, it is an unverified customer.
     let schema = json!({ "$ref": "#/components/schemas/UnverifiedCustomer" });
     assert_eq!(validate(&spec, &schema, &body), Vec::<String>::new());
     assert_eq!(body["email"], "bo@example.com");
+    assert_eq!(body["_links"]["self"]["href"], customer_url);
 
-    let resp = post(
-        &client,
-        &url,
-        &token,
-        &json!({ "firstName": "Bo", "lastName": "Ng", "email": "bo@example.com" }),
-    )
-    .await;
-    assert_eq!(resp.status(), 400);
-    let dup: Value = resp.json().await.unwrap();
+    let resp = post(&client, &url, &token, &new_customer).await;
+    let (status, _, dup) = conforms(&spec, "/customers", "post", resp).await;
+    assert_eq!(status, 400);
+    assert_eq!(dup["code"], "ValidationError");
     assert_eq!(dup["_embedded"]["errors"][0]["code"], "Duplicate");
     assert_eq!(
         dup["_embedded"]["errors"][0]["_links"]["about"]["href"],
@@ -725,8 +718,8 @@ async fn customers_are_created_and_refused_as_dwolla_does() {
     );
 
     let resp = post(&client, &url, &token, &json!({ "firstName": "Bo" })).await;
-    assert_eq!(resp.status(), 400);
-    let missing: Value = resp.json().await.unwrap();
+    let (status, _, missing) = conforms(&spec, "/customers", "post", resp).await;
+    assert_eq!(status, 400);
     let paths: Vec<&str> = missing["_embedded"]["errors"]
         .as_array()
         .unwrap()
@@ -734,16 +727,26 @@ async fn customers_are_created_and_refused_as_dwolla_does() {
         .map(|e| e["path"].as_str().unwrap())
         .collect();
     assert_eq!(paths, ["/lastName", "/email"]);
+    for bad in [
+        json!({ "firstName": "A", "lastName": "B", "email": "not-an-email" }),
+        json!({ "firstName": "A", "lastName": "B", "email": "a@example.com", "type": "personal" }),
+    ] {
+        let resp = post(&client, &url, &token, &bad).await;
+        let (status, _, body) = conforms(&spec, "/customers", "post", resp).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("ValidationError")),
+            "{bad}"
+        );
+    }
 
     // The Rust twin returns the existing id for a known email.
     let id = sim.simulator.create_customer("Bo", "Ng", "bo@example.com");
     assert!(customer_url.ends_with(&id));
-    assert_eq!(
-        get(&client, &format!("{}/customers/nope", sim.url), &token)
-            .await
-            .status(),
-        404
-    );
+    let resp = get(&client, &format!("{}/customers/nope", sim.url), &token).await;
+    let (status, _, body) = conforms(&spec, "/customers/{id}", "get", resp).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "NotFound");
 }
 
 #[tokio::test]
