@@ -20,6 +20,7 @@ final class VerifyModel: ObservableObject {
 
     init() {
         do {
+            // region docs:client
             let url = SampleConfiguration.backendURL
             let config = BridgeConfig(
                 backendUrl: url,
@@ -33,6 +34,7 @@ final class VerifyModel: ObservableObject {
                 tokenProvider: DemoUserTokenProvider(token: SampleConfiguration.demoUserToken)
             )
             client.prewarm()
+            // endregion docs:client
             verification = BankVerification(client: client)
         } catch {
             state = .failed(BankVerification.describe(error))

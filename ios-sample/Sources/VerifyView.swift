@@ -69,6 +69,7 @@ struct VerifyView: View {
 
     /// A LinkKit session is single-use: one per link token.
     private func openLink(token: String) {
+        // region docs:plaid-link
         let configuration = LinkTokenConfiguration(
             token: token,
             onSuccess: { success in
@@ -92,5 +93,6 @@ struct VerifyView: View {
         } catch {
             model.linkExited(reason: "Plaid Link could not start: \(error.localizedDescription)")
         }
+        // endregion docs:plaid-link
     }
 }

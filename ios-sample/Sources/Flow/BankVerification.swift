@@ -26,6 +26,7 @@ struct BankVerification: Sendable {
     let client: BridgeClient
     var customerId = "me"
 
+    // region docs:flow
     /// Creates the exchange session and returns the Plaid Link session to open.
     func start() async throws -> PlaidLinkSession {
         try await client.startPlaidLink(customerId: customerId)
@@ -41,6 +42,7 @@ struct BankVerification: Sendable {
             name: accountName
         )
     }
+    // endregion docs:flow
 
     /// A sentence for the user for each error the library can raise, with its reason.
     static func describe(_ error: any Error) -> String {

@@ -37,6 +37,7 @@ class MainActivity : ComponentActivity() {
 
     // Registered before the Activity starts, so a result delivered after the Activity was
     // recreated (for example after an OAuth bank's app) still arrives here.
+    // region docs:plaid-link-result
     private val openLink: ActivityResultLauncher<PlaidSession> =
         registerForActivityResult(OpenPlaidLink()) { result ->
             when (result) {
@@ -44,6 +45,7 @@ class MainActivity : ComponentActivity() {
                 is LinkExit -> viewModel.onLinkExit(result.error?.let { it.displayMessage ?: it.errorMessage })
             }
         }
+    // endregion docs:plaid-link-result
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -53,12 +55,14 @@ class MainActivity : ComponentActivity() {
                 LaunchedEffect(state) {
                     val ready = state as? VerificationState.LinkReady ?: return@LaunchedEffect
                     // A Plaid session is single-use: one per link token.
+                    // region docs:plaid-link-open
                     val session = Plaid.createPlaidLinkSession(
                         this@MainActivity,
                         linkTokenConfiguration { token = ready.session.linkToken() },
                     )
                     viewModel.onLinkOpened()
                     openLink.launch(session)
+                    // endregion docs:plaid-link-open
                 }
                 VerifyScreen(state = state, onVerify = viewModel::verify)
             }

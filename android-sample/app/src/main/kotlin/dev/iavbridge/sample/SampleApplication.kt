@@ -24,6 +24,7 @@ class SampleApplication : Application() {
     }
 
     private fun createBridgeClient(): BridgeClient {
+        // region docs:client
         val backendUrl = BuildConfig.BACKEND_URL
         val config = IavBridgeAndroid.config(this, backendUrl, Environment.SANDBOX).copy(
             // Cleartext only in debug builds and only to the emulator's alias of the host machine
@@ -33,6 +34,7 @@ class SampleApplication : Application() {
         val client = IavBridgeAndroid.createClient(this, config, DemoUserTokenProvider(BuildConfig.DEMO_USER_TOKEN))
         // Fetch the partner list and open the connection now, so the first tap is quick.
         client.prewarm()
+        // endregion docs:client
         return client
     }
 }

@@ -50,6 +50,7 @@ class BankVerification(
     private val client: BridgeClient,
     private val customerId: String = "me",
 ) {
+    // region docs:flow
     /** Creates the exchange session and returns the Plaid Link session to open. */
     suspend fun start(): PlaidLinkSession = client.startPlaidLink(customerId)
 
@@ -58,6 +59,7 @@ class BankVerification(
         val exchange = client.completePlaidLink(customerId, publicToken)
         return client.createFundingSource(customerId, exchange.id, BankAccountType.CHECKING, accountName)
     }
+    // endregion docs:flow
 
     companion object {
         /** A sentence for the user for each error the library can raise, with its reason. */
