@@ -115,6 +115,31 @@ fn starts_with_ignore_ascii_case(value: &str, prefix: &str) -> bool {
         && value.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
+/// The common case of [`check_android_package_name`] in one pass over the bytes: true when the
+/// value satisfies every rule. When false, the detailed checks find the reason.
+fn android_package_name_is_valid(package_name: &str) -> bool {
+    let bytes = package_name.as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_ANDROID_PACKAGE_NAME_LEN {
+        return false;
+    }
+    let mut segments = 1;
+    let mut at_segment_start = true;
+    for &b in bytes {
+        if at_segment_start {
+            if !b.is_ascii_alphabetic() {
+                return false;
+            }
+            at_segment_start = false;
+        } else if b == b'.' {
+            segments += 1;
+            at_segment_start = true;
+        } else if !(b.is_ascii_alphanumeric() || b == b'_') {
+            return false;
+        }
+    }
+    !at_segment_start && segments >= 2
+}
+
 /// Checks an Android package name (applicationId) without copying it.
 ///
 /// Rules: not empty; no leading or trailing whitespace; at most
@@ -122,6 +147,15 @@ fn starts_with_ignore_ascii_case(value: &str, prefix: &str) -> bool {
 /// segment non-empty, starting with an ASCII letter and made only of `[A-Za-z0-9_]`.
 /// Allocates only when it returns an error.
 pub fn check_android_package_name(package_name: &str) -> Result<(), RedirectUrlError> {
+    if android_package_name_is_valid(package_name) {
+        return Ok(());
+    }
+    android_package_name_reason(package_name)
+}
+
+/// The detailed form of the Android rules: finds the first rule broken, in the order a
+/// developer would fix them. Agrees with [`android_package_name_is_valid`] (tested).
+fn android_package_name_reason(package_name: &str) -> Result<(), RedirectUrlError> {
     if package_name.is_empty() {
         return Err(android(
             "is empty; expected the app's package name (for example com.example.app)".into(),
@@ -235,6 +269,70 @@ fn is_sub_delim(b: u8) -> bool {
     )
 }
 
+/// Bytes allowed anywhere in an accepted URL: RFC 3986 characters without `?` and `#`.
+const URL_BYTES: [bool; 256] = byte_table(b":/[]@%");
+
+/// Bytes allowed in an accepted path: RFC 3986 `pchar`, `%` and `/`.
+const PATH_BYTES: [bool; 256] = byte_table(b":@%/");
+
+/// A table of the unreserved and sub-delim bytes plus `extra`.
+const fn byte_table(extra: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'-' | b'.' | b'_' | b'~')
+            || matches!(
+                c,
+                b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+            );
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+/// The common case of the path checks in one pass: only path characters, well-formed
+/// percent-escapes and no `.` or `..` segment.
+fn path_is_valid(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    let mut segment_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !PATH_BYTES[usize::from(b)] {
+            return false;
+        }
+        if b == b'%' {
+            if !(i + 2 < bytes.len()
+                && bytes[i + 1].is_ascii_hexdigit()
+                && bytes[i + 2].is_ascii_hexdigit())
+            {
+                return false;
+            }
+            i += 3;
+            continue;
+        }
+        if b == b'/' {
+            if is_dot_segment(&bytes[segment_start..i]) {
+                return false;
+            }
+            segment_start = i + 1;
+        }
+        i += 1;
+    }
+    !is_dot_segment(&bytes[segment_start.min(bytes.len())..])
+}
+
+fn is_dot_segment(segment: &[u8]) -> bool {
+    segment == b"." || segment == b".."
+}
+
 /// Finds the first character (with its character position, 1-based) for which `allowed` is
 /// false, treating every non-ASCII character as not allowed.
 fn first_disallowed(text: &str, allowed: impl Fn(u8) -> bool) -> Option<(usize, char)> {
@@ -302,36 +400,8 @@ pub fn check_ios_redirect_url(redirect_url: &str) -> Result<(), RedirectUrlError
         return Err(ios(scheme_reason(redirect_url)));
     };
 
-    if let Some((position, c)) = first_disallowed(redirect_url, |b| {
-        is_unreserved(b)
-            || is_sub_delim(b)
-            || matches!(b, b':' | b'/' | b'?' | b'#' | b'[' | b']' | b'@' | b'%')
-    }) {
-        let hint = if c.is_ascii() {
-            "percent-encode it"
-        } else {
-            "percent-encode it (or use the punycode xn-- form of a host name)"
-        };
-        return Err(ios(format!(
-            "contains {} at character {position}, which is not allowed in a URL; {hint}",
-            QuotedChar(c)
-        )));
-    }
-    if let Some(at) = redirect_url.find('?') {
-        return Err(ios(format!(
-            "query parameters are not allowed in a Plaid redirect URI (found {} at character {}); \
-             remove everything from the '?'",
-            Quoted(&redirect_url[at..]),
-            at + 1
-        )));
-    }
-    if let Some(at) = redirect_url.find('#') {
-        return Err(ios(format!(
-            "a fragment is not allowed in a Plaid redirect URI (found {} at character {}); \
-             remove everything from the '#'",
-            Quoted(&redirect_url[at..]),
-            at + 1
-        )));
+    if !redirect_url.bytes().all(|b| URL_BYTES[usize::from(b)]) {
+        return Err(ios(url_characters_reason(redirect_url)));
     }
 
     // Everything is ASCII from here on, so byte offsets are character boundaries.
@@ -363,28 +433,8 @@ pub fn check_ios_redirect_url(redirect_url: &str) -> Result<(), RedirectUrlError
             Quoted(authority)
         )));
     }
-    if let Some((_, c)) = first_disallowed(path, |b| {
-        is_unreserved(b) || is_sub_delim(b) || matches!(b, b':' | b'@' | b'%' | b'/')
-    }) {
-        return Err(ios(format!(
-            "path {} contains {}, which is not allowed in a URL path; percent-encode it",
-            Quoted(path),
-            QuotedChar(c)
-        )));
-    }
-    if let Some(bad) = bad_percent_escape(path) {
-        return Err(ios(format!(
-            "path {} contains the malformed percent-escape {}; '%' must be followed by two hex digits",
-            Quoted(path),
-            Quoted(bad)
-        )));
-    }
-    if let Some(segment) = path.split('/').find(|s| *s == "." || *s == "..") {
-        return Err(ios(format!(
-            "path {} contains a {} segment, which URL parsers resolve away; write the path without it",
-            Quoted(path),
-            Quoted(segment)
-        )));
+    if !path_is_valid(path) {
+        return Err(ios(path_reason(path)));
     }
 
     // Split the authority into host and port as written (an IPv6 literal is bracketed).
@@ -475,6 +525,75 @@ pub fn check_ios_redirect_url(redirect_url: &str) -> Result<(), RedirectUrlError
         }
     }
     Ok(())
+}
+
+/// Why a URL with a byte outside [`URL_BYTES`] is refused. Agrees with the byte table (tested).
+fn url_characters_reason(redirect_url: &str) -> String {
+    if let Some((position, c)) = first_disallowed(redirect_url, |b| {
+        is_unreserved(b)
+            || is_sub_delim(b)
+            || matches!(b, b':' | b'/' | b'?' | b'#' | b'[' | b']' | b'@' | b'%')
+    }) {
+        let hint = if c.is_ascii() {
+            "percent-encode it"
+        } else {
+            "percent-encode it (or use the punycode xn-- form of a host name)"
+        };
+        return format!(
+            "contains {} at character {position}, which is not allowed in a URL; {hint}",
+            QuotedChar(c)
+        );
+    }
+    if let Some(at) = redirect_url.find('?') {
+        return format!(
+            "query parameters are not allowed in a Plaid redirect URI (found {} at character {}); \
+             remove everything from the '?'",
+            Quoted(&redirect_url[at..]),
+            at + 1
+        );
+    }
+    if let Some(at) = redirect_url.find('#') {
+        return format!(
+            "a fragment is not allowed in a Plaid redirect URI (found {} at character {}); \
+             remove everything from the '#'",
+            Quoted(&redirect_url[at..]),
+            at + 1
+        );
+    }
+    // Unreachable when the table and the rules agree.
+    format!(
+        "{} contains a character that is not allowed in a URL",
+        Quoted(redirect_url)
+    )
+}
+
+/// Why a path that fails [`path_is_valid`] is refused. Agrees with it (tested).
+fn path_reason(path: &str) -> String {
+    if let Some((_, c)) = first_disallowed(path, |b| {
+        is_unreserved(b) || is_sub_delim(b) || matches!(b, b':' | b'@' | b'%' | b'/')
+    }) {
+        return format!(
+            "path {} contains {}, which is not allowed in a URL path; percent-encode it",
+            Quoted(path),
+            QuotedChar(c)
+        );
+    }
+    if let Some(bad) = bad_percent_escape(path) {
+        return format!(
+            "path {} contains the malformed percent-escape {}; '%' must be followed by two hex digits",
+            Quoted(path),
+            Quoted(bad)
+        );
+    }
+    if let Some(segment) = path.split('/').find(|s| *s == "." || *s == "..") {
+        return format!(
+            "path {} contains a {} segment, which URL parsers resolve away; write the path without it",
+            Quoted(path),
+            Quoted(segment)
+        );
+    }
+    // Unreachable when the fast check and the rules agree.
+    format!("path {} is not valid", Quoted(path))
 }
 
 /// The reason for a value that does not start with `https://`.
@@ -595,6 +714,60 @@ mod tests {
                 (Ok(()), Ok(out)) => proptest::prop_assert_eq!(&out, &value),
                 (Err(a), Err(b)) => proptest::prop_assert_eq!(a, b),
                 (a, b) => proptest::prop_assert!(false, "ios: {:?} vs {:?}", a, b),
+            }
+        }
+    }
+
+    /// Strings near the accepted sets: mostly the characters the rules look at.
+    const NEAR: &str = "[a-zA-Z0-9_.:/%?#@\\[\\] é-]{0,24}";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn android_fast_path_agrees_with_the_detailed_rules(
+            value in proptest::prop_oneof![proptest::prelude::any::<String>(), NEAR,
+                "[a-zA-Z_0-9]{0,4}(\\.[a-zA-Z_0-9]{0,4}){0,3}"]
+        ) {
+            proptest::prop_assert_eq!(
+                android_package_name_is_valid(&value),
+                android_package_name_reason(&value).is_ok(),
+                "{:?}", value
+            );
+        }
+
+        #[test]
+        fn url_byte_table_agrees_with_the_detailed_reason(
+            value in proptest::prop_oneof![proptest::prelude::any::<String>(), NEAR]
+        ) {
+            if !value.bytes().all(|b| URL_BYTES[usize::from(b)]) {
+                let reason = url_characters_reason(&value);
+                proptest::prop_assert!(
+                    !reason.contains("contains a character that is not allowed"),
+                    "{:?}: {}", value, reason
+                );
+            }
+        }
+
+        #[test]
+        fn path_fast_path_agrees_with_the_detailed_reason(
+            value in proptest::prop_oneof![
+                "(/[a-z.%0-9A-F:@!]{0,4}){0,4}/?",
+                NEAR,
+            ]
+        ) {
+            // Only ASCII paths reach the path checks (the URL check refuses the rest first).
+            proptest::prop_assume!(value.is_ascii());
+            if !path_is_valid(&value) {
+                let reason = path_reason(&value);
+                proptest::prop_assert!(!reason.ends_with("is not valid"), "{:?}: {}", value, reason);
+            } else {
+                proptest::prop_assert!(
+                    value.bytes().all(|b| PATH_BYTES[usize::from(b)])
+                        && bad_percent_escape(&value).is_none()
+                        && !value.split('/').any(|s| s == "." || s == ".."),
+                    "{:?}", value
+                );
             }
         }
     }
