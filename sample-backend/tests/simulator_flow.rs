@@ -811,3 +811,24 @@ async fn router_alone_takes_its_base_url_from_the_host_header() {
     assert_eq!(sim.base_url(), None);
     server.abort();
 }
+
+#[tokio::test]
+async fn bound_to_every_interface_the_url_names_loopback() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let running = sample_backend::simulator::Simulator::new(SimulatorConfig::default())
+        .serve(listener)
+        .await
+        .unwrap();
+    assert_eq!(running.url, format!("http://127.0.0.1:{port}"));
+    assert_eq!(running.simulator.base_url(), Some(running.url.clone()));
+    let client = reqwest::Client::new();
+    let resp = client
+        .get(format!("{}/sim/stats", running.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    running.shutdown().await;
+}

@@ -184,9 +184,14 @@ async fn token(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) ->
     }
     let access_token = random_alnum(50);
     let ttl = config.token_ttl;
-    sim.state()
-        .tokens
-        .insert(access_token.clone(), Instant::now() + ttl);
+    let now = Instant::now();
+    let mut state = sim.state();
+    // Keep memory bounded in a long-running simulator: forget long-expired tokens.
+    if state.tokens.len() >= 10_000 {
+        state.tokens.retain(|_, expiry| *expiry + ttl > now);
+    }
+    state.tokens.insert(access_token.clone(), now + ttl);
+    drop(state);
     let mut resp = (
         StatusCode::OK,
         json!({ "access_token": access_token, "token_type": "bearer", "expires_in": ttl.as_secs() })

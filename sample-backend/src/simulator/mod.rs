@@ -314,7 +314,14 @@ impl Simulator {
         self,
         listener: tokio::net::TcpListener,
     ) -> std::io::Result<RunningSimulator> {
-        let addr = listener.local_addr()?;
+        let mut addr = listener.local_addr()?;
+        // Bound to every interface: name the loopback one in hrefs, which clients can reach.
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr.ip() {
+                std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
         let url = format!("http://{addr}");
         *self
             .inner
