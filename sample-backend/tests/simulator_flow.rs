@@ -433,8 +433,10 @@ async fn reauth_flow_update_credentials_then_new_session() {
         &json!({ "_links": { "redirect-url": { "href": "com.other.app" } } }),
     )
     .await;
-    assert_eq!(resp.status(), 400);
-    let body: Value = resp.json().await.unwrap();
+    let (status, _, body) =
+        conforms(&spec, "/exchanges/{id}/exchange-sessions", "post", resp).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["code"], "ValidationError");
     assert_eq!(
         body["message"],
         "The provided redirect URL must exactly match one of the configured URLs for the account"
@@ -447,6 +449,9 @@ async fn reauth_flow_update_credentials_then_new_session() {
     )
     .await;
     let reauth_url = location(&resp);
+    // A Plaid re-auth session is not an MX session.
+    let reauth_id = reauth_url.rsplit('/').next().unwrap();
+    assert!(sim.simulator.complete_mx_session(reauth_id).is_none());
     conforms(&spec, "/exchanges/{id}/exchange-sessions", "post", resp).await;
     // Web re-auth: an empty body is valid too.
     let resp = client
