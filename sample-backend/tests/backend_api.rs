@@ -370,3 +370,69 @@ async fn the_whole_flow_and_other_users_resources() {
         400
     );
 }
+
+/// The paths and methods of docs/backend-openapi.yml, read with a small line scanner.
+fn documented_operations() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/backend-openapi.yml"
+    ))
+    .expect("docs/backend-openapi.yml");
+    let mut ops = Vec::new();
+    let mut in_paths = false;
+    let mut path = String::new();
+    for line in text.lines() {
+        if !line.starts_with(' ') {
+            in_paths = line.starts_with("paths:");
+            continue;
+        }
+        if !in_paths {
+            continue;
+        }
+        if let Some(p) = line.strip_prefix("  /") {
+            path = format!("/{}", p.trim_end_matches(':'));
+        } else if let Some(m) = line.strip_prefix("    ") {
+            let m = m.trim_end_matches(':');
+            if ["get", "post", "put", "delete", "patch"].contains(&m) {
+                ops.push((m.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    ops
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_exactly_the_served_operations() {
+    let s = stack().await;
+    let c = client();
+    let base = s.backend_url.trim_end_matches('/');
+    let ops = documented_operations();
+    assert_eq!(ops.len(), 11, "{ops:?}");
+    for (method, path) in &ops {
+        let url = format!("{base}{}", path.replace("{id}", "me"));
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let a = read(c.request(m.clone(), &url).send().await.unwrap()).await;
+        let expected = if path == "/health" { 200 } else { 401 };
+        assert_eq!(a.status, expected, "{method} {path}");
+        // The other method on the same path is not served.
+        let other = if m == reqwest::Method::GET {
+            reqwest::Method::POST
+        } else {
+            reqwest::Method::GET
+        };
+        if !ops
+            .iter()
+            .any(|(om, op)| op == path && *om == other.as_str())
+        {
+            let a = read(
+                c.request(other, &url)
+                    .bearer_auth("demo-alice")
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(a.status, 404, "{path}");
+        }
+    }
+}
