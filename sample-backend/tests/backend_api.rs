@@ -292,6 +292,28 @@ async fn the_same_idempotency_key_gives_the_same_location() {
     )
     .await;
     assert_ne!(first.header("location"), other.header("location"));
+    // Bob reusing Alice's key gets neither her session nor a new one.
+    let bob = post(&c, &url, "demo-bob", &body, Some(&key)).await;
+    assert_eq!(bob.status, 409, "{}", bob.text);
+    assert!(!bob
+        .text
+        .contains(first.header("location").unwrap().as_str()));
+    assert_eq!(
+        get(&c, &first.header("location").unwrap(), Some("demo-alice"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        get(&c, &first.header("location").unwrap(), Some("demo-bob"))
+            .await
+            .status,
+        404
+    );
+    // Nor does a key reused for another kind of resource.
+    let exchange_url = format!("{b}customers/me/exchanges");
+    let ex = post(&c, &exchange_url, "demo-alice", &json!({"_links": {"exchange-partner": {"href": plaid}}, "plaid": {"publicToken": "public-sandbox-x"}}), Some(&key)).await;
+    assert_eq!(ex.status, 409, "{}", ex.text);
     // Without a key the backend sends a fresh one each time: two sessions.
     let n1 = post(&c, &url, "demo-alice", &body, None).await;
     let n2 = post(&c, &url, "demo-alice", &body, None).await;

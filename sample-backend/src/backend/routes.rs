@@ -175,6 +175,16 @@ impl Backend {
             .cloned()
     }
 
+    /// Records `customer` as the creator of a new resource; false when another customer already
+    /// holds it.
+    fn claim(&self, kind: Kind, id: &str, customer: &str) -> bool {
+        let mut owners = self.inner.owners.lock().unwrap_or_else(|p| p.into_inner());
+        let owner = owners
+            .entry((kind, id.to_string()))
+            .or_insert_with(|| customer.to_string());
+        owner == customer
+    }
+
     fn remember(&self, kind: Kind, id: &str, customer: &str) {
         self.inner
             .owners
@@ -272,6 +282,7 @@ impl Backend {
         customer: &str,
     ) -> Answer {
         self.inner.rw.json_to_dwolla(&mut body);
+        let app_key = headers.contains_key("idempotency-key");
         let key = idempotency_key(headers);
         let resp = self.inner.dwolla.post(path, &body, &key).await?;
         if !resp.status.is_success() {
@@ -280,12 +291,24 @@ impl Backend {
         let location = resp
             .location
             .ok_or(DwollaError::Protocol("created without Location"))?;
-        let id = self
-            .inner
-            .rw
-            .id_in(&location, kind.collection())
-            .ok_or(DwollaError::Protocol("Location of an unexpected shape"))?;
-        self.remember(kind, &id, customer);
+        // Dwolla replays the first answer for a reused Idempotency-Key whatever the request: a
+        // key already used for another kind of resource, or by another user, must not hand
+        // that resource over.
+        let reused = || {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "Conflict",
+                "This Idempotency-Key was already used for another request.",
+            )
+        };
+        let id = match self.inner.rw.id_in(&location, kind.collection()) {
+            Some(id) => id,
+            None if app_key => return Err(reused()),
+            None => return Err(DwollaError::Protocol("Location of an unexpected shape").into()),
+        };
+        if !self.claim(kind, &id, customer) {
+            return Err(reused());
+        }
         let created = self.inner.dwolla.get(&location).await?;
         if !created.status.is_success() {
             return Err(self.pass_error(created));
