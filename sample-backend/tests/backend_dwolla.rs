@@ -100,7 +100,7 @@ async fn a_persistently_expired_token_is_not_retried_forever() {
 async fn the_token_is_replaced_before_it_expires() {
     let opts = StackOptions {
         simulator: SimulatorConfig {
-            token_ttl: Duration::from_secs(2),
+            token_ttl: Duration::from_secs(4),
             ..SimulatorConfig::default()
         },
         ..StackOptions::default()
@@ -112,8 +112,8 @@ async fn the_token_is_replaced_before_it_expires() {
     assert_eq!(s.simulator.token_requests(), 1);
     assert_eq!(get(&c, &url, Some("demo-alice")).await.status, 200);
     assert_eq!(s.simulator.token_requests(), 1);
-    // A 2 s token is replaced after half its life, while it is still valid.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // A 4 s token is replaced after half its life, while it is still valid.
+    tokio::time::sleep(Duration::from_millis(2300)).await;
     assert_eq!(get(&c, &url, Some("demo-alice")).await.status, 200);
     assert_eq!(s.simulator.token_requests(), 2);
 }
