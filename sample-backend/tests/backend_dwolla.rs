@@ -90,9 +90,25 @@ async fn a_persistently_expired_token_is_not_retried_forever() {
     f.count = 5;
     s.simulator.add_fault(f);
     let a = get(&c, &format!("{b}exchange-partners"), Some("demo-alice")).await;
+    // One refresh only (2 tokens in all); then it is the backend's failure, not the app user's
+    // (a 401 would make the app renew its own token).
+    assert_eq!(a.status, 502, "{}", a.text);
+    assert_eq!(a.body["code"], "BadGateway");
+    assert_eq!(s.simulator.token_requests(), 2);
+    s.simulator.clear_faults();
+
+    // InvalidScope is an account setting Dwolla documents for exchange sessions: passed on.
+    let mut f = Fault::respond("/exchange-partners", 401);
+    f.code = Some("InvalidScope".into());
+    f.message = Some("Missing or invalid scopes for requested endpoint.".into());
+    s.simulator.add_fault(f);
+    let a = get(&c, &format!("{b}exchange-partners"), Some("demo-alice")).await;
     assert_eq!(a.status, 401);
-    assert_eq!(a.body["code"], "ExpiredAccessToken");
-    // One refresh only (2 tokens in all), then Dwolla's answer is passed on.
+    assert_eq!(a.body["code"], "InvalidScope");
+    assert_eq!(
+        a.body["message"],
+        "Missing or invalid scopes for requested endpoint."
+    );
     assert_eq!(s.simulator.token_requests(), 2);
 }
 

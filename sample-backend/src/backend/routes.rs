@@ -199,6 +199,12 @@ impl Backend {
         if status.is_success() || status.is_redirection() || status.is_informational() {
             return ApiError::bad_gateway("Dwolla answered unexpectedly.");
         }
+        // A 401 about the backend's own Dwolla access token (still refused after one refresh) is
+        // the backend's failure, not the app user's: passing it on would make the app renew its
+        // own token for nothing. `InvalidScope` (an account setting) passes through.
+        if status == StatusCode::UNAUTHORIZED && resp.code() != Some("InvalidScope") {
+            return ApiError::bad_gateway("The backend could not authenticate with Dwolla.");
+        }
         let body = match resp.body {
             Some(mut v @ Value::Object(_)) if v.get("code").is_some() => {
                 self.inner.rw.json_to_public(&mut v);
