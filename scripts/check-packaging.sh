@@ -149,6 +149,26 @@ step_kotlin() {
     java -cp "$out/check.jar:$cp:$KOTLIN_LIB/kotlin-stdlib.jar" dev.iavbridge.android.PackagingCheckKt
 }
 
+# scripts/toolchains.sh swift-run, waiting (up to 10 minutes) while another swift-run holds its lock.
+swift_run_waiting() {
+    local attempt log="$work/swift-run.out"
+    for attempt in $(seq 1 120); do
+        if bash scripts/toolchains.sh swift-run -- "$@" >"$log" 2>&1; then
+            cat "$log"
+            return 0
+        fi
+        if grep -q "another swift-run is in progress" "$log"; then
+            [ "$attempt" -eq 1 ] && echo "waiting for another swift-run to finish..."
+            sleep 5
+            continue
+        fi
+        cat "$log"
+        return 1
+    done
+    echo "gave up waiting for the swift-run lock"
+    return 1
+}
+
 step_swift() {
     bash scripts/toolchains.sh install swift
     local out="$work/swift"
@@ -160,7 +180,7 @@ step_swift() {
     echo "cargo build -p iav-bridge --lib (the host library the Linux build links)"
     cargo build -p iav-bridge --lib --quiet
     # shellcheck disable=SC2016 # expanded inside the Swift environment
-    bash scripts/toolchains.sh swift-run -- bash -c '
+    swift_run_waiting bash -c '
         set -euo pipefail
         swift package dump-package >target/packaging-check/swift/linux.json
         swift package --package-path target/packaging-check/swift/darwin dump-package >target/packaging-check/swift/darwin.json
