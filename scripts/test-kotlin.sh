@@ -18,6 +18,7 @@ Exit status: 0 when every test passed, 1 otherwise.
 
 Options:
   --only CLASSES  run only these test classes (simple names, comma-separated), e.g. FlowTest
+  --no-compile    reuse the jar of the previous run (target/kotlin-tests/tests.jar)
   -h, --help      show this help
 
 Environment: IAV_CACHE (toolchain cache, see scripts/toolchains.sh), CARGO_TARGET_DIR.
@@ -25,9 +26,11 @@ EOF
 }
 
 only=""
+compile=1
 while [ "$#" -gt 0 ]; do
     case "$1" in
         --only) only="${2:?--only needs class names}"; shift 2 ;;
+        --no-compile) compile=0; shift ;;
         -h | --help) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
     esac
@@ -73,11 +76,13 @@ sleep 0.1 # the file is written whole, but give a slow writer a moment
 out="$TARGET_DIR/kotlin-tests"
 mkdir -p "$out"
 cp_compile="$JNA_JAR:$KOTLIN_LIB/kotlinx-coroutines-core-jvm.jar:$JUNIT_JAR:$HAMCREST_JAR"
-echo "test-kotlin: compiling bindings + tests with $("$KOTLINC" -version 2>&1 | tail -n1)" >&2
-start=$(date +%s)
-"$KOTLINC" -nowarn -jvm-target 17 -cp "$cp_compile" \
-    bindings/kotlin/dev/iavbridge/*.kt tests/kotlin/*.kt -d "$out/tests.jar"
-echo "test-kotlin: compiled in $(($(date +%s) - start)) s" >&2
+if [ "$compile" -eq 1 ] || [ ! -f "$out/tests.jar" ]; then
+    echo "test-kotlin: compiling bindings + tests with $("$KOTLINC" -version 2>&1 | tail -n1)" >&2
+    start=$(date +%s)
+    "$KOTLINC" -nowarn -jvm-target 17 -cp "$cp_compile" \
+        bindings/kotlin/dev/iavbridge/*.kt tests/kotlin/*.kt -d "$out/tests.jar"
+    echo "test-kotlin: compiled in $(($(date +%s) - start)) s" >&2
+fi
 
 classes=()
 while IFS= read -r entry; do

@@ -42,6 +42,8 @@ Environment:
   IAV_CACHE       cache directory (default: \$HOME/.cache/iav-bridge)
   JNA_JAR, JUNIT_JAR, HAMCREST_JAR
                   jars to use instead of Debian's (for machines without apt)
+  IAV_SWIFT_RUN_WAIT
+                  seconds swift-run waits for another one to finish (default 0: refuse at once)
   IAV_DEBIAN_MIRROR
                   Debian mirror for debootstrap (default: the one apt is configured with)
 EOF
@@ -151,6 +153,11 @@ install_swift() {
         return
     fi
     if [ -x "$SWIFT_ROOT/usr/bin/swiftc" ]; then
+        if [ ! -s "$SWIFT_ROOT/etc/ssl/certs/ca-certificates.crt" ]; then
+            # Roots made before CA certificates were part of the install.
+            log "apt-get install ca-certificates in the ${DEBIAN_SUITE_FOR_SWIFT} root"
+            chroot_apt_install "$SWIFT_ROOT" ca-certificates
+        fi
         log "Swift toolchain present in $SWIFT_ROOT"
         return
     fi
@@ -167,14 +174,22 @@ install_swift() {
         touch "$partial/.debootstrap-done"
     fi
     log "apt-get install swiftlang in the ${DEBIAN_SUITE_FOR_SWIFT} root"
-    cp -f /etc/resolv.conf "$partial/etc/resolv.conf" 2>/dev/null || true
-    chroot "$partial" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-        sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends swiftlang libc6-dev' \
-        >"$CACHE/swiftlang-install.log" 2>&1 \
-        || { tail -n 20 "$CACHE/swiftlang-install.log" >&2; die "installing swiftlang failed (log: $CACHE/swiftlang-install.log)"; }
-    chroot "$partial" /usr/bin/apt-get clean >/dev/null 2>&1 || true
+    # ca-certificates: the core trusts the system's roots (as on a device), and refuses to build
+    # a client on a system without any.
+    chroot_apt_install "$partial" swiftlang libc6-dev ca-certificates
     mv "$partial" "$SWIFT_ROOT"
     log "Swift toolchain installed in $SWIFT_ROOT"
+}
+
+# Installs Debian packages inside a root made by debootstrap.
+chroot_apt_install() {
+    local root="$1"
+    shift
+    cp -f /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+    chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+        sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends "$@" && apt-get clean' sh "$@" \
+        >"$CACHE/chroot-apt.log" 2>&1 \
+        || { tail -n 20 "$CACHE/chroot-apt.log" >&2; die "installing $* in $root failed (log: $CACHE/chroot-apt.log)"; }
 }
 
 is_mounted() { grep -qs " $1 " /proc/mounts; }
@@ -190,7 +205,12 @@ swift_run() {
     [ "$(id -u)" -eq 0 ] || die "swift-run needs root (chroot, mount)"
 
     exec 9>"$CACHE/swift-run.lock"
-    flock -n 9 || die "another swift-run is in progress (lock $CACHE/swift-run.lock); refusing to run two at once"
+    local wait="${IAV_SWIFT_RUN_WAIT:-0}"
+    if ! flock -n 9; then
+        [ "$wait" -gt 0 ] || die "another swift-run is in progress (lock $CACHE/swift-run.lock); refusing to run two at once"
+        log "another swift-run is in progress; waiting up to $wait s for it (IAV_SWIFT_RUN_WAIT)"
+        flock -w "$wait" 9 || die "another swift-run still holds $CACHE/swift-run.lock after $wait s"
+    fi
 
     local proc_dir="$SWIFT_ROOT/proc" repo_dir="$SWIFT_ROOT$SWIFT_MOUNT_POINT"
     # Mounts left behind by a run that was killed (we hold the lock, so nobody else uses them).

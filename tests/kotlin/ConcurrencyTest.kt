@@ -21,7 +21,7 @@ class ConcurrencyTest {
     }
 
     @Test
-    fun cancellingTheCoroutineReturnsPromptlyAndTheClientStillWorks() = runBlocking {
+    fun cancellingTheCoroutineReturnsPromptlyAndTheClientStillWorks() = runTest {
         client().use { c ->
             c.exchangePartners() // warm the partner cache so the delayed request is the session's
             Sim.fault("method" to "POST", "path" to "/customers/", "delayMs" to 5_000)
@@ -49,7 +49,7 @@ class ConcurrencyTest {
     }
 
     @Test
-    fun twoHundredConcurrentFlowsShareOneClient() = runBlocking {
+    fun twoHundredConcurrentFlowsShareOneClient() = runTest {
         client().use { c ->
             val results = (1..200).map { i ->
                 async(Dispatchers.Default) {

@@ -34,14 +34,29 @@ class ErrorsTest {
 
     @Test
     fun validationError() {
-        failOnCreate("status" to 400, "code" to "ValidationError", "message" to "/_links/exchange-partner/href is invalid")
+        failOnCreate("status" to 400, "code" to "ValidationError", "message" to "Validation error(s) present. See embedded errors list for more details.")
         val e = startFails<BridgeException.Validation>()
         assertEquals("ValidationError", e.code)
-        assertTrue(e.detail, e.detail.contains("exchange-partner/href is invalid"))
+        assertTrue(e.detail, e.detail.contains("Validation error(s) present"))
     }
 
     @Test
-    fun redirectValueNotAllowed() = runBlocking {
+    fun refusedPartnerHrefRefreshesThePartnerListOnce() = runTest {
+        // A stale partner href is refused once: the client reloads the partners and succeeds.
+        failOnCreate("status" to 400, "code" to "ValidationError", "message" to "/_links/exchange-partner/href is invalid")
+        client(maxRetries = 0u).use { c ->
+            assertTrue(c.startPlaidLink(Backend.alice.customerId).linkToken().startsWith("link-sandbox-"))
+        }
+        // Refused every time: the error surfaces, typed, after one refresh.
+        failOnCreate("status" to 400, "code" to "ValidationError", "message" to "/_links/exchange-partner/href is invalid", "count" to 10)
+        client(maxRetries = 0u).use { c ->
+            val e = assertThrowsTypeSuspend<BridgeException.Validation> { c.startPlaidLink(Backend.alice.customerId) }
+            assertTrue(e.detail, e.detail.contains("exchange-partner/href is invalid"))
+        }
+    }
+
+    @Test
+    fun redirectValueNotAllowed() = runTest {
         // Valid by the Android rules, but not on the backend's allow-list.
         client(Platform.Android("com.other.app"), maxRetries = 0u).use { c ->
             val e = assertThrowsTypeSuspend<BridgeException.RedirectUrlNotAllowed> { c.startPlaidLink(Backend.alice.customerId) }
@@ -89,7 +104,7 @@ class ErrorsTest {
     }
 
     @Test
-    fun serverErrorThenSuccessIsRetried() = runBlocking {
+    fun serverErrorThenSuccessIsRetried() = runTest {
         failOnCreate("status" to 503, "code" to "ServiceUnavailable", "count" to 2)
         client(maxRetries = 2u).use { c ->
             assertTrue(c.startPlaidLink(Backend.alice.customerId).linkToken().startsWith("link-sandbox-"))
@@ -97,7 +112,7 @@ class ErrorsTest {
     }
 
     @Test
-    fun partnerNotEnabled() = runBlocking {
+    fun partnerNotEnabled() = runTest {
         Sim.putAccount(Json.obj("enabledPartners" to listOf("MX", "Checkout.com")))
         client(maxRetries = 0u).use { c ->
             val e = assertThrowsTypeSuspend<BridgeException> { c.startPlaidLink(Backend.alice.customerId) }
@@ -120,7 +135,7 @@ class ErrorsTest {
     }
 
     @Test
-    fun connectionRefusedIsANetworkError() = runBlocking {
+    fun connectionRefusedIsANetworkError() = runTest {
         val port = ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()).use { it.localPort }
         val cfg = config(backendUrl = "http://127.0.0.1:$port/", maxRetries = 0u)
         BridgeClient(cfg, StaticTokenProvider(Backend.alice.token)).use { c ->
@@ -129,7 +144,7 @@ class ErrorsTest {
     }
 
     @Test
-    fun nonJsonAnswerIsAnInvalidResponse() = runBlocking {
+    fun nonJsonAnswerIsAnInvalidResponse() = runTest {
         // A purpose-built loopback server answering 200 with a body that is not JSON.
         val server = HttpServer.create(InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0)
         server.createContext("/") { ex ->

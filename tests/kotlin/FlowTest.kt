@@ -19,7 +19,7 @@ class FlowTest {
     }
 
     @Test
-    fun androidFlowFromLinkToFundingSource() = runBlocking {
+    fun androidFlowFromLinkToFundingSource() = runTest {
         client().use { c ->
             val alice = Backend.alice
             val session = c.startPlaidLink(alice.customerId)
@@ -40,7 +40,7 @@ class FlowTest {
     }
 
     @Test
-    fun webAndIosPlatformsAlsoGetALinkToken() = runBlocking {
+    fun webAndIosPlatformsAlsoGetALinkToken() = runTest {
         for (platform in listOf(Platform.Web, Platform.Ios(IOS_REDIRECT))) {
             client(platform).use { c ->
                 val s = c.startPlaidLink("me")
@@ -50,7 +50,7 @@ class FlowTest {
     }
 
     @Test
-    fun eachFlowGetsItsOwnSession() = runBlocking {
+    fun eachFlowGetsItsOwnSession() = runTest {
         client().use { c ->
             val a = c.startPlaidLink(Backend.alice.customerId)
             val b = c.startPlaidLink(Backend.alice.customerId)
@@ -60,7 +60,7 @@ class FlowTest {
     }
 
     @Test
-    fun partnersAreListedByName() = runBlocking {
+    fun partnersAreListedByName() = runTest {
         client().use { c ->
             val partners = c.exchangePartners()
             val names = partners.map { it.name }.toSet()
@@ -73,7 +73,7 @@ class FlowTest {
     }
 
     @Test
-    fun reauthAfterUpdateCredentials() = runBlocking {
+    fun reauthAfterUpdateCredentials() = runTest {
         client().use { c ->
             val alice = Backend.alice
             val first = c.startPlaidLink(alice.customerId)
@@ -97,7 +97,7 @@ class FlowTest {
     }
 
     @Test
-    fun mxSessionIsAWebRedirect() = runBlocking {
+    fun mxSessionIsAWebRedirect() = runTest {
         client().use { c ->
             val url = c.createExchangeSession(Backend.alice.customerId, "MX")
             assertTrue(url, url.startsWith(Backend.backendUrl))
@@ -112,7 +112,7 @@ class FlowTest {
     }
 
     @Test
-    fun checkoutSessionCarriesRedactedPaymentData() = runBlocking {
+    fun checkoutSessionCarriesRedactedPaymentData() = runTest {
         client().use { c ->
             val url = c.createExchangeSession(Backend.alice.customerId, "Checkout.com")
             val s = c.exchangeSession(url)
@@ -131,7 +131,7 @@ class FlowTest {
     }
 
     @Test
-    fun plaidSessionThroughTheGeneralPath() = runBlocking {
+    fun plaidSessionThroughTheGeneralPath() = runTest {
         client().use { c ->
             val url = c.createExchangeSession(Backend.alice.customerId, "Plaid")
             val s = c.exchangeSession(url)
@@ -142,7 +142,7 @@ class FlowTest {
     }
 
     @Test
-    fun sessionToStringHidesTheLinkToken() = runBlocking {
+    fun sessionToStringHidesTheLinkToken() = runTest {
         client().use { c ->
             val s = c.startPlaidLink(Backend.alice.customerId)
             val text = s.toString()
@@ -152,7 +152,7 @@ class FlowTest {
     }
 
     @Test
-    fun prewarmThenStartIsFine() = runBlocking {
+    fun prewarmThenStartIsFine() = runTest {
         client().use { c ->
             c.prewarm()
             c.prewarm()
@@ -161,7 +161,7 @@ class FlowTest {
     }
 
     @Test
-    fun anotherUsersCustomerIsNotFound() = runBlocking {
+    fun anotherUsersCustomerIsNotFound() = runTest {
         client(user = Backend.bob).use { c ->
             val e = assertThrowsTypeSuspend<BridgeException> { c.startPlaidLink(Backend.alice.customerId) }
             assertTrue("$e", e is BridgeException.NotFound || e is BridgeException.Forbidden)

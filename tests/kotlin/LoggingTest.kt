@@ -15,7 +15,7 @@ import org.junit.Test
 
 class LoggingTest {
     @Test
-    fun sinkReceivesRecordsWithoutSecrets() = runBlocking {
+    fun sinkReceivesRecordsWithoutSecrets() = runTest {
         CapturedLogs.install()
         CapturedLogs.records.clear()
         val secrets = mutableListOf(Backend.alice.token)

@@ -320,3 +320,8 @@ suspend inline fun <reified T : Throwable> assertThrowsTypeSuspend(crossinline b
 
 /** AccessTokenException for the providers' failures. */
 fun tokenFailure(reason: String) = AccessTokenException.Failed(reason)
+
+/** Runs a suspending test body; returns Unit whatever the body's last expression is (JUnit 4 needs void). */
+fun runTest(block: suspend kotlinx.coroutines.CoroutineScope.() -> Unit) {
+    kotlinx.coroutines.runBlocking { block() }
+}

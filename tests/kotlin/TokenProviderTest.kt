@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger
 
 class TokenProviderTest {
     @Test
-    fun suspendingProviderIsAskedForEachRequest() = runBlocking {
+    fun suspendingProviderIsAskedForEachRequest() = runTest {
         val provider = StaticTokenProvider(Backend.alice.token)
         BridgeClient(config(), provider).use { c ->
             c.startPlaidLink(Backend.alice.customerId)
@@ -25,7 +25,7 @@ class TokenProviderTest {
     }
 
     @Test
-    fun providerFailureBecomesTokenProviderError() = runBlocking {
+    fun providerFailureBecomesTokenProviderError() = runTest {
         val provider = FailingTokenProvider(AccessTokenException.Failed("user signed out"))
         BridgeClient(config(), provider).use { c ->
             val e = assertThrowsTypeSuspend<BridgeException.TokenProvider> { c.startPlaidLink("me") }
@@ -35,7 +35,7 @@ class TokenProviderTest {
     }
 
     @Test
-    fun anyOtherExceptionFromTheProviderIsATokenProviderErrorToo() = runBlocking {
+    fun anyOtherExceptionFromTheProviderIsATokenProviderErrorToo() = runTest {
         val provider = FailingTokenProvider(IllegalStateException("keystore locked"))
         BridgeClient(config(), provider).use { c ->
             assertThrowsTypeSuspend<BridgeException.TokenProvider> { c.startPlaidLink("me") }
@@ -43,7 +43,7 @@ class TokenProviderTest {
     }
 
     @Test
-    fun refusedTokenIsRefreshedOnceAfter401() = runBlocking {
+    fun refusedTokenIsRefreshedOnceAfter401() = runTest {
         val provider = SequenceTokenProvider("expired-session-token", Backend.alice.token)
         BridgeClient(config(), provider).use { c ->
             val s = c.startPlaidLink(Backend.alice.customerId)
@@ -53,7 +53,7 @@ class TokenProviderTest {
     }
 
     @Test
-    fun tokenThatStaysRefusedIsUnauthorized() = runBlocking {
+    fun tokenThatStaysRefusedIsUnauthorized() = runTest {
         val provider = SequenceTokenProvider("wrong-1", "wrong-2", "wrong-3")
         BridgeClient(config(), provider).use { c ->
             val e = assertThrowsTypeSuspend<BridgeException.Unauthorized> { c.startPlaidLink("me") }
@@ -64,14 +64,14 @@ class TokenProviderTest {
     }
 
     @Test
-    fun noProviderMeansNoCredential() = runBlocking {
+    fun noProviderMeansNoCredential() = runTest {
         BridgeClient(config(), null).use { c ->
             assertThrowsTypeSuspend<BridgeException.Unauthorized> { c.startPlaidLink("me") }
         }
     }
 
     @Test
-    fun lambdaProviderFromTheKotlinLayer() = runBlocking {
+    fun lambdaProviderFromTheKotlinLayer() = runTest {
         val calls = AtomicInteger()
         val provider = accessTokenProvider {
             calls.incrementAndGet()
