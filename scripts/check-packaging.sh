@@ -6,6 +6,7 @@ set -euo pipefail
 usage() {
     cat <<'USAGE'
 Usage: scripts/check-packaging.sh [--only STEP[,STEP...]] [--skip STEP[,STEP...]] [--list] [--help]
+       scripts/check-packaging.sh --update-snippets
 
 Checks the Android AAR module, the Swift package, both sample apps and the integration guides as
 far as a Linux machine can (no Android SDK/NDK, Gradle, Maven Central, Xcode or Apple SDK here).
@@ -38,6 +39,9 @@ Steps:
                   block marked <!-- snippet: FILE#NAME --> equals the region NAME of FILE in the
                   samples (so the guides show code that the samples compile).
 
+--update-snippets copies each marked region of the samples into the guides' snippets (after a
+change to the samples), then exits; run the docs step afterwards.
+
 Skipped here, and why: the Gradle build, R8, the AAR's contents and the .so files per ABI (no
 Android SDK/NDK, Gradle or Maven Central: scripts/build-android.sh on a workstation); the
 XCFramework, LinkKit, SwiftUI and the iOS app (no Xcode: scripts/build-xcframework.sh and
@@ -48,10 +52,12 @@ USAGE
 all_steps=(mobile-targets jni-entry align-16k kotlin swift project-files docs)
 only=""
 skip=""
+update_snippets=0
 while [ "$#" -gt 0 ]; do
     case "$1" in
         -h|--help) usage; exit 0 ;;
         --list) printf '%s\n' "${all_steps[@]}"; exit 0 ;;
+        --update-snippets) update_snippets=1; shift ;;
         --only) only="${2:?--only needs step names}"; shift 2 ;;
         --skip) skip="${2:?--skip needs step names}"; shift 2 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
@@ -366,7 +372,7 @@ PY
 }
 
 step_docs() {
-    python3 - <<'PY'
+    IAV_UPDATE_SNIPPETS="${update_snippets:-0}" python3 - <<'PY'
 import os, re, sys, textwrap
 
 problems = []
@@ -382,12 +388,24 @@ def region(path, name):
         return None
     return textwrap.dedent(m.group(1)).strip("\n")
 
+update = os.environ.get("IAV_UPDATE_SNIPPETS") == "1"
 count = 0
 for doc, lang in (("docs/integration-android.md", "kotlin"), ("docs/integration-ios.md", "swift")):
     if not os.path.exists(doc):
         problem(f"{doc} is missing")
         continue
     text = open(doc).read()
+    if update:
+        def refresh(m):
+            found = region(m.group(1), m.group(2)) if os.path.exists(m.group(1)) else None
+            if found is None:
+                problem(f"{doc}: {m.group(1)} has no region docs:{m.group(2)}")
+                return m.group(0)
+            return f"<!-- snippet: {m.group(1)}#{m.group(2)} -->\n```{lang}\n{found}\n```"
+        text = re.sub(r"<!-- snippet: ([^#\s]+)#([\w-]+) -->\s*\n```" + lang + r"\n(.*?)\n```", refresh, text, flags=re.S)
+        with open(doc, "w") as f:
+            f.write(text)
+        print(f"updated the snippets of {doc}")
     blocks = re.findall(r"<!-- snippet: ([^#\s]+)#([\w-]+) -->\s*\n```" + lang + r"\n(.*?)\n```", text, re.S)
     if len(blocks) < 2:
         problem(f"{doc}: expected at least two {lang} snippets marked <!-- snippet: FILE#NAME -->")
@@ -405,6 +423,11 @@ print(f"checked {count} snippets against the samples")
 sys.exit(1 if problems else 0)
 PY
 }
+
+if [ "$update_snippets" -eq 1 ]; then
+    step_docs
+    exit $?
+fi
 
 # ---------------------------------------------------------------------------------------------
 results=()

@@ -16,6 +16,8 @@ final class VerifyModel: ObservableObject {
     }
 
     @Published private(set) var state: State = .idle
+    /// Whether the Plaid Link sheet is up (set once Link has loaded, cleared by its result).
+    @Published var isPresentingLink = false
     private var verification: BankVerification?
 
     init() {
@@ -57,11 +59,18 @@ final class VerifyModel: ObservableObject {
 
     /// The view has handed the token to LinkKit.
     func linkOpened() {
+        state = .working("Opening Plaid Link…")
+    }
+
+    /// LinkKit has loaded: present it.
+    func linkLoaded() {
+        isPresentingLink = true
         state = .working("Waiting for Plaid Link…")
     }
 
     /// Plaid Link succeeded: finish on the backend.
     func linkSucceeded(publicToken: String, institutionName: String?) {
+        isPresentingLink = false
         guard let verification else { return }
         state = .working("Verifying the account…")
         Task {
@@ -76,6 +85,7 @@ final class VerifyModel: ObservableObject {
 
     /// The user left Link, or Link failed.
     func linkExited(reason: String?) {
+        isPresentingLink = false
         state = .linkClosed(reason ?? "Plaid Link was closed before the account was linked")
     }
 

@@ -3,13 +3,13 @@ import LinkKit
 import os
 import SwiftUI
 
+/// Plaid Link's events, for debugging (they carry no tokens).
+private let linkEvents = Logger(subsystem: "dev.iavbridge.sample", category: "PlaidLink")
+
 /// One screen: "Verify bank account" -> Plaid Link -> the new funding source.
 struct VerifyView: View {
     @StateObject private var model = VerifyModel()
     @State private var linkSession: LinkKit.PlaidLinkSession?
-    @State private var isPresentingLink = false
-
-    private static let linkEvents = Logger(subsystem: "dev.iavbridge.sample", category: "PlaidLink")
 
     var body: some View {
         VStack(spacing: 16) {
@@ -48,7 +48,7 @@ struct VerifyView: View {
         .onChange(of: linkToken) { token in
             if let token { openLink(token: token) }
         }
-        .sheet(isPresented: $isPresentingLink) {
+        .sheet(isPresented: $model.isPresentingLink) {
             if let linkSession {
                 linkSession.sheet()
             }
@@ -70,21 +70,24 @@ struct VerifyView: View {
     /// A LinkKit session is single-use: one per link token.
     private func openLink(token: String) {
         // region docs:plaid-link
+        // LinkKit calls back outside the main actor's knowledge: hand plain values to the model.
+        let model = self.model
         let configuration = LinkTokenConfiguration(
             token: token,
             onSuccess: { success in
-                isPresentingLink = false
-                model.linkSucceeded(publicToken: success.publicToken, institutionName: success.metadata.institution.name)
+                let publicToken = success.publicToken
+                let institution = success.metadata.institution.name
+                Task { @MainActor in model.linkSucceeded(publicToken: publicToken, institutionName: institution) }
             },
             onExit: { exit in
-                isPresentingLink = false
-                model.linkExited(reason: exit.error.map { $0.displayMessage ?? $0.errorMessage })
+                let reason = exit.error.map { $0.displayMessage ?? $0.errorMessage }
+                Task { @MainActor in model.linkExited(reason: reason) }
             },
             onEvent: { event in
-                Self.linkEvents.debug("Link event: \(String(describing: event), privacy: .public)")
+                linkEvents.debug("Link event: \(String(describing: event), privacy: .public)")
             },
             onLoad: {
-                isPresentingLink = true
+                Task { @MainActor in model.linkLoaded() }
             }
         )
         do {
