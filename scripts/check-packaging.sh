@@ -82,16 +82,7 @@ step_mobile_targets() {
 }
 
 step_jni_entry() {
-    if ! grep -Eq '^\s*(pub\s+)?mod\s+android\s*;' src/lib.rs; then
-        echo "src/lib.rs does not declare the Android module; add, next to the other modules:"
-        echo '    #[cfg(target_os = "android")] mod android;'
-        echo "(without it the AAR's libiav_bridge.so lacks the JNI entry point and TLS cannot be initialized)"
-        return 1
-    fi
-    grep -B2 -E '^\s*(pub\s+)?mod\s+android\s*;' src/lib.rs | grep -q 'target_os = "android"' || {
-        echo 'src/lib.rs declares mod android without #[cfg(target_os = "android")]'
-        return 1
-    }
+    command -v clang >/dev/null 2>&1 || { echo "clang is missing: run the mobile-targets step first"; return 1; }
     # The module is also compiled by the mobile-targets step through the core; here it is linted
     # on its own, with the same jni and rustls-platform-verifier versions as Cargo.lock.
     local crate="$work/jni-entry"
@@ -126,6 +117,22 @@ EOF
         AR_aarch64_linux_android="$(command -v llvm-ar || ls /usr/bin/llvm-ar-* | sort -V | tail -n 1)" \
         CFLAGS_aarch64_linux_android="--target=aarch64-linux-android24 -nostdlibinc -isystem $clang_include -isystem /usr/aarch64-linux-gnu/include" \
         cargo clippy --manifest-path "$crate/Cargo.toml" --target aarch64-linux-android -- -D warnings
+    echo "src/android.rs: clippy -D warnings clean for aarch64-linux-android"
+
+    # The module must be part of the core, or the AAR's libiav_bridge.so lacks the entry point and
+    # IavBridgeAndroid.initialize fails (UnsatisfiedLinkError) on every device.
+    local decl='^[[:space:]]*(pub[[:space:]]+)?mod[[:space:]]+android[[:space:]]*;'
+    if ! grep -Eq "$decl" src/lib.rs; then
+        echo "src/lib.rs does not declare the Android module; add, next to the other modules:"
+        echo '    #[cfg(target_os = "android")]'
+        echo '    mod android;'
+        return 1
+    fi
+    if ! grep -E -B2 "$decl" src/lib.rs | grep -q 'target_os = "android"'; then
+        echo 'src/lib.rs declares mod android without #[cfg(target_os = "android")]'
+        return 1
+    fi
+    echo "src/lib.rs declares the Android module"
 }
 
 step_align_16k() {
