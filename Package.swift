@@ -69,6 +69,11 @@ let package = Package(
             ],
             linkerSettings: linuxLinkerSettings
         ),
+        .testTarget(
+            name: "IAVBridgeTests",
+            dependencies: ["IAVBridge"],
+            path: "Tests/IAVBridgeTests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

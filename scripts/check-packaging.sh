@@ -29,8 +29,9 @@ Steps:
   swift           swift package dump-package of Package.swift, both as Linux sees it (system
                   library + host .so) and as a Mac does (binary target), checked for products,
                   platforms (iOS 15, macOS 12) and Swift 5 mode of the generated module; swift build
-                  of the package against target/debug/libiav_bridge.so; ios-sample's
-                  Flow/BankVerification.swift type-checked in Swift 6 mode against it.
+                  and swift test (Tests/IAVBridgeTests, XCTest) of the package linked against
+                  target/debug/libiav_bridge.so; ios-sample's Flow/BankVerification.swift
+                  type-checked in Swift 6 mode against it.
   project-files   Gradle version catalogs parse, every libs.* reference in the .kts files exists,
                   library and sample share AGP/Kotlin, JNA >= 5.17 as an AAR, minSdk 24, consumer
                   R8 rules, manifests/resources/plists parse, the startup initializer names a real
@@ -198,6 +199,7 @@ step_swift() {
         swift package dump-package >target/packaging-check/swift/linux.json
         swift package --package-path target/packaging-check/swift/darwin dump-package >target/packaging-check/swift/darwin.json
         swift build --scratch-path target/swift-build -Xlinker -L"$IAV_REPO/target/debug"
+        swift test --scratch-path target/swift-build -Xlinker -L"$IAV_REPO/target/debug"
         echo "swiftc -typecheck -swift-version 6 ios-sample/Sources/Flow/BankVerification.swift"
         swiftc -typecheck -swift-version 6 -I target/swift-build/debug/Modules \
             -Xcc -fmodule-map-file="$IAV_REPO/bindings/swift/Headers/IAVBridgeFFI/module.modulemap" \
