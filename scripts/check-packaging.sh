@@ -149,7 +149,7 @@ step_kotlin() {
     local cp="$JNA_JAR:$KOTLIN_LIB/kotlinx-coroutines-core-jvm.jar"
     echo "kotlinc: generated bindings + bindings/android/src/main/kotlin + stubs + android-sample flow"
     "$KOTLINC" -nowarn -cp "$cp" \
-        bindings/kotlin/dev/iavbridge/iav_bridge.kt \
+        bindings/kotlin \
         bindings/android/src/main/kotlin \
         bindings/android/src/jvmCheck/stubs \
         bindings/android/src/jvmCheck/kotlin \
