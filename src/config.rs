@@ -43,6 +43,7 @@ pub enum Environment {
 pub struct BridgeConfig {
     /// The base URL of the app's backend, which exposes Dwolla's exchange-session resources
     /// (see docs/backend-contract.md), for example `https://api.example.com/dwolla/`.
+    /// International domain names go in their ASCII (`xn--`) form.
     pub backend_url: String,
     /// The platform and its redirect value.
     pub platform: Platform,
