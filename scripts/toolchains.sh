@@ -259,6 +259,8 @@ swift_run_cleanup() {
 
 cmd="${1:-}"
 [ "$#" -gt 0 ] && shift
+# `COMMAND --help` shows the help too (for swift-run only before `--` or CMD).
+case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 case "$cmd" in
     install)
         what="${1:-all}"
