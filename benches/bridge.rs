@@ -26,7 +26,10 @@ impl AccessTokenProvider for Token {
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn per_call<F: FnMut()>(iterations: usize, mut f: F) -> Duration {
@@ -73,8 +76,16 @@ fn row(name: &str, s: &Stats, floor: &Stats) {
 fn main() {
     // `cargo test --benches` runs this with --bench absent: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
-    let iterations = if quick { 1_000 } else { env_usize("BENCH_VALIDATOR_ITERS", 1_000_000) };
-    let flows = if quick { 20 } else { env_usize("BENCH_FLOWS", 2_000) };
+    let iterations = if quick {
+        1_000
+    } else {
+        env_usize("BENCH_VALIDATOR_ITERS", 1_000_000)
+    };
+    let flows = if quick {
+        20
+    } else {
+        env_usize("BENCH_FLOWS", 2_000)
+    };
 
     println!("validators ({iterations} calls each)");
     let pkg = "com.example.app".to_string();
@@ -88,9 +99,18 @@ fn main() {
     let copy = per_call(iterations, || {
         black_box(black_box(url.clone()));
     });
-    println!("  validate_android_package_name      {:>8.1} ns/call", a.as_nanos() as f64);
-    println!("  validate_ios_redirect_url          {:>8.1} ns/call", i.as_nanos() as f64);
-    println!("  (String clone of the input alone   {:>8.1} ns/call)", copy.as_nanos() as f64);
+    println!(
+        "  validate_android_package_name      {:>8.1} ns/call",
+        a.as_nanos() as f64
+    );
+    println!(
+        "  validate_ios_redirect_url          {:>8.1} ns/call",
+        i.as_nanos() as f64
+    );
+    println!(
+        "  (String clone of the input alone   {:>8.1} ns/call)",
+        copy.as_nanos() as f64
+    );
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -113,8 +133,12 @@ async fn flow_bench(flows: usize) {
         Environment::Sandbox,
     );
     cfg.allow_insecure_http = true;
-    let client = BridgeClient::new(cfg.clone(), Some(Arc::new(Token(token.clone())))).expect("client");
-    let http = reqwest::Client::builder().no_proxy().build().expect("reqwest");
+    let client =
+        BridgeClient::new(cfg.clone(), Some(Arc::new(Token(token.clone())))).expect("client");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("reqwest");
     let base = stack.backend_url.clone();
 
     // The floor: the requests the bridge makes, with bare reqwest and serde_json.
@@ -156,7 +180,10 @@ async fn flow_bench(flows: usize) {
             .json()
             .await
             .expect("session json");
-        resp["externalProviderSessionToken"].as_str().expect("token").to_string()
+        resp["externalProviderSessionToken"]
+            .as_str()
+            .expect("token")
+            .to_string()
     };
 
     // Warm both (connections, the bridge's partner cache).
@@ -170,7 +197,13 @@ async fn flow_bench(flows: usize) {
     let (mut bridge, mut floor) = (Vec::with_capacity(flows), Vec::with_capacity(flows));
     for _ in 0..flows {
         let t = Instant::now();
-        black_box(client.start_plaid_link("me".into()).await.expect("flow").link_token());
+        black_box(
+            client
+                .start_plaid_link("me".into())
+                .await
+                .expect("flow")
+                .link_token(),
+        );
         bridge.push(t.elapsed());
         let t = Instant::now();
         black_box(create(&http, &href).await);
@@ -181,15 +214,26 @@ async fn flow_bench(flows: usize) {
     row("iav-bridge start_plaid_link", &bridge, &floor);
 
     let cold = (flows / 10).max(10);
-    println!("\nfirst flow of a new client ({cold} flows each: new connection, GET partners + POST)");
+    println!(
+        "\nfirst flow of a new client ({cold} flows each: new connection, GET partners + POST)"
+    );
     let (mut bridge, mut floor) = (Vec::with_capacity(cold), Vec::with_capacity(cold));
     for _ in 0..cold {
         let t = Instant::now();
-        let c = BridgeClient::new(cfg.clone(), Some(Arc::new(Token(token.clone())))).expect("client");
-        black_box(c.start_plaid_link("me".into()).await.expect("flow").link_token());
+        let c =
+            BridgeClient::new(cfg.clone(), Some(Arc::new(Token(token.clone())))).expect("client");
+        black_box(
+            c.start_plaid_link("me".into())
+                .await
+                .expect("flow")
+                .link_token(),
+        );
         bridge.push(t.elapsed());
         let t = Instant::now();
-        let h = reqwest::Client::builder().no_proxy().build().expect("reqwest");
+        let h = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("reqwest");
         let href = plaid_href(&h).await;
         black_box(create(&h, &href).await);
         floor.push(t.elapsed());

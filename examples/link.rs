@@ -94,7 +94,10 @@ struct Stderr;
 
 impl LogSink for Stderr {
     fn log(&self, record: LogRecord) {
-        eprintln!("  [{:?} {}] {}", record.level, record.target, record.message);
+        eprintln!(
+            "  [{:?} {}] {}",
+            record.level, record.target, record.message
+        );
     }
 }
 
@@ -126,7 +129,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let platform = match args.platform.as_deref() {
         Some("android") => Platform::Android {
-            package_name: args.package_name.unwrap_or_else(|| "com.example.app".into()),
+            package_name: args
+                .package_name
+                .unwrap_or_else(|| "com.example.app".into()),
         },
         Some("ios") => Platform::Ios {
             redirect_url: args
@@ -134,13 +139,19 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or_else(|| "https://example.com/app".into()),
         },
         Some("web") => Platform::Web,
-        Some(other) => return Err(format!("--platform must be android, ios or web, not '{other}'").into()),
+        Some(other) => {
+            return Err(format!("--platform must be android, ios or web, not '{other}'").into())
+        }
         None => return Err("--platform is required (android, ios or web); see --help".into()),
     };
     let environment = match args.environment.as_deref() {
         None | Some("sandbox") => Environment::Sandbox,
         Some("production") => Environment::Production,
-        Some(other) => return Err(format!("--environment must be sandbox or production, not '{other}'").into()),
+        Some(other) => {
+            return Err(
+                format!("--environment must be sandbox or production, not '{other}'").into(),
+            )
+        }
     };
     let customer = args.customer.unwrap_or_else(|| "me".into());
 
@@ -148,14 +159,19 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut stack = None;
     let (backend_url, token, allow_http) = match args.backend {
         Some(url) => {
-            let token = args.token.ok_or("--backend needs --token (the app user's bearer token)")?;
+            let token = args
+                .token
+                .ok_or("--backend needs --token (the app user's bearer token)")?;
             (url, token, args.allow_http)
         }
         None => {
             stack = Some(sample_backend::start_stack(Default::default()).await?);
             let s = stack.as_ref().expect("just set");
             let alice = s.user("alice").ok_or("the stack has no demo user alice")?;
-            println!("1. started the sample-backend at {} (simulated Dwolla at {}), signed in as alice", s.backend_url, s.simulator_url);
+            println!(
+                "1. started the sample-backend at {} (simulated Dwolla at {}), signed in as alice",
+                s.backend_url, s.simulator_url
+            );
             (s.backend_url.clone(), alice.token.clone(), true)
         }
     };
@@ -170,8 +186,16 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     println!("3. exchange partners: {}", names.join(", "));
 
     let session = client.start_plaid_link(customer.clone()).await?;
-    let shown = if args.show_token { session.link_token() } else { "<redacted; --show-token prints it>".into() };
-    println!("4. exchange session {} created {}", session.session_url(), session.created());
+    let shown = if args.show_token {
+        session.link_token()
+    } else {
+        "<redacted; --show-token prints it>".into()
+    };
+    println!(
+        "4. exchange session {} created {}",
+        session.session_url(),
+        session.created()
+    );
     println!("   Plaid link token: {shown}");
 
     let Some(stack) = stack.as_ref() else {
@@ -184,12 +208,22 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("the simulator does not know the link token")?;
     println!("5. the user finished Plaid Link (simulated); Link returned a public token");
 
-    let exchange = client.complete_plaid_link(customer.clone(), public_token).await?;
+    let exchange = client
+        .complete_plaid_link(customer.clone(), public_token)
+        .await?;
     println!("6. exchange {} is {}", exchange.url, exchange.status);
 
     let source = client
-        .create_funding_source(customer, exchange.id, BankAccountType::Checking, "My checking".into())
+        .create_funding_source(
+            customer,
+            exchange.id,
+            BankAccountType::Checking,
+            "My checking".into(),
+        )
         .await?;
-    println!("7. funding source '{}' created: {}", source.name, source.url);
+    println!(
+        "7. funding source '{}' created: {}",
+        source.name, source.url
+    );
     Ok(())
 }

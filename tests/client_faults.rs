@@ -316,7 +316,8 @@ async fn a_retry_after_beyond_the_deadline_fails_at_once() {
 
 #[tokio::test]
 async fn client_errors_are_typed_and_never_retried() {
-    let cases: Vec<(u16, &str, Box<dyn Fn(&BridgeError) -> bool>)> = vec![
+    type Check = Box<dyn Fn(&BridgeError) -> bool>;
+    let cases: Vec<(u16, &str, Check)> = vec![
         (
             400,
             r#"{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{"errors":[{"code":"Invalid","message":"/_links/redirect-url/href is invalid","path":"/_links/redirect-url/href"}]}}"#,

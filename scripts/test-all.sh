@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The project's one test command: Rust formatting, lints and tests, the bindings drift check,
+# the Kotlin and Swift suites, Dwolla's Python client against the simulator, and the mobile
+# packaging checks. Installs what a fresh machine lacks (see --help).
+set -uo pipefail
+
+usage() {
+    cat <<'USAGE'
+Usage: scripts/test-all.sh [--skip STEP[,STEP...]] [--only STEP[,STEP...]] [--list]
+
+Runs every check of iav-bridge in order and prints a summary; exits 1 if any step failed.
+Each step's output is kept in target/test-all/STEP.log.
+
+Steps:
+  fmt         cargo fmt --all -- --check
+  clippy      cargo clippy --workspace --all-targets -- -D warnings
+  rust        cargo test --workspace (core, sample-backend, simulator, examples)
+  bindings    scripts/generate-bindings.sh --check (the committed Kotlin/Swift equal a fresh generation)
+  kotlin      scripts/test-kotlin.sh (the generated Kotlin on the JVM against the host library)
+  swift       scripts/test-swift.sh (the generated Swift on Linux, Swift 5 and Swift 6 modes)
+  dwollav2    scripts/test-dwollav2.sh (Dwolla's official Python client against the simulator)
+  packaging   scripts/check-packaging.sh (Android/iOS targets, 16 KB alignment, Package.swift,
+              the AAR's Kotlin layer, the sample apps' project files)
+
+Toolchains (kotlinc, JNA, JUnit, a Linux Swift toolchain, a Python venv) are installed into
+${IAV_CACHE:-$HOME/.cache/iav-bridge} on first use and reused afterwards; a native swift or
+kotlinc on PATH is used where present. Needs root for apt-get, debootstrap and mount on Linux.
+The last line counts every test run by every step: "total: N passed, N failed".
+USAGE
+}
+
+ALL_STEPS="fmt clippy rust bindings kotlin swift dwollav2 packaging"
+only=""
+skip=""
+while [ "$#" -gt 0 ]; do
+    case "$1" in
+        --only) only="${2:?--only needs step names}"; shift 2 ;;
+        --skip) skip="${2:?--skip needs step names}"; shift 2 ;;
+        --list) echo "$ALL_STEPS"; exit 0 ;;
+        -h | --help) usage; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+export CARGO_TERM_COLOR=never
+LOGS="${CARGO_TARGET_DIR:-$REPO/target}/test-all"
+mkdir -p "$LOGS"
+
+selected() {
+    local step="$1"
+    if [ -n "$only" ] && [[ ",$only," != *",$step,"* ]]; then return 1; fi
+    if [[ ",$skip," == *",$step,"* ]]; then return 1; fi
+    return 0
+}
+
+run_step() {
+    case "$1" in
+        fmt) cargo fmt --all -- --check ;;
+        clippy) cargo clippy --workspace --all-targets -- -D warnings ;;
+        rust) cargo test --workspace ;;
+        bindings) scripts/generate-bindings.sh --check ;;
+        kotlin) scripts/test-kotlin.sh ;;
+        swift) scripts/test-swift.sh ;;
+        dwollav2) scripts/test-dwollav2.sh ;;
+        packaging) scripts/check-packaging.sh ;;
+    esac
+}
+
+# Tests counted from each log: cargo's "test result:" lines, and the plain
+# "N passed, N failed" closing line of the other suites.
+count_tests() {
+    local log="$1" step="$2"
+    if [ "$step" = rust ]; then
+        sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$log" |
+            awk '{p+=$1; f+=$2} END {print p+0, f+0}'
+    else
+        grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 |
+            sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/'
+    fi
+}
+
+results=()
+failed_steps=0
+total_passed=0
+total_failed=0
+started_all=$SECONDS
+for step in $ALL_STEPS; do
+    selected "$step" || continue
+    log="$LOGS/$step.log"
+    echo "==> $step"
+    started=$SECONDS
+    run_step "$step" 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+    took=$((SECONDS - started))
+    read -r p f < <(count_tests "$log" "$step"; echo "0 0") || true
+    p=${p:-0}; f=${f:-0}
+    total_passed=$((total_passed + p))
+    total_failed=$((total_failed + f))
+    if [ "$status" -eq 0 ]; then
+        results+=("PASS  $step (${took}s, $p tests)")
+    else
+        results+=("FAIL  $step (${took}s, exit $status, $f of $((p + f)) tests failed; see $log)")
+        failed_steps=$((failed_steps + 1))
+        if [ "$f" -eq 0 ]; then total_failed=$((total_failed + 1)); fi
+    fi
+done
+
+echo
+echo "==> summary ($((SECONDS - started_all))s)"
+for r in "${results[@]}"; do echo "  $r"; done
+echo "total: $total_passed passed, $total_failed failed"
+[ "$failed_steps" -eq 0 ]
