@@ -399,7 +399,8 @@ def region(path, name):
 
 update = os.environ.get("IAV_UPDATE_SNIPPETS") == "1"
 count = 0
-for doc, lang in (("docs/integration-android.md", "kotlin"), ("docs/integration-ios.md", "swift")):
+for doc, lang in (("docs/integration-android.md", "kotlin"), ("docs/integration-ios.md", "swift"),
+                  ("README.md", "kotlin"), ("README.md", "swift")):
     if not os.path.exists(doc):
         problem(f"{doc} is missing")
         continue
