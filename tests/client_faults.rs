@@ -163,7 +163,7 @@ async fn ios_sends_the_url_and_web_sends_nothing() {
 #[tokio::test]
 async fn a_201_with_the_session_in_its_body_saves_the_get() {
     let server = FakeServer::start(Arc::new(|req, _| {
-        let base = format!("http://{}/", req.header("Host").unwrap());
+        let base = req.base();
         match req.method.as_str() {
             "GET" => Reply::json(200, &partners_body(&base)),
             _ => Reply::json(201, &plaid_session_body(&base, TOKEN))
@@ -205,7 +205,7 @@ async fn retries_5xx_then_succeeds_with_one_idempotency_key() {
     let attempts = Arc::new(AtomicUsize::new(0));
     let a = attempts.clone();
     let server = FakeServer::start(Arc::new(move |req, _| {
-        let base = format!("http://{}/", req.header("Host").unwrap());
+        let base = req.base();
         match req.method.as_str() {
             "GET" if req.path == "/exchange-partners" => Reply::json(200, &partners_body(&base)),
             "GET" => Reply::json(200, &plaid_session_body(&base, TOKEN)),
@@ -222,12 +222,7 @@ async fn retries_5xx_then_succeeds_with_one_idempotency_key() {
         .await
         .unwrap();
     assert_eq!(s.link_token(), TOKEN);
-    let keys: Vec<String> = server
-        .recorded()
-        .iter()
-        .filter(|r| r.method == "POST")
-        .map(|r| r.header("Idempotency-Key").unwrap().to_string())
-        .collect();
+    let keys = server.idempotency_keys();
     assert_eq!(keys.len(), 3);
     assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
 }
@@ -238,23 +233,11 @@ async fn a_second_call_uses_a_new_idempotency_key() {
     let c = client(&server.url);
     c.start_plaid_link("me".into()).await.unwrap();
     c.start_plaid_link("me".into()).await.unwrap();
-    let keys: Vec<String> = server
-        .recorded()
-        .iter()
-        .filter(|r| r.method == "POST")
-        .map(|r| r.header("Idempotency-Key").unwrap().to_string())
-        .collect();
+    let keys = server.idempotency_keys();
     assert_eq!(keys.len(), 2);
     assert_ne!(keys[0], keys[1]);
     // The partner list was fetched once for both calls.
-    assert_eq!(
-        server
-            .recorded()
-            .iter()
-            .filter(|r| r.path == "/exchange-partners")
-            .count(),
-        1
-    );
+    assert_eq!(server.count_path("/exchange-partners"), 1);
 }
 
 #[tokio::test]
@@ -519,7 +502,7 @@ async fn a_location_on_a_foreign_origin_is_refused_and_never_contacted() {
 #[tokio::test]
 async fn dwolla_origin_hrefs_are_rebased_onto_the_backend() {
     let server = FakeServer::start(Arc::new(|req, _| {
-        let base = format!("http://{}/", req.header("Host").unwrap());
+        let base = req.base();
         match req.method.as_str() {
             "GET" if req.path == "/exchange-partners" => {
                 Reply::json(200, &partners_body("https://api-sandbox.dwolla.com/"))
@@ -631,7 +614,7 @@ async fn a_refused_partner_href_refreshes_the_partner_list_once() {
     let posts = Arc::new(AtomicUsize::new(0));
     let p = posts.clone();
     let server = FakeServer::start(Arc::new(move |req, _| {
-        let base = format!("http://{}/", req.header("Host").unwrap());
+        let base = req.base();
         match req.method.as_str() {
             "GET" if req.path == "/exchange-partners" => Reply::json(200, &partners_body(&base)),
             "GET" => Reply::json(200, &plaid_session_body(&base, TOKEN)),
@@ -647,18 +630,14 @@ async fn a_refused_partner_href_refreshes_the_partner_list_once() {
         .await
         .unwrap();
     assert_eq!(s.link_token(), TOKEN);
-    let partner_gets = server
-        .recorded()
-        .iter()
-        .filter(|r| r.path == "/exchange-partners")
-        .count();
+    let partner_gets = server.count_path("/exchange-partners");
     assert_eq!(partner_gets, 2);
 }
 
 #[tokio::test]
 async fn link_tokens_of_the_other_environment_are_refused() {
     let server = FakeServer::start(Arc::new(|req, _| {
-        let base = format!("http://{}/", req.header("Host").unwrap());
+        let base = req.base();
         match req.method.as_str() {
             "GET" => Reply::json(200, &partners_body(&base)),
             _ => Reply::json(
@@ -716,7 +695,7 @@ async fn sixty_four_tasks_share_one_client() {
     let counter = Arc::new(AtomicUsize::new(0));
     let n = counter.clone();
     let server = FakeServer::start(Arc::new(move |req, _| {
-        let base = format!("http://{}/", req.header("Host").unwrap());
+        let base = req.base();
         match req.method.as_str() {
             "GET" => Reply::json(200, &partners_body(&base)),
             _ => {
@@ -743,14 +722,7 @@ async fn sixty_four_tasks_share_one_client() {
         tokens.insert(t.await.unwrap().unwrap().link_token());
     }
     assert_eq!(tokens.len(), 64);
-    assert_eq!(
-        server
-            .recorded()
-            .iter()
-            .filter(|r| r.path == "/exchange-partners")
-            .count(),
-        1
-    );
+    assert_eq!(server.count_path("/exchange-partners"), 1);
 }
 
 #[tokio::test]

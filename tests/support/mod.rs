@@ -83,6 +83,11 @@ impl Recorded {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The server's base URL as the client addressed it (`http://HOST/`).
+    pub fn base(&self) -> String {
+        format!("http://{}/", self.header("Host").expect("Host header"))
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).expect("request body is JSON")
     }
@@ -142,6 +147,24 @@ impl FakeServer {
 
     pub fn recorded(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// How many requests had this path.
+    pub fn count_path(&self, path: &str) -> usize {
+        self.recorded().iter().filter(|r| r.path == path).count()
+    }
+
+    /// The `Idempotency-Key` of every POST, in order.
+    pub fn idempotency_keys(&self) -> Vec<String> {
+        self.recorded()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .map(|r| {
+                r.header("Idempotency-Key")
+                    .expect("Idempotency-Key")
+                    .to_string()
+            })
+            .collect()
     }
 
     pub fn count(&self) -> usize {
