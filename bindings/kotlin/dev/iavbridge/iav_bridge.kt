@@ -3401,6 +3401,7 @@ data class BridgeConfig (
     /**
      * The base URL of the app's backend, which exposes Dwolla's exchange-session resources
      * (see docs/backend-contract.md), for example `https://api.example.com/dwolla/`.
+     * International domain names go in their ASCII (`xn--`) form.
      */
     val `backendUrl`: kotlin.String
     , 

@@ -1787,6 +1787,7 @@ public struct BridgeConfig: Equatable, Hashable {
     /**
      * The base URL of the app's backend, which exposes Dwolla's exchange-session resources
      * (see docs/backend-contract.md), for example `https://api.example.com/dwolla/`.
+     * International domain names go in their ASCII (`xn--`) form.
      */
     public let backendUrl: String
     /**
@@ -1826,6 +1827,7 @@ public struct BridgeConfig: Equatable, Hashable {
         /**
          * The base URL of the app's backend, which exposes Dwolla's exchange-session resources
          * (see docs/backend-contract.md), for example `https://api.example.com/dwolla/`.
+         * International domain names go in their ASCII (`xn--`) form.
          */backendUrl: String, 
         /**
          * The platform and its redirect value.
