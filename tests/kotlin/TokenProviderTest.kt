@@ -71,6 +71,27 @@ class TokenProviderTest {
     }
 
     @Test
+    fun slowProviderIsCancelledWhenTheCallTimesOut() = runTest {
+        val cancelled = java.util.concurrent.CountDownLatch(1)
+        val provider = accessTokenProvider {
+            try {
+                delay(10_000)
+                "never"
+            } catch (e: kotlinx.coroutines.CancellationException) {
+                cancelled.countDown()
+                throw e
+            }
+        }
+        BridgeClient(config(timeoutMs = 400uL, maxRetries = 0u), provider).use { c ->
+            val started = System.nanoTime()
+            val e = assertThrowsTypeSuspend<BridgeException> { c.startPlaidLink("me") }
+            assertTrue("$e", e is BridgeException.Timeout || e is BridgeException.TokenProvider)
+            assertTrue("took too long", (System.nanoTime() - started) / 1_000_000 < 3_000)
+            assertTrue("the provider's coroutine was not cancelled", cancelled.await(3, java.util.concurrent.TimeUnit.SECONDS))
+        }
+    }
+
+    @Test
     fun lambdaProviderFromTheKotlinLayer() = runTest {
         val calls = AtomicInteger()
         val provider = accessTokenProvider {

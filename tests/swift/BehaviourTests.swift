@@ -118,6 +118,33 @@ let tokenProviderTests: [TestCase] = [
         try checkEqual(p.calls.value, 2)
         try checkNoSecret(String(reflecting: e), ["wrong-1", "wrong-2"], "error")
     },
+    TestCase(name: "token.slowProviderIsCancelledWhenTheCallTimesOut") {
+        final class Flag: @unchecked Sendable {
+            let lock = NSLock()
+            var set = false
+            func mark() { lock.lock(); set = true; lock.unlock() }
+            var isSet: Bool { lock.lock(); defer { lock.unlock() }; return set }
+        }
+        let cancelled = Flag()
+        let provider = AccessTokenClosure {
+            do {
+                try await Task.sleep(nanoseconds: 10_000_000_000)
+            } catch is CancellationError {
+                cancelled.mark()
+                throw CancellationError()
+            }
+            return "never"
+        }
+        let c = try BridgeClient(config: makeConfig(maxRetries: 0, timeoutMs: 400), tokenProvider: provider)
+        let started = Date()
+        let e = try await expectError(BridgeError.self) { _ = try await c.startPlaidLink(customerId: "me") }
+        switch e {
+        case .Timeout, .TokenProvider: break
+        default: throw TestFailure(description: "expected Timeout, got \(e)")
+        }
+        try check(Date().timeIntervalSince(started) < 3, "took too long")
+        try check(try await waitUntil(3) { cancelled.isSet }, "the provider's task was not cancelled")
+    },
     TestCase(name: "token.closureProvider") {
         let counter = Counter()
         let bob = Backend.bob
