@@ -80,11 +80,18 @@ if [ ! -f bindings/kotlin/dev/iavbridge/iav_bridge.kt ]; then
     bash scripts/generate-bindings.sh
 fi
 
-echo "== cargo ndk build --release (${abis[*]})"
-target_args=()
-for abi in "${abis[@]}"; do target_args+=(-t "$abi"); done
+echo "== cargo ndk rustc --release --crate-type cdylib (${abis[*]})"
 rm -rf "$jni_out"
-cargo ndk "${target_args[@]}" --platform "$min_sdk" -o "$jni_out" build --release -p iav-bridge --lib
+# `cargo rustc --crate-type cdylib` links the shared library alone: with the crate's three crate
+# types (lib, cdylib, staticlib) built together, fat LTO does not apply to the cdylib and the
+# library is about 30% larger.
+for i in "${!abis[@]}"; do
+    abi="${abis[$i]}"
+    triple="${rust_targets[$i]}"
+    cargo ndk -t "$abi" --platform "$min_sdk" rustc --release -p iav-bridge --lib --crate-type cdylib
+    mkdir -p "$jni_out/$abi"
+    cp "${CARGO_TARGET_DIR:-$repo_root/target}/$triple/release/libiav_bridge.so" "$jni_out/$abi/"
+done
 
 echo "== 16 KB page alignment"
 libs=()

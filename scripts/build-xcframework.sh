@@ -62,8 +62,9 @@ done
 [ "${#missing[@]}" -eq 0 ] || rustup target add "${missing[@]}"
 
 for t in "${targets[@]}"; do
-    echo "== cargo build --release --target $t"
-    cargo build --release -p iav-bridge --lib --target "$t"
+    echo "== cargo rustc --release --crate-type staticlib --target $t"
+    # The static library alone, so fat LTO applies to it (see scripts/build-android.sh).
+    cargo rustc --release -p iav-bridge --lib --crate-type staticlib --target "$t"
 done
 
 if [ ! -f bindings/swift/Headers/IAVBridgeFFI/IAVBridgeFFI.h ]; then

@@ -28,7 +28,7 @@ use crate::transport::{Response, Transport};
 #[uniffi::export(foreign)]
 #[async_trait::async_trait]
 pub trait AccessTokenProvider: Send + Sync {
-    /// The current access token for the app's backend. Throw [`AccessTokenError::Failed`] when
+    /// The current access token for the app's backend. Throw `AccessTokenError::Failed` when
     /// there is none (for example the user signed out); any other exception becomes `Failed` too.
     async fn access_token(&self) -> Result<String, AccessTokenError>;
 }
@@ -112,7 +112,7 @@ impl BridgeClient {
     }
 
     /// Starts re-authentication of an exchange whose bank connection needs it
-    /// ([`BridgeError::ReauthRequired`]): a new Plaid Link session in update mode.
+    /// (`BridgeError::ReauthRequired`): a new Plaid Link session in update mode.
     pub async fn start_reauth(
         &self,
         exchange_id: String,
@@ -223,7 +223,7 @@ impl BridgeClient {
     }
 
     /// Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`)
-    /// and returns its URL on the backend; read it with [`BridgeClient::exchange_session`].
+    /// and returns its URL on the backend; read it with `exchange_session`.
     pub async fn create_exchange_session(
         &self,
         customer_id: String,

@@ -38,7 +38,7 @@ pub enum Environment {
     Production,
 }
 
-/// How a [`crate::BridgeClient`] reaches the app's backend.
+/// How a `BridgeClient` reaches the app's backend.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct BridgeConfig {
     /// The base URL of the app's backend, which exposes Dwolla's exchange-session resources

@@ -6,11 +6,12 @@
 
 use crate::redirect::RedirectUrlError;
 
-/// What went wrong in a call of [`crate::BridgeClient`]. Every variant says what to fix or
+/// What went wrong in a call of `BridgeClient`. Every variant says what to fix or
 /// what to do next; none carries a token or a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
 pub enum BridgeError {
-    /// The [`crate::BridgeConfig`] given to `BridgeClient::new` is not usable.
+    /// The `BridgeConfig` given to `BridgeClient::new` is not usable.
     #[error("invalid configuration: {reason}")]
     InvalidConfiguration {
         /// What is wrong and how to fix it.
@@ -116,7 +117,7 @@ pub enum BridgeError {
         /// Which field or header is missing or wrong.
         detail: String,
     },
-    /// The app's [`crate::AccessTokenProvider`] failed.
+    /// The app's `AccessTokenProvider` failed.
     #[error("the access token provider failed: {detail}")]
     TokenProvider {
         /// The provider's reason.
@@ -145,9 +146,10 @@ impl From<RedirectUrlError> for BridgeError {
     }
 }
 
-/// What an [`crate::AccessTokenProvider`] implementation throws when it cannot give a token.
+/// What an `AccessTokenProvider` implementation throws when it cannot give a token.
 /// Any other exception thrown by a Kotlin or Swift implementation becomes `Failed` too.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
 pub enum AccessTokenError {
     /// No token could be obtained (signed out, refresh failed, ...).
     #[error("could not get an access token: {reason}")]

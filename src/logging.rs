@@ -35,7 +35,7 @@ pub struct LogRecord {
 }
 
 /// Receives the library's log records. Implement it in Kotlin or Swift and pass it to
-/// [`set_log_sink`]. Called from the library's threads: it must be thread-safe and quick.
+/// `set_log_sink`. Called from the library's threads: it must be thread-safe and quick.
 #[uniffi::export(foreign)]
 pub trait LogSink: Send + Sync {
     /// Handles one record.
@@ -101,7 +101,7 @@ impl log::Log for Forwarder {
 }
 
 /// Sends the library's log records at `max_level` and above to `sink`, replacing any sink set
-/// before. Call it once at app start, before creating a [`crate::BridgeClient`].
+/// before. Call it once at app start, before creating a `BridgeClient`.
 #[uniffi::export]
 pub fn set_log_sink(sink: Arc<dyn LogSink>, max_level: LogLevel) {
     let forwarder = FORWARDER.get_or_init(|| {

@@ -27,6 +27,7 @@ use std::fmt;
 
 /// Which redirect rule a value broke.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
 pub enum RedirectUrlError {
     /// The value is not a valid Android package name (applicationId).
     #[error("invalid Android package name: {reason}")]
@@ -115,7 +116,7 @@ fn starts_with_ignore_ascii_case(value: &str, prefix: &str) -> bool {
         && value.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
-/// The common case of [`check_android_package_name`] in one pass over the bytes: true when the
+/// The common case of `check_android_package_name` in one pass over the bytes: true when the
 /// value satisfies every rule. When false, the detailed checks find the reason.
 fn android_package_name_is_valid(package_name: &str) -> bool {
     let bytes = package_name.as_bytes();
@@ -143,7 +144,7 @@ fn android_package_name_is_valid(package_name: &str) -> bool {
 /// Checks an Android package name (applicationId) without copying it.
 ///
 /// Rules: not empty; no leading or trailing whitespace; at most
-/// [`MAX_ANDROID_PACKAGE_NAME_LEN`] characters; at least two segments separated by dots; every
+/// `MAX_ANDROID_PACKAGE_NAME_LEN` characters; at least two segments separated by dots; every
 /// segment non-empty, starting with an ASCII letter and made only of `[A-Za-z0-9_]`.
 /// Allocates only when it returns an error.
 pub fn check_android_package_name(package_name: &str) -> Result<(), RedirectUrlError> {
@@ -154,7 +155,7 @@ pub fn check_android_package_name(package_name: &str) -> Result<(), RedirectUrlE
 }
 
 /// The detailed form of the Android rules: finds the first rule broken, in the order a
-/// developer would fix them. Agrees with [`android_package_name_is_valid`] (tested).
+/// developer would fix them. Agrees with `android_package_name_is_valid` (tested).
 fn android_package_name_reason(package_name: &str) -> Result<(), RedirectUrlError> {
     if package_name.is_empty() {
         return Err(android(
@@ -248,7 +249,7 @@ fn android_package_name_reason(package_name: &str) -> Result<(), RedirectUrlErro
 /// never trimmed or rewritten, because Dwolla matches it byte for byte against the values
 /// configured for the account. Pure: no I/O.
 ///
-/// Errors: [`RedirectUrlError::InvalidAndroidPackageName`] with a reason naming the rule and the
+/// Errors: `RedirectUrlError::InvalidAndroidPackageName` with a reason naming the rule and the
 /// offending part.
 #[uniffi::export]
 pub fn validate_android_package_name(package_name: String) -> Result<String, RedirectUrlError> {
@@ -366,7 +367,7 @@ fn bad_percent_escape(part: &str) -> Option<&str> {
 
 /// Checks an iOS redirect URL (an https universal link) without copying it on the common path.
 ///
-/// Rules: not empty; no leading or trailing whitespace; at most [`MAX_IOS_REDIRECT_URL_LEN`]
+/// Rules: not empty; no leading or trailing whitespace; at most `MAX_IOS_REDIRECT_URL_LEN`
 /// characters; starts with `https://` (lowercase); a domain-name host (not an IP address, not a
 /// single label); no user info, query or fragment (not even an empty `?` or `#`); only RFC 3986
 /// characters with well-formed percent-escapes; no `.`/`..` path segments; a port, if any, from
@@ -527,7 +528,7 @@ pub fn check_ios_redirect_url(redirect_url: &str) -> Result<(), RedirectUrlError
     Ok(())
 }
 
-/// Why a URL with a byte outside [`URL_BYTES`] is refused. Agrees with the byte table (tested).
+/// Why a URL with a byte outside `URL_BYTES` is refused. Agrees with the byte table (tested).
 fn url_characters_reason(redirect_url: &str) -> String {
     if let Some((position, c)) = first_disallowed(redirect_url, |b| {
         is_unreserved(b)
@@ -567,7 +568,7 @@ fn url_characters_reason(redirect_url: &str) -> String {
     )
 }
 
-/// Why a path that fails [`path_is_valid`] is refused. Agrees with it (tested).
+/// Why a path that fails `path_is_valid` is refused. Agrees with it (tested).
 fn path_reason(path: &str) -> String {
     if let Some((_, c)) = first_disallowed(path, |b| {
         is_unreserved(b) || is_sub_delim(b) || matches!(b, b':' | b'@' | b'%' | b'/')
@@ -653,7 +654,7 @@ fn scheme_reason(redirect_url: &str) -> String {
 /// because Dwolla matches it byte for byte against the values configured for the account.
 /// Pure: no I/O.
 ///
-/// Errors: [`RedirectUrlError::InvalidIosRedirectUrl`] with a reason naming the rule and the
+/// Errors: `RedirectUrlError::InvalidIosRedirectUrl` with a reason naming the rule and the
 /// offending part.
 #[uniffi::export]
 pub fn validate_ios_redirect_url(redirect_url: String) -> Result<String, RedirectUrlError> {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 /// Shown in place of a token or secret.
 pub const REDACTED: &str = "<redacted>";
 
-/// A Plaid Link session: open Plaid's Link SDK with [`PlaidLinkSession::link_token`].
+/// A Plaid Link session: open Plaid's Link SDK with `link_token`.
 /// The token is short-lived and single-use.
 #[derive(uniffi::Object, Clone, PartialEq, Eq)]
 #[uniffi::export(Debug, Display)]

@@ -858,6 +858,12 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_iav_bridge_fn_method_plaidlinksession_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_iav_bridge_fn_method_accesstokenerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_iav_bridge_fn_method_bridgeerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_iav_bridge_fn_method_redirecturlerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_iav_bridge_fn_func_set_log_sink(`sink`: Long,`maxLevel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_iav_bridge_fn_func_validate_android_package_name(`packageName`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -983,22 +989,22 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
-    if ((lib.uniffi_iav_bridge_checksum_func_set_log_sink() and 0xFFFF) != 45052) {
+    if ((lib.uniffi_iav_bridge_checksum_func_set_log_sink() and 0xFFFF) != 41362) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_func_validate_android_package_name() and 0xFFFF) != 64) {
+    if ((lib.uniffi_iav_bridge_checksum_func_validate_android_package_name() and 0xFFFF) != 28026) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_func_validate_ios_redirect_url() and 0xFFFF) != 37916) {
+    if ((lib.uniffi_iav_bridge_checksum_func_validate_ios_redirect_url() and 0xFFFF) != 26948) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_accesstokenprovider_access_token() and 0xFFFF) != 48909) {
+    if ((lib.uniffi_iav_bridge_checksum_method_accesstokenprovider_access_token() and 0xFFFF) != 35858) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() and 0xFFFF) != 42740) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session() and 0xFFFF) != 63024) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session() and 0xFFFF) != 16055) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() and 0xFFFF) != 27133) {
@@ -1016,7 +1022,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() and 0xFFFF) != 33666) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() and 0xFFFF) != 40004) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() and 0xFFFF) != 2555) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_logsink_log() and 0xFFFF) != 35410) {
@@ -1622,7 +1628,7 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
 public interface AccessTokenProvider {
     
     /**
-     * The current access token for the app's backend. Throw [`AccessTokenError::Failed`] when
+     * The current access token for the app's backend. Throw `AccessTokenError::Failed` when
      * there is none (for example the user signed out); any other exception becomes `Failed` too.
      */
     suspend fun `accessToken`(): kotlin.String
@@ -1740,7 +1746,7 @@ open class AccessTokenProviderImpl: Disposable, AutoCloseable, AccessTokenProvid
 
     
     /**
-     * The current access token for the app's backend. Throw [`AccessTokenError::Failed`] when
+     * The current access token for the app's backend. Throw `AccessTokenError::Failed` when
      * there is none (for example the user signed out); any other exception becomes `Failed` too.
      */
     @Throws(AccessTokenException::class)
@@ -1989,7 +1995,7 @@ public interface BridgeClientInterface {
     
     /**
      * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`)
-     * and returns its URL on the backend; read it with [`BridgeClient::exchange_session`].
+     * and returns its URL on the backend; read it with `exchange_session`.
      */
     suspend fun `createExchangeSession`(`customerId`: kotlin.String, `partnerName`: kotlin.String): kotlin.String
     
@@ -2028,7 +2034,7 @@ public interface BridgeClientInterface {
     
     /**
      * Starts re-authentication of an exchange whose bank connection needs it
-     * ([`BridgeError::ReauthRequired`]): a new Plaid Link session in update mode.
+     * (`BridgeError::ReauthRequired`): a new Plaid Link session in update mode.
      */
     suspend fun `startReauth`(`exchangeId`: kotlin.String): PlaidLinkSession
     
@@ -2185,7 +2191,7 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
     
     /**
      * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`)
-     * and returns its URL on the backend; read it with [`BridgeClient::exchange_session`].
+     * and returns its URL on the backend; read it with `exchange_session`.
      */
     @Throws(BridgeException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -2337,7 +2343,7 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
     
     /**
      * Starts re-authentication of an exchange whose bank connection needs it
-     * ([`BridgeError::ReauthRequired`]): a new Plaid Link session in update mode.
+     * (`BridgeError::ReauthRequired`): a new Plaid Link session in update mode.
      */
     @Throws(BridgeException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -2840,7 +2846,7 @@ public object FfiConverterTypeCheckoutPaymentSession: FfiConverter<CheckoutPayme
 
 /**
  * Receives the library's log records. Implement it in Kotlin or Swift and pass it to
- * [`set_log_sink`]. Called from the library's threads: it must be thread-safe and quick.
+ * `set_log_sink`. Called from the library's threads: it must be thread-safe and quick.
  */
 public interface LogSink {
     
@@ -2854,7 +2860,7 @@ public interface LogSink {
 
 /**
  * Receives the library's log records. Implement it in Kotlin or Swift and pass it to
- * [`set_log_sink`]. Called from the library's threads: it must be thread-safe and quick.
+ * `set_log_sink`. Called from the library's threads: it must be thread-safe and quick.
  */
 open class LogSinkImpl: Disposable, AutoCloseable, LogSink
 {
@@ -3164,7 +3170,7 @@ public object FfiConverterTypeLogSink: FfiConverter<LogSink, Long> {
 
 
 /**
- * A Plaid Link session: open Plaid's Link SDK with [`PlaidLinkSession::link_token`].
+ * A Plaid Link session: open Plaid's Link SDK with `link_token`.
  * The token is short-lived and single-use.
  */
 public interface PlaidLinkSessionInterface {
@@ -3189,7 +3195,7 @@ public interface PlaidLinkSessionInterface {
 }
 
 /**
- * A Plaid Link session: open Plaid's Link SDK with [`PlaidLinkSession::link_token`].
+ * A Plaid Link session: open Plaid's Link SDK with `link_token`.
  * The token is short-lived and single-use.
  */
 open class PlaidLinkSession: Disposable, AutoCloseable, PlaidLinkSessionInterface
@@ -3395,7 +3401,7 @@ public object FfiConverterTypePlaidLinkSession: FfiConverter<PlaidLinkSession, L
 
 
 /**
- * How a [`crate::BridgeClient`] reaches the app's backend.
+ * How a `BridgeClient` reaches the app's backend.
  */
 data class BridgeConfig (
     /**
@@ -3724,7 +3730,7 @@ public object FfiConverterTypeLogRecord: FfiConverterRustBuffer<LogRecord> {
 
 
 /**
- * What an [`crate::AccessTokenProvider`] implementation throws when it cannot give a token.
+ * What an `AccessTokenProvider` implementation throws when it cannot give a token.
  * Any other exception thrown by a Kotlin or Swift implementation becomes `Failed` too.
  */
 sealed class AccessTokenException: kotlin.Exception() {
@@ -3746,6 +3752,15 @@ sealed class AccessTokenException: kotlin.Exception() {
 
     
 
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_accesstokenerror_uniffi_trait_display(FfiConverterTypeAccessTokenError.lower(this),
+        _status)
+}
+    )
+    }
 
     companion object ErrorHandler : UniffiRustCallStatusErrorHandler<AccessTokenException> {
         override fun lift(error_buf: RustBuffer.ByValue): AccessTokenException = FfiConverterTypeAccessTokenError.lift(error_buf)
@@ -3841,13 +3856,13 @@ public object FfiConverterTypeBankAccountType: FfiConverterRustBuffer<BankAccoun
 
 
 /**
- * What went wrong in a call of [`crate::BridgeClient`]. Every variant says what to fix or
+ * What went wrong in a call of `BridgeClient`. Every variant says what to fix or
  * what to do next; none carries a token or a secret.
  */
 sealed class BridgeException: kotlin.Exception() {
     
     /**
-     * The [`crate::BridgeConfig`] given to `BridgeClient::new` is not usable.
+     * The `BridgeConfig` given to `BridgeClient::new` is not usable.
      */
     class InvalidConfiguration(
         
@@ -4089,7 +4104,7 @@ sealed class BridgeException: kotlin.Exception() {
     }
     
     /**
-     * The app's [`crate::AccessTokenProvider`] failed.
+     * The app's `AccessTokenProvider` failed.
      */
     class TokenProvider(
         
@@ -4119,6 +4134,15 @@ sealed class BridgeException: kotlin.Exception() {
 
     
 
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_bridgeerror_uniffi_trait_display(FfiConverterTypeBridgeError.lower(this),
+        _status)
+}
+    )
+    }
 
     companion object ErrorHandler : UniffiRustCallStatusErrorHandler<BridgeException> {
         override fun lift(error_buf: RustBuffer.ByValue): BridgeException = FfiConverterTypeBridgeError.lift(error_buf)
@@ -4850,6 +4874,15 @@ sealed class RedirectUrlException: kotlin.Exception() {
 
     
 
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_redirecturlerror_uniffi_trait_display(FfiConverterTypeRedirectUrlError.lower(this),
+        _status)
+}
+    )
+    }
 
     companion object ErrorHandler : UniffiRustCallStatusErrorHandler<RedirectUrlException> {
         override fun lift(error_buf: RustBuffer.ByValue): RedirectUrlException = FfiConverterTypeRedirectUrlError.lift(error_buf)
@@ -5037,7 +5070,7 @@ public object FfiConverterSequenceTypeExchangePartner: FfiConverterRustBuffer<Li
 
         /**
          * Sends the library's log records at `max_level` and above to `sink`, replacing any sink set
-         * before. Call it once at app start, before creating a [`crate::BridgeClient`].
+         * before. Call it once at app start, before creating a `BridgeClient`.
          */ fun `setLogSink`(`sink`: LogSink, `maxLevel`: LogLevel)
         = 
     uniffiRustCall() { _status ->
@@ -5060,7 +5093,7 @@ public object FfiConverterSequenceTypeExchangePartner: FfiConverterRustBuffer<Li
          * never trimmed or rewritten, because Dwolla matches it byte for byte against the values
          * configured for the account. Pure: no I/O.
          *
-         * Errors: [`RedirectUrlError::InvalidAndroidPackageName`] with a reason naming the rule and the
+         * Errors: `RedirectUrlError::InvalidAndroidPackageName` with a reason naming the rule and the
          * offending part.
          */
     @Throws(RedirectUrlException::class) fun `validateAndroidPackageName`(`packageName`: kotlin.String): kotlin.String {
@@ -5088,7 +5121,7 @@ public object FfiConverterSequenceTypeExchangePartner: FfiConverterRustBuffer<Li
          * because Dwolla matches it byte for byte against the values configured for the account.
          * Pure: no I/O.
          *
-         * Errors: [`RedirectUrlError::InvalidIosRedirectUrl`] with a reason naming the rule and the
+         * Errors: `RedirectUrlError::InvalidIosRedirectUrl` with a reason naming the rule and the
          * offending part.
          */
     @Throws(RedirectUrlException::class) fun `validateIosRedirectUrl`(`redirectUrl`: kotlin.String): kotlin.String {

@@ -599,7 +599,7 @@ fileprivate struct FfiConverterString: FfiConverter {
 public protocol AccessTokenProvider: AnyObject, Sendable {
     
     /**
-     * The current access token for the app's backend. Throw [`AccessTokenError::Failed`] when
+     * The current access token for the app's backend. Throw `AccessTokenError::Failed` when
      * there is none (for example the user signed out); any other exception becomes `Failed` too.
      */
     func accessToken() async throws  -> String
@@ -666,7 +666,7 @@ open class AccessTokenProviderImpl: AccessTokenProvider, @unchecked Sendable {
 
     
     /**
-     * The current access token for the app's backend. Throw [`AccessTokenError::Failed`] when
+     * The current access token for the app's backend. Throw `AccessTokenError::Failed` when
      * there is none (for example the user signed out); any other exception becomes `Failed` too.
      */
 open func accessToken()async throws  -> String  {
@@ -849,7 +849,7 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
     
     /**
      * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`)
-     * and returns its URL on the backend; read it with [`BridgeClient::exchange_session`].
+     * and returns its URL on the backend; read it with `exchange_session`.
      */
     func createExchangeSession(customerId: String, partnerName: String) async throws  -> String
     
@@ -888,7 +888,7 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
     
     /**
      * Starts re-authentication of an exchange whose bank connection needs it
-     * ([`BridgeError::ReauthRequired`]): a new Plaid Link session in update mode.
+     * (`BridgeError::ReauthRequired`): a new Plaid Link session in update mode.
      */
     func startReauth(exchangeId: String) async throws  -> PlaidLinkSession
     
@@ -988,7 +988,7 @@ open func completePlaidLink(customerId: String, publicToken: String)async throws
     
     /**
      * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`)
-     * and returns its URL on the backend; read it with [`BridgeClient::exchange_session`].
+     * and returns its URL on the backend; read it with `exchange_session`.
      */
 open func createExchangeSession(customerId: String, partnerName: String)async throws  -> String  {
     return
@@ -1108,7 +1108,7 @@ open func startPlaidLink(customerId: String)async throws  -> PlaidLinkSession  {
     
     /**
      * Starts re-authentication of an exchange whose bank connection needs it
-     * ([`BridgeError::ReauthRequired`]): a new Plaid Link session in update mode.
+     * (`BridgeError::ReauthRequired`): a new Plaid Link session in update mode.
      */
 open func startReauth(exchangeId: String)async throws  -> PlaidLinkSession  {
     return
@@ -1383,7 +1383,7 @@ public func FfiConverterTypeCheckoutPaymentSession_lower(_ value: CheckoutPaymen
 
 /**
  * Receives the library's log records. Implement it in Kotlin or Swift and pass it to
- * [`set_log_sink`]. Called from the library's threads: it must be thread-safe and quick.
+ * `set_log_sink`. Called from the library's threads: it must be thread-safe and quick.
  */
 public protocol LogSink: AnyObject, Sendable {
     
@@ -1395,7 +1395,7 @@ public protocol LogSink: AnyObject, Sendable {
 }
 /**
  * Receives the library's log records. Implement it in Kotlin or Swift and pass it to
- * [`set_log_sink`]. Called from the library's threads: it must be thread-safe and quick.
+ * `set_log_sink`. Called from the library's threads: it must be thread-safe and quick.
  */
 open class LogSinkImpl: LogSink, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1594,7 +1594,7 @@ public func FfiConverterTypeLogSink_lower(_ value: LogSink) -> UInt64 {
 
 
 /**
- * A Plaid Link session: open Plaid's Link SDK with [`PlaidLinkSession::link_token`].
+ * A Plaid Link session: open Plaid's Link SDK with `link_token`.
  * The token is short-lived and single-use.
  */
 public protocol PlaidLinkSessionProtocol: AnyObject, Sendable {
@@ -1617,7 +1617,7 @@ public protocol PlaidLinkSessionProtocol: AnyObject, Sendable {
     
 }
 /**
- * A Plaid Link session: open Plaid's Link SDK with [`PlaidLinkSession::link_token`].
+ * A Plaid Link session: open Plaid's Link SDK with `link_token`.
  * The token is short-lived and single-use.
  */
 open class PlaidLinkSession: PlaidLinkSessionProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible {
@@ -1781,7 +1781,7 @@ public func FfiConverterTypePlaidLinkSession_lower(_ value: PlaidLinkSession) ->
 
 
 /**
- * How a [`crate::BridgeClient`] reaches the app's backend.
+ * How a `BridgeClient` reaches the app's backend.
  */
 public struct BridgeConfig: Equatable, Hashable {
     /**
@@ -2244,7 +2244,7 @@ public func FfiConverterTypeLogRecord_lower(_ value: LogRecord) -> RustBuffer {
 
 
 /**
- * What an [`crate::AccessTokenProvider`] implementation throws when it cannot give a token.
+ * What an `AccessTokenProvider` implementation throws when it cannot give a token.
  * Any other exception thrown by a Kotlin or Swift implementation becomes `Failed` too.
  */
 public 
@@ -2264,6 +2264,17 @@ enum AccessTokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     
 
     
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_accesstokenerror_uniffi_trait_display(
+            FfiConverterTypeAccessTokenError_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
 
     
     public var errorDescription: String? {
@@ -2404,7 +2415,7 @@ public func FfiConverterTypeBankAccountType_lower(_ value: BankAccountType) -> R
 
 
 /**
- * What went wrong in a call of [`crate::BridgeClient`]. Every variant says what to fix or
+ * What went wrong in a call of `BridgeClient`. Every variant says what to fix or
  * what to do next; none carries a token or a secret.
  */
 public 
@@ -2413,7 +2424,7 @@ enum BridgeError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     
     
     /**
-     * The [`crate::BridgeConfig`] given to `BridgeClient::new` is not usable.
+     * The `BridgeConfig` given to `BridgeClient::new` is not usable.
      */
     case InvalidConfiguration(
         /**
@@ -2553,7 +2564,7 @@ enum BridgeError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */detail: String
     )
     /**
-     * The app's [`crate::AccessTokenProvider`] failed.
+     * The app's `AccessTokenProvider` failed.
      */
     case TokenProvider(
         /**
@@ -2572,6 +2583,17 @@ enum BridgeError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     
 
     
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_bridgeerror_uniffi_trait_display(
+            FfiConverterTypeBridgeError_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
 
     
     public var errorDescription: String? {
@@ -3207,6 +3229,17 @@ enum RedirectUrlError: Swift.Error, Equatable, Hashable, Foundation.LocalizedErr
     
 
     
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_redirecturlerror_uniffi_trait_display(
+            FfiConverterTypeRedirectUrlError_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
 
     
     public var errorDescription: String? {
@@ -3524,7 +3557,7 @@ public func uniffiForeignFutureHandleCountIavBridge() -> Int {
 }
 /**
  * Sends the library's log records at `max_level` and above to `sink`, replacing any sink set
- * before. Call it once at app start, before creating a [`crate::BridgeClient`].
+ * before. Call it once at app start, before creating a `BridgeClient`.
  */
 public func setLogSink(sink: LogSink, maxLevel: LogLevel)  {try! rustCall() {
         uniffiCallStatus in
@@ -3544,7 +3577,7 @@ public func setLogSink(sink: LogSink, maxLevel: LogLevel)  {try! rustCall() {
  * never trimmed or rewritten, because Dwolla matches it byte for byte against the values
  * configured for the account. Pure: no I/O.
  *
- * Errors: [`RedirectUrlError::InvalidAndroidPackageName`] with a reason naming the rule and the
+ * Errors: `RedirectUrlError::InvalidAndroidPackageName` with a reason naming the rule and the
  * offending part.
  */
 public func validateAndroidPackageName(packageName: String)throws  -> String  {
@@ -3568,7 +3601,7 @@ public func validateAndroidPackageName(packageName: String)throws  -> String  {
  * because Dwolla matches it byte for byte against the values configured for the account.
  * Pure: no I/O.
  *
- * Errors: [`RedirectUrlError::InvalidIosRedirectUrl`] with a reason naming the rule and the
+ * Errors: `RedirectUrlError::InvalidIosRedirectUrl` with a reason naming the rule and the
  * offending part.
  */
 public func validateIosRedirectUrl(redirectUrl: String)throws  -> String  {
@@ -3595,22 +3628,22 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_iav_bridge_checksum_func_set_log_sink() != 45052) {
+    if (uniffi_iav_bridge_checksum_func_set_log_sink() != 41362) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_func_validate_android_package_name() != 64) {
+    if (uniffi_iav_bridge_checksum_func_validate_android_package_name() != 28026) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_func_validate_ios_redirect_url() != 37916) {
+    if (uniffi_iav_bridge_checksum_func_validate_ios_redirect_url() != 26948) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_accesstokenprovider_access_token() != 48909) {
+    if (uniffi_iav_bridge_checksum_method_accesstokenprovider_access_token() != 35858) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() != 42740) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session() != 63024) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session() != 16055) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() != 27133) {
@@ -3628,7 +3661,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() != 33666) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() != 40004) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() != 2555) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_logsink_log() != 35410) {
