@@ -57,7 +57,7 @@ impl Transport {
         cfg: &ValidConfig,
         tokens: Option<Arc<dyn AccessTokenProvider>>,
     ) -> Result<Self, BridgeError> {
-        let tls = crate::tls::client_config(cfg.extra_roots.clone())?;
+        let tls = crate::tls::client_config(cfg.extra_roots.clone(), cfg.base.scheme() == "http")?;
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .https_only(!cfg.allow_http)
