@@ -58,10 +58,10 @@ class AbortTest {
                 delay(100)
                 val cancelledAt = System.nanoTime()
                 job.cancel()
-                withTimeout(1_000) { job.join() }
+                withTimeout(3_000) { job.join() }
                 assertTrue("the connection stayed open after cancellation", server.closed.await(3, TimeUnit.SECONDS))
                 val ms = (server.closedAt.get() - cancelledAt) / 1_000_000
-                assertTrue("closed $ms ms after cancellation", ms < 1_000)
+                assertTrue("closed $ms ms after cancellation (the server would wait 30 s)", ms < 3_000)
             }
         }
     }

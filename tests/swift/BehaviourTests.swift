@@ -208,7 +208,7 @@ let concurrencyTests: [TestCase] = [
         task.cancel()
         let result = await task.result
         let took = Date().timeIntervalSince(started)
-        try check(took < 1.0, "cancellation took \(took) s")
+        try check(took < 3.0, "cancellation took \(took) s (the server would wait 5 s)")
         switch result {
         case .success: throw TestFailure(description: "the cancelled call succeeded")
         case let .failure(error): try check(error is CancellationError, "expected CancellationError, got \(error)")
