@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::config::{shorten, BridgeConfig, Platform, ValidConfig};
+use crate::config::{shorten, BridgeConfig, ValidConfig};
 use crate::error::{AccessTokenError, BridgeError};
 use crate::hal::{
     self, BankAccountType, Exchange, ExchangePartner, FundingSource, RawResource, RawSession,
@@ -74,7 +74,7 @@ impl BridgeClient {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let cfg = config.validate()?;
             let transport = Transport::new(&cfg, token_provider)?;
-            log::debug!(target: "iav_bridge::client", "client created for {} ({:?}, {:?})", cfg.base, cfg.platform_kind(), cfg.environment);
+            log::debug!(target: "iav_bridge::client", "client created for {} ({:?}, {:?})", cfg.base, cfg.platform, cfg.environment);
             Ok(Arc::new(BridgeClient {
                 inner: Arc::new(Inner {
                     cfg,
@@ -478,16 +478,6 @@ impl Inner {
         let mut pending = self.pending.lock().ok()?;
         let i = pending.iter().position(|(u, _)| u == url)?;
         pending.remove(i).map(|(_, raw)| raw)
-    }
-}
-
-impl ValidConfig {
-    fn platform_kind(&self) -> &'static str {
-        match self.platform {
-            Platform::Android { .. } => "Android",
-            Platform::Ios { .. } => "iOS",
-            Platform::Web => "web",
-        }
     }
 }
 

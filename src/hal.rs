@@ -177,11 +177,8 @@ pub(crate) fn parse_partners(body: &[u8]) -> Result<Vec<ExchangePartner>, Bridge
 
 /// `GET exchange-sessions/{id}` (or the body of a `201`).
 pub(crate) fn parse_session(body: &[u8]) -> Result<RawSession, BridgeError> {
-    parse_session_value(&parse_json("exchange session", body)?)
-}
-
-pub(crate) fn parse_session_value(v: &Value) -> Result<RawSession, BridgeError> {
     const WHAT: &str = "exchange session";
+    let v = &parse_json(WHAT, body)?;
     let created = req_str(WHAT, v, "/created")?.to_string();
     let self_href = opt_str(WHAT, v, "/_links/self/href")?.map(str::to_string);
     let kind = if let Some(token) = opt_str(WHAT, v, "/externalProviderSessionToken")? {

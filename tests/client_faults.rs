@@ -4,7 +4,7 @@
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use iav_bridge::{
@@ -55,43 +55,33 @@ impl AccessTokenProvider for Tokens {
     }
 }
 
-/// A backend that serves the partner list, creates a session with an empty 201 + Location,
-/// and serves the session; `post` answers the POSTs instead when given.
-async fn backend(post: Vec<Reply>) -> FakeServer {
-    let base = Arc::new(Mutex::new(String::new()));
-    let b = base.clone();
-    let posts = Arc::new(post);
-    let post_count = Arc::new(AtomicUsize::new(0));
-    let server = FakeServer::start(Arc::new(move |req, _| {
-        let base = b.lock().unwrap().clone();
+/// A backend that serves the partner list and the session `s1`, and answers the n-th POST
+/// with `post(n, base)`.
+async fn backend(post: impl Fn(usize, &str) -> Reply + Send + Sync + 'static) -> FakeServer {
+    let posts = AtomicUsize::new(0);
+    FakeServer::start(Arc::new(move |req, _| {
+        let base = req.base();
         match (req.method.as_str(), req.path.as_str()) {
             ("GET", "/exchange-partners") => Reply::json(200, &partners_body(&base)),
-            ("POST", _) if !posts.is_empty() => {
-                let i = post_count.fetch_add(1, Ordering::SeqCst);
-                posts[i.min(posts.len() - 1)].clone()
-            }
-            ("POST", p) if p.ends_with("/exchange-sessions") => {
-                Reply::json(201, "").with_header("Location", &format!("{base}exchange-sessions/s1"))
-            }
             ("GET", "/exchange-sessions/s1") => Reply::json(200, &plaid_session_body(&base, TOKEN)),
+            ("POST", _) => post(posts.fetch_add(1, Ordering::SeqCst), &base),
             _ => Reply::json(
                 404,
                 r#"{"code":"NotFound","message":"The requested resource was not found."}"#,
             ),
         }
     }))
-    .await;
-    *base.lock().unwrap() = server.url.clone();
-    server
+    .await
 }
 
-fn created_with_location(base: &str) -> Reply {
+/// The usual answer to creating a session: an empty 201 with its Location.
+fn created(_: usize, base: &str) -> Reply {
     Reply::json(201, "").with_header("Location", &format!("{base}exchange-sessions/s1"))
 }
 
 #[tokio::test]
 async fn android_flow_sends_the_package_name_and_follows_the_empty_201() {
-    let server = backend(vec![]).await;
+    let server = backend(created).await;
     let session = client(&server.url)
         .start_plaid_link("me".into())
         .await
@@ -133,7 +123,7 @@ async fn android_flow_sends_the_package_name_and_follows_the_empty_201() {
 
 #[tokio::test]
 async fn ios_sends_the_url_and_web_sends_nothing() {
-    let server = backend(vec![]).await;
+    let server = backend(created).await;
     let ios = Platform::Ios {
         redirect_url: "https://example.com/app".into(),
     };
@@ -202,20 +192,11 @@ async fn backend_url_with_a_path_prefix_with_or_without_slash() {
 
 #[tokio::test]
 async fn retries_5xx_then_succeeds_with_one_idempotency_key() {
-    let attempts = Arc::new(AtomicUsize::new(0));
-    let a = attempts.clone();
-    let server = FakeServer::start(Arc::new(move |req, _| {
-        let base = req.base();
-        match req.method.as_str() {
-            "GET" if req.path == "/exchange-partners" => Reply::json(200, &partners_body(&base)),
-            "GET" => Reply::json(200, &plaid_session_body(&base, TOKEN)),
-            _ => match a.fetch_add(1, Ordering::SeqCst) {
-                0 => Reply::json(503, r#"{"code":"ServiceUnavailable","message":"busy"}"#),
-                1 => Reply::json(502, ""),
-                _ => created_with_location(&base),
-            },
-        }
-    }))
+    let server = backend(|i, base| match i {
+        0 => Reply::json(503, r#"{"code":"ServiceUnavailable","message":"busy"}"#),
+        1 => Reply::json(502, ""),
+        _ => created(i, base),
+    })
     .await;
     let s = client(&server.url)
         .start_plaid_link("me".into())
@@ -229,7 +210,7 @@ async fn retries_5xx_then_succeeds_with_one_idempotency_key() {
 
 #[tokio::test]
 async fn a_second_call_uses_a_new_idempotency_key() {
-    let server = backend(vec![]).await;
+    let server = backend(created).await;
     let c = client(&server.url);
     c.start_plaid_link("me".into()).await.unwrap();
     c.start_plaid_link("me".into()).await.unwrap();
@@ -345,7 +326,7 @@ async fn client_errors_are_typed_and_never_retried() {
         ),
     ];
     for (status, body, check) in cases {
-        let server = backend(vec![Reply::json(status, body)]).await;
+        let server = backend(move |_, _| Reply::json(status, body)).await;
         let err = client(&server.url)
             .start_plaid_link("me".into())
             .await
@@ -473,12 +454,8 @@ async fn a_location_on_a_foreign_origin_is_refused_and_never_contacted() {
     )])
     .await;
     let foreign_url = foreign.url.clone();
-    let server =
-        backend(vec![Reply::json(201, "").with_header(
-            "Location",
-            &format!("{foreign_url}exchange-sessions/s1"),
-        )])
-        .await;
+    let location = format!("{foreign_url}exchange-sessions/s1");
+    let server = backend(move |_, _| Reply::json(201, "").with_header("Location", &location)).await;
     let tokens = Tokens::new(vec![Ok("app-bearer-secret-1".into())]);
     let c = BridgeClient::new(config(&server.url, android()), Some(tokens)).unwrap();
     let err = c.start_plaid_link("me".into()).await.unwrap_err();
@@ -558,7 +535,7 @@ async fn http_redirects_are_not_followed_with_the_token() {
 
 #[tokio::test]
 async fn a_failing_token_provider_sends_nothing() {
-    let server = backend(vec![]).await;
+    let server = backend(created).await;
     let tokens = Tokens::new(vec![Err(AccessTokenError::Failed {
         reason: "signed out".into(),
     })]);
@@ -611,19 +588,10 @@ async fn a_401_is_retried_once_with_a_fresh_token() {
 
 #[tokio::test]
 async fn a_refused_partner_href_refreshes_the_partner_list_once() {
-    let posts = Arc::new(AtomicUsize::new(0));
-    let p = posts.clone();
-    let server = FakeServer::start(Arc::new(move |req, _| {
-        let base = req.base();
-        match req.method.as_str() {
-            "GET" if req.path == "/exchange-partners" => Reply::json(200, &partners_body(&base)),
-            "GET" => Reply::json(200, &plaid_session_body(&base, TOKEN)),
-            _ => match p.fetch_add(1, Ordering::SeqCst) {
-                0 => Reply::json(400, r#"{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{"errors":[{"code":"Invalid","message":"/_links/exchange-partner/href is invalid","path":"/_links/exchange-partner/href"}]}}"#),
-                _ => created_with_location(&base),
-            },
-        }
-    }))
+    let server = backend(|i, base| match i {
+        0 => Reply::json(400, r#"{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{"errors":[{"code":"Invalid","message":"/_links/exchange-partner/href is invalid","path":"/_links/exchange-partner/href"}]}}"#),
+        _ => created(i, base),
+    })
     .await;
     let s = client(&server.url)
         .start_plaid_link("me".into())
@@ -727,7 +695,7 @@ async fn sixty_four_tasks_share_one_client() {
 
 #[tokio::test]
 async fn bad_arguments_are_refused_before_any_request() {
-    let server = backend(vec![]).await;
+    let server = backend(created).await;
     let c = client(&server.url);
     for id in ["", ".", ".."] {
         assert!(matches!(
