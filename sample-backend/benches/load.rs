@@ -15,9 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sample_backend::HAL_JSON;
 use serde_json::{json, Value};
-
-const HAL: &str = "application/vnd.dwolla.v1.hal+json";
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -52,7 +51,7 @@ async fn flow(
     let resp = c
         .get(format!("{base}exchange-partners"))
         .bearer_auth(token)
-        .header("Accept", HAL)
+        .header("Accept", HAL_JSON)
         .send()
         .await
         .map_err(|e| format!("partners: {e}"))?;
@@ -73,8 +72,8 @@ async fn flow(
     let resp = c
         .post(format!("{base}customers/me/exchange-sessions"))
         .bearer_auth(token)
-        .header("Accept", HAL)
-        .header("Content-Type", HAL)
+        .header("Accept", HAL_JSON)
+        .header("Content-Type", HAL_JSON)
         .body(body.to_string())
         .send()
         .await
@@ -96,7 +95,7 @@ async fn flow(
     let resp = c
         .get(&location)
         .bearer_auth(token)
-        .header("Accept", HAL)
+        .header("Accept", HAL_JSON)
         .send()
         .await
         .map_err(|e| format!("read: {e}"))?;

@@ -4,7 +4,10 @@
 //! [`backend::start_backend`] starts a backend in front of any Dwolla URL.
 
 pub mod backend;
+mod hal;
 pub mod simulator;
+
+pub use hal::HAL_JSON;
 
 use std::fmt;
 use std::time::Duration;

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderValue, StatusCode};
 use serde_json::Value;
 
-use super::error::{ApiError, HAL_JSON};
+use super::error::ApiError;
+use crate::HAL_JSON;
 
 /// Dwolla client credentials (key and secret). `Debug` never shows them.
 #[derive(Clone)]

@@ -4,8 +4,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-/// The HAL media type Dwolla uses for every body, errors included.
-pub const HAL_JSON: &str = "application/vnd.dwolla.v1.hal+json";
+use crate::hal::hal_response;
 
 /// Dwolla's text for a redirect value missing from the account's configured URLs.
 pub const REDIRECT_NOT_ALLOWED: &str =
@@ -110,21 +109,11 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
-
-    /// The body of this error.
-    pub fn body(&self) -> &Value {
-        &self.body
-    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut resp = (
-            self.status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static(HAL_JSON))],
-            self.body.to_string(),
-        )
-            .into_response();
+        let mut resp = hal_response(self.status, self.body.to_string());
         if let Some(ra) = self.retry_after {
             resp.headers_mut().insert(header::RETRY_AFTER, ra);
         }

@@ -47,11 +47,6 @@ impl Rewriter {
         }
     }
 
-    /// Dwolla's base, without a trailing slash.
-    pub fn dwolla_base(&self) -> &str {
-        &self.dwolla
-    }
-
     /// The public base, without a trailing slash.
     pub fn public_base(&self) -> &str {
         &self.public

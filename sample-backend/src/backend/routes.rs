@@ -14,9 +14,10 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::dwolla::{DwollaError, DwollaResponse};
-use super::error::{ApiError, HAL_JSON};
+use super::error::ApiError;
 use super::rewrite::valid_id;
 use super::{AppUser, Backend, Kind};
+use crate::hal::hal_response;
 
 type Answer = Result<Response, ApiError>;
 
@@ -110,12 +111,7 @@ fn id_of(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> 
 }
 
 fn hal(status: StatusCode, location: Option<String>, body: Value) -> Response {
-    let mut resp = (
-        status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static(HAL_JSON))],
-        body.to_string(),
-    )
-        .into_response();
+    let mut resp = hal_response(status, body.to_string());
     if let Some(loc) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         resp.headers_mut().insert(header::LOCATION, loc);
     }

@@ -13,12 +13,13 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 
 use super::layer::{
-    created, dwolla_layer, error, hal, not_found, validation, validation_with_code, BaseUrl, HAL,
+    created, dwolla_layer, error, hal, not_found, validation, validation_with_code, BaseUrl,
 };
 use super::model::{
     new_id, now_iso, random_alnum, Exchange, FundingSource, SessionKind, State as SimState,
 };
 use super::Simulator;
+use crate::HAL_JSON;
 
 /// Error texts of Dwolla's exchange-session documentation, word for word.
 pub(crate) mod messages {
@@ -104,7 +105,7 @@ async fn method_not_allowed() -> Response {
 
 /// A HAL link.
 fn link(href: String, resource_type: &str) -> Value {
-    json!({ "href": href, "type": HAL, "resource-type": resource_type })
+    json!({ "href": href, "type": HAL_JSON, "resource-type": resource_type })
 }
 
 /// The body as JSON; 400 `BadRequest` when it is not a JSON object.

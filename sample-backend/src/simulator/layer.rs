@@ -15,9 +15,8 @@ use tower::ServiceExt;
 
 use super::model::{Idempotency, StoredResponse};
 use super::{Fault, FaultAction, Simulator};
-
-/// Dwolla's media type.
-pub(crate) const HAL: &str = "application/vnd.dwolla.v1.hal+json";
+use crate::hal::hal_response;
+use crate::HAL_JSON;
 
 /// The base URL of the simulator as seen by the current request, without a trailing slash.
 #[derive(Clone)]
@@ -29,10 +28,7 @@ struct ResetConnection;
 
 /// A HAL+JSON answer.
 pub(crate) fn hal(status: StatusCode, body: Value) -> Response {
-    let mut resp = (status, body.to_string()).into_response();
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(HAL));
-    resp
+    hal_response(status, body.to_string())
 }
 
 /// A Dwolla error `{"code","message"}`.
@@ -297,11 +293,7 @@ fn fault_response(fault: &Fault) -> Response {
             resp
         }
         FaultAction::Malformed => {
-            let mut resp =
-                (status, "<html><body><h1>502 Bad Gateway</h1></body></html>").into_response();
-            resp.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(HAL));
-            resp
+            hal_response(status, "<html><body><h1>502 Bad Gateway</h1></body></html>")
         }
         FaultAction::Truncate => {
             let chunk = Bytes::from_static(b"{\"_links\":{\"self\":{\"href\":\"");
@@ -329,7 +321,7 @@ fn fault_response(fault: &Fault) -> Response {
             let mut resp = Response::new(Body::from_stream(stream));
             *resp.status_mut() = status;
             resp.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(HAL));
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(HAL_JSON));
             resp.headers_mut()
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(declared));
             resp
