@@ -4,18 +4,42 @@
 //! users with bearer tokens, keeps Dwolla's client credentials to itself, checks redirect values
 //! against an allow-list, remembers which customer created which resource, and rewrites every
 //! href from Dwolla's base onto its public URL. The contract is in `docs/backend-contract.md`.
+//!
+//! | Module | Holds |
+//! | --- | --- |
+//! | this one | [`BackendConfig`], [`Backend`], [`start_backend`] and [`RunningBackend`] |
+//! | `routes` | the route table and its handlers |
+//! | `request_log` | the middleware logging each request (method, path, status, duration) |
+//! | `auth` | the bearer-token extractor of the app user |
+//! | `ownership` | the ownership check: own customer, own resources, 404 for the rest |
+//! | [`store`] | [`OwnershipStore`], where owners are recorded, and its in-memory implementation |
+//! | `create` | the create flow: POST to Dwolla, claim, read back, 201 |
+//! | `passthrough` | Dwolla's answers and errors passed on to the app |
+//! | `redirects` | the redirect allow-list |
+//! | [`dwolla`] | the Dwolla client (token cache, HAL requests) |
+//! | [`rewrite`] | hrefs moved between Dwolla's base and the public URL |
+//! | [`error`] | the backend's Dwolla-style error answers |
+//! | [`users`] | app users and the users file |
+//! | [`logger`] | the binary's stderr logger |
 
+mod auth;
+mod create;
 pub mod dwolla;
 pub mod error;
 pub mod logger;
+mod ownership;
+mod passthrough;
+mod redirects;
+mod request_log;
 pub mod rewrite;
 mod routes;
+pub mod store;
 pub mod users;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -25,16 +49,15 @@ use tokio::task::JoinHandle;
 
 pub use dwolla::{DwollaClient, DwollaCredentials, DwollaError};
 pub use error::ApiError;
+pub use redirects::DEFAULT_ALLOWED_REDIRECTS;
 pub use rewrite::Rewriter;
+pub use store::{MemoryOwnership, OwnershipStore, ResourceKind, StoreError};
 pub use users::{AppUser, UsersFileError};
 
 /// Dwolla's production API.
 pub const DWOLLA_PRODUCTION: &str = "https://api.dwolla.com";
 /// Dwolla's sandbox API.
 pub const DWOLLA_SANDBOX: &str = "https://api-sandbox.dwolla.com";
-/// The redirect values allowed by default in simulated mode: an Android package name and an
-/// iOS universal link.
-pub const DEFAULT_ALLOWED_REDIRECTS: [&str; 2] = ["com.example.app", "https://example.com/app"];
 
 /// How a backend is set up.
 #[derive(Clone)]
@@ -53,6 +76,8 @@ pub struct BackendConfig {
     pub dwolla_timeout: Duration,
     /// How long before expiry the Dwolla access token is replaced (default 60 s).
     pub token_refresh_margin: Duration,
+    /// Where the owners of resources are recorded (default: a new [`MemoryOwnership`]).
+    pub ownership: Arc<dyn OwnershipStore>,
 }
 
 impl BackendConfig {
@@ -67,6 +92,7 @@ impl BackendConfig {
             allowed_redirects: Vec::new(),
             dwolla_timeout: Duration::from_secs(10),
             token_refresh_margin: Duration::from_secs(60),
+            ownership: Arc::new(MemoryOwnership::new()),
         }
     }
 }
@@ -81,34 +107,23 @@ impl fmt::Debug for BackendConfig {
             .field("allowed_redirects", &self.allowed_redirects)
             .field("dwolla_timeout", &self.dwolla_timeout)
             .field("token_refresh_margin", &self.token_refresh_margin)
+            // `ownership` is left out: a store's own `Debug` could show a connection string.
             .finish()
     }
 }
 
-/// The kinds of resources whose creator the backend remembers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Kind {
-    Session,
-    Exchange,
-    FundingSource,
-}
-
-impl Kind {
-    pub(crate) fn collection(self) -> &'static str {
-        match self {
-            Kind::Session => "exchange-sessions",
-            Kind::Exchange => "exchanges",
-            Kind::FundingSource => "funding-sources",
-        }
-    }
-}
-
+/// The state every request shares.
 pub(crate) struct Inner {
+    /// The Dwolla client.
     pub(crate) dwolla: DwollaClient,
+    /// Moves hrefs between Dwolla's base and the public URL.
     pub(crate) rw: Rewriter,
+    /// The app users by bearer token.
     pub(crate) users: HashMap<String, AppUser>,
+    /// The redirect allow-list.
     pub(crate) allowed: Vec<String>,
-    pub(crate) owners: Mutex<HashMap<(Kind, String), String>>,
+    /// Who owns which resource.
+    pub(crate) owners: Arc<dyn OwnershipStore>,
 }
 
 /// A backend: its state and its axum router. Cheap to clone.
@@ -148,7 +163,7 @@ impl Backend {
                 rw,
                 users,
                 allowed: config.allowed_redirects,
-                owners: Mutex::new(HashMap::new()),
+                owners: config.ownership,
             }),
         })
     }
