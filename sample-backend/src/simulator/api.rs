@@ -6,17 +6,18 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Map, Value};
 
-use super::layer::{
-    created, dwolla_layer, error, hal, not_found, validation, validation_with_code, BaseUrl,
-};
+use super::middleware::{dwolla_layer, BaseUrl};
 use super::model::{
     new_id, now_iso, random_alnum, Exchange, FundingSource, SessionKind, State as SimState,
+};
+use super::response::{
+    created, error, hal, json_response, not_found, validation, validation_with_code,
 };
 use super::Simulator;
 use crate::HAL_JSON;
@@ -142,13 +143,9 @@ fn invalid_scope() -> Response {
 // ---------------------------------------------------------------------------------------------
 // POST /token
 
+/// An OAuth error answer of `POST /token`: `{"error": code}`.
 fn token_error(status: StatusCode, code: &str) -> Response {
-    let mut resp = (status, json!({ "error": code }).to_string()).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
+    json_response(status, json!({ "error": code }))
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
@@ -193,17 +190,10 @@ async fn token(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) ->
     }
     state.tokens.insert(access_token.clone(), now + ttl);
     drop(state);
-    let mut resp = (
+    json_response(
         StatusCode::OK,
-        json!({ "access_token": access_token, "token_type": "bearer", "expires_in": ttl.as_secs() })
-            .to_string(),
+        json!({ "access_token": access_token, "token_type": "bearer", "expires_in": ttl.as_secs() }),
     )
-        .into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,16 +3,18 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::model::PARTNER_NAMES;
+use super::response::json_response;
 use super::{Fault, Scopes, Simulator};
 
+/// The router of the `/sim/` control surface.
 pub(crate) fn router(sim: Simulator) -> Router {
     Router::new()
         .route("/sim/plaid/complete-link", post(complete_link))
@@ -23,15 +25,6 @@ pub(crate) fn router(sim: Simulator) -> Router {
         .route("/sim/tokens/expire", post(expire_tokens))
         .route("/sim/stats", get(stats))
         .with_state(sim)
-}
-
-fn json_response(status: StatusCode, body: Value) -> Response {
-    let mut resp = (status, body.to_string()).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
 }
 
 fn bad_request(message: &str) -> Response {

@@ -61,6 +61,20 @@
 //! - `malformed`: answer 200 (or `status`) with a body that is not JSON.
 //!
 //! The same operations exist as methods of [`Simulator`] for Rust tests.
+//!
+//! # Source files
+//!
+//! | Module | Holds |
+//! | --- | --- |
+//! | this one | the public types: `Simulator`, `SimulatorConfig`, `AccountSettings`, `RunningSimulator` |
+//! | `api` | Dwolla's paths and their handlers |
+//! | `control` | the `/sim/` control surface |
+//! | `middleware` | what wraps every Dwolla path: base URL, faults, access tokens, idempotency |
+//! | `faults` | `Fault` and the answers faults give |
+//! | `idempotency` | `Idempotency-Key` replay and in-progress refusal |
+//! | `response` | the answer helpers (HAL+JSON, Dwolla errors, 201, plain JSON) |
+//! | `server` | the accept loop of `Simulator::serve` |
+//! | `model` | the in-memory state |
 
 // Handlers return an early `Response` as the error of their checks, axum's usual idiom; these are
 // cold paths, so the size of `Response` does not matter.
@@ -68,8 +82,14 @@
 
 mod api;
 mod control;
-mod layer;
+mod faults;
+mod idempotency;
+mod middleware;
 mod model;
+mod response;
+mod server;
+
+pub use faults::{Fault, FaultAction};
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -133,116 +153,6 @@ impl fmt::Debug for SimulatorConfig {
             .field("token_ttl", &self.token_ttl)
             .field("environment", &self.environment)
             .finish()
-    }
-}
-
-/// What a [`Fault`] does to a matching request.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FaultAction {
-    /// Answer `status` with `{"code","message"}`; with no status, only delay the real answer.
-    #[default]
-    Respond,
-    /// Close the connection without an answer.
-    Reset,
-    /// Send a `Content-Length` larger than the body, then close the connection.
-    Truncate,
-    /// Answer 200 (or `status`) with a body that is not JSON.
-    Malformed,
-}
-
-/// An injected failure for the next `count` Dwolla requests matching `method` and `path`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Fault {
-    /// HTTP method to match (`GET`, `POST`); any method when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
-    /// Path prefix to match, e.g. `/exchange-partners`.
-    pub path: String,
-    /// How many matching requests the fault applies to (at least 1).
-    #[serde(default = "default_count")]
-    pub count: u32,
-    /// Status to answer (`respond`, `malformed`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    /// `code` of the error body; a default per status when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// `message` of the error body; a default per status when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// Value of a `Retry-After` header to send with the answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_after: Option<String>,
-    /// Milliseconds to wait before acting (or before the real answer, when there is no status).
-    #[serde(default)]
-    pub delay_ms: u64,
-    /// What to do.
-    #[serde(default)]
-    pub action: FaultAction,
-}
-
-fn default_count() -> u32 {
-    1
-}
-
-impl Fault {
-    /// A fault answering `status` once for requests under `path` (any method).
-    pub fn respond(path: &str, status: u16) -> Self {
-        Fault {
-            status: Some(status),
-            ..Fault::with_action(path, FaultAction::Respond)
-        }
-    }
-
-    /// A fault doing `action` once for requests under `path` (any method).
-    pub fn with_action(path: &str, action: FaultAction) -> Self {
-        Fault {
-            method: None,
-            path: path.to_string(),
-            count: 1,
-            status: None,
-            code: None,
-            message: None,
-            retry_after: None,
-            delay_ms: 0,
-            action,
-        }
-    }
-
-    /// A fault delaying the real answer by `delay` once for requests under `path`.
-    pub fn delay(path: &str, delay: Duration) -> Self {
-        Fault {
-            delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-            ..Fault::with_action(path, FaultAction::Respond)
-        }
-    }
-
-    /// Checks the fault's fields; the error tells what is wrong.
-    pub fn validate(&self) -> Result<(), String> {
-        if !self.path.starts_with('/') {
-            return Err("path must start with '/'".into());
-        }
-        if self.count == 0 {
-            return Err("count must be at least 1".into());
-        }
-        if let Some(status) = self.status {
-            if !(100..=599).contains(&status) {
-                return Err("status must be between 100 and 599".into());
-            }
-        }
-        if let Some(method) = &self.method {
-            if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
-                return Err("method must be an HTTP method such as GET or POST".into());
-            }
-        }
-        if let Some(retry_after) = &self.retry_after {
-            if axum::http::HeaderValue::from_str(retry_after).is_err() {
-                return Err("retryAfter must be a valid header value".into());
-            }
-        }
-        Ok(())
     }
 }
 
@@ -329,7 +239,7 @@ impl Simulator {
             .write()
             .unwrap_or_else(|e| e.into_inner()) = Some(url.clone());
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let task = tokio::spawn(layer::accept_loop(listener, self.router(), rx));
+        let task = tokio::spawn(server::accept_loop(listener, self.router(), rx));
         Ok(RunningSimulator {
             url,
             simulator: self,

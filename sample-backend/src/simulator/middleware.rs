@@ -1,0 +1,128 @@
+//! The middleware in front of every Dwolla path: the request's base URL, `POST /token` counting,
+//! faults, access-token checks and `Idempotency-Key` handling, in that order.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::faults::fault_response;
+use super::response::error;
+use super::{idempotency, FaultAction, Simulator};
+
+/// The base URL of the simulator as seen by the current request, without a trailing slash.
+#[derive(Clone)]
+pub(crate) struct BaseUrl(pub String);
+
+/// The base URL for a request: the served address, or `http://<Host>` when the router is used
+/// without [`Simulator::serve`].
+fn base_url_for(sim: &Simulator, headers: &HeaderMap) -> String {
+    if let Some(url) = sim.base_url() {
+        return url;
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".:-[]".contains(&b))
+        })
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
+
+/// The middleware in front of every Dwolla path.
+pub(crate) async fn dwolla_layer(
+    State(sim): State<Simulator>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let base = base_url_for(&sim, req.headers());
+    req.extensions_mut().insert(BaseUrl(base));
+
+    // Every POST /token is counted, also one a fault answers.
+    if method == Method::POST && path == "/token" {
+        sim.count_token_request();
+    }
+
+    // Faults first, as a failing proxy in front of the API would behave.
+    let fault = sim.state().take_fault(&method, &path);
+    let mut delay_real_answer = None;
+    if let Some(fault) = fault {
+        if fault.action == FaultAction::Respond && fault.status.is_none() {
+            delay_real_answer = Some(Duration::from_millis(fault.delay_ms));
+        } else {
+            if fault.delay_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+            }
+            return fault_response(&fault);
+        }
+    }
+
+    if path != "/token" {
+        if let Err(resp) = check_access_token(&sim, req.headers()) {
+            return resp;
+        }
+    }
+
+    let key = if method == Method::POST && path != "/token" {
+        req.headers()
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    } else {
+        None
+    };
+    let mut guard = None;
+    if let Some(key) = key {
+        match idempotency::begin(&sim, key) {
+            Ok(g) => guard = Some(g),
+            Err(resp) => return resp,
+        }
+    }
+
+    if let Some(delay) = delay_real_answer {
+        tokio::time::sleep(delay).await;
+    }
+    let resp = next.run(req).await;
+
+    match guard {
+        Some(guard) => guard.finish(resp).await,
+        None => resp,
+    }
+}
+
+/// Refuses a missing or unknown access token (401 `InvalidAccessToken`) and an expired one
+/// (401 `ExpiredAccessToken`).
+fn check_access_token(sim: &Simulator, headers: &HeaderMap) -> Result<(), Response> {
+    let invalid = || {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAccessToken",
+            "Invalid access token.",
+        )
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, rest) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+        })
+        .ok_or_else(invalid)?;
+    let state = sim.state();
+    match state.tokens.get(token) {
+        None => Err(invalid()),
+        Some(expiry) if Instant::now() >= *expiry => Err(error(
+            StatusCode::UNAUTHORIZED,
+            "ExpiredAccessToken",
+            "Expired access token.",
+        )),
+        Some(_) => Ok(()),
+    }
+}
