@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use sample_backend::backend::{
-    self, logger, AppUser, Backend, BackendConfig, DwollaCredentials, DEFAULT_ALLOWED_REDIRECTS,
-    DWOLLA_PRODUCTION, DWOLLA_SANDBOX,
+    self, logger, AppUser, Backend, BackendConfig, DwollaCredentials, DWOLLA_PRODUCTION,
+    DWOLLA_SANDBOX,
 };
 use sample_backend::simulator::{RunningSimulator, Simulator, SimulatorConfig};
+use sample_backend::{start_simulated_dwolla, StackOptions};
 use serde_json::json;
+use tokio::net::TcpListener;
 
 /// The reference app backend for iav-bridge.
 ///
@@ -141,13 +143,18 @@ async fn shutdown_signal() {
     log::info!("shutting down");
 }
 
+/// A listener on `listen`, or the error to print.
+async fn bind(listen: SocketAddr) -> Result<TcpListener, String> {
+    TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))
+}
+
 async fn start_simulator(
     listen: SocketAddr,
     config: SimulatorConfig,
 ) -> Result<RunningSimulator, String> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let listener = bind(listen).await?;
     Simulator::new(config)
         .serve(listener)
         .await
@@ -180,67 +187,31 @@ async fn simulate(args: SimulateArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn serve(args: ServeArgs) -> Result<(), String> {
-    if !(args.dwolla_timeout.is_finite()
-        && args.dwolla_timeout > 0.0
-        && args.dwolla_timeout <= 3600.0)
-    {
-        return Err("--dwolla-timeout must be a number of seconds between 0 and 3600".into());
-    }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("cannot read the listening address: {e}"))?;
-    let scheme = if args.tls_cert.is_some() {
-        "https"
-    } else {
-        "http"
-    };
-    let public = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("{scheme}://{addr}"));
-    if url::Url::parse(&public)
-        .map(|u| !u.has_host())
-        .unwrap_or(true)
-    {
-        return Err("--public-url must be an absolute http(s) URL".into());
-    }
-
-    let mut sim: Option<RunningSimulator> = None;
-    let (dwolla_url, creds, users, allowed) = match args.dwolla {
+/// The backend's configuration for `--dwolla`: in simulated mode a simulator is started (and
+/// returned) with the demo users unless `--users` is given; otherwise Dwolla's sandbox or
+/// production with DWOLLA_KEY, DWOLLA_SECRET and `--users`.
+async fn dwolla_config(
+    args: &ServeArgs,
+    dwolla_timeout: Duration,
+) -> Result<(BackendConfig, Option<RunningSimulator>), String> {
+    match args.dwolla {
         DwollaMode::Simulated => {
-            let running = start_simulator(
-                "127.0.0.1:0".parse().expect("a literal address"),
-                SimulatorConfig::default(),
-            )
-            .await?;
-            let allowed = if args.allowed_redirects.is_empty() {
-                DEFAULT_ALLOWED_REDIRECTS
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect()
-            } else {
-                args.allowed_redirects.clone()
+            let users = match &args.users {
+                Some(path) => Some(backend::users::load_users(path).map_err(|e| e.to_string())?),
+                None => None,
             };
-            running.simulator.set_allowed_redirect_urls(allowed.clone());
-            let users: Vec<AppUser> = match &args.users {
-                Some(path) => backend::users::load_users(path).map_err(|e| e.to_string())?,
-                None => sample_backend::create_demo_users(&running.simulator)
-                    .into_iter()
-                    .map(AppUser::from)
-                    .collect(),
+            let opts = StackOptions {
+                allowed_redirects: (!args.allowed_redirects.is_empty())
+                    .then(|| args.allowed_redirects.clone()),
+                dwolla_timeout,
+                simulator: SimulatorConfig::default(),
+                users,
             };
-            let cfg = running.simulator.config().clone();
-            let creds = DwollaCredentials {
-                key: cfg.client_key,
-                secret: cfg.client_secret,
-            };
-            let url = running.url.clone();
-            sim = Some(running);
-            (url, creds, users, allowed)
+            let listener = bind("127.0.0.1:0".parse().expect("a literal address")).await?;
+            let simulated = start_simulated_dwolla(opts, listener)
+                .await
+                .map_err(|e| format!("cannot start the simulator: {e}"))?;
+            Ok((simulated.config, Some(simulated.simulator)))
         }
         DwollaMode::Sandbox | DwollaMode::Production => {
             let url = if args.dwolla == DwollaMode::Sandbox {
@@ -260,28 +231,30 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             if args.allowed_redirects.is_empty() {
                 log::warn!("no --allowed-redirect given: every redirect-url will be refused");
             }
-            (
-                url.to_string(),
-                DwollaCredentials { key, secret },
-                users,
-                args.allowed_redirects.clone(),
-            )
+            let mut config = BackendConfig::new(url, DwollaCredentials { key, secret });
+            config.users = users;
+            config.allowed_redirects = args.allowed_redirects.clone();
+            config.dwolla_timeout = dwolla_timeout;
+            Ok((config, None))
         }
-    };
+    }
+}
 
-    let mut config = BackendConfig::new(dwolla_url, creds);
-    config.users = users.clone();
-    config.allowed_redirects = allowed.clone();
-    config.dwolla_timeout = Duration::from_secs_f64(args.dwolla_timeout);
-    config.public_url = Some(public.clone());
-    let backend = Backend::new(config, &public).map_err(|e| e.to_string())?;
-    let app = backend.router();
-
+/// Prints the backend's URL, the simulator's, the allow-list and the demo users, and writes the
+/// ready file when asked.
+fn announce(
+    args: &ServeArgs,
+    backend: &Backend,
+    addr: SocketAddr,
+    sim: Option<&RunningSimulator>,
+    users: &[AppUser],
+    allowed: &[String],
+) -> Result<(), String> {
     println!(
         "iav-bridge sample backend: {} (listening on {addr})",
         backend.public_url()
     );
-    if let Some(s) = &sim {
+    if let Some(s) = sim {
         println!("Dwolla simulator: {}", s.url);
     }
     println!(
@@ -293,7 +266,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
     );
     if args.users.is_none() {
-        for u in &users {
+        for u in users {
             println!(
                 "demo user {}: Authorization: Bearer {} (customer {})",
                 u.name, u.token, u.customer_id
@@ -315,14 +288,24 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         let ready = json!({
             "backendUrl": backend.public_url(),
             "listenAddr": addr.to_string(),
-            "simulatorUrl": sim.as_ref().map(|s| s.url.clone()),
+            "simulatorUrl": sim.map(|s| s.url.clone()),
             "users": listed,
         });
         write_ready_file(path, &ready).map_err(|e| format!("cannot write the ready file: {e}"))?;
     }
 
-    let result = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => {
+    Ok(())
+}
+
+/// Serves `app` on `listener` (HTTPS with `tls` = certificate and key files) until SIGINT or
+/// SIGTERM; the error to print when the TLS files cannot be used.
+async fn serve_until_signal(
+    listener: TcpListener,
+    app: axum::Router,
+    tls: Option<(&Path, &Path)>,
+) -> Result<std::io::Result<()>, String> {
+    Ok(match tls {
+        Some((cert, key)) => {
             let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
                 .await
                 .map_err(|e| format!("cannot load the TLS certificate or key: {e}"))?;
@@ -341,12 +324,58 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                 .serve(app.into_make_service())
                 .await
         }
-        _ => {
+        None => {
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal())
                 .await
         }
+    })
+}
+
+/// `sample-backend serve`: checks the arguments, configures the backend in front of the chosen
+/// Dwolla, prints what apps need and serves until SIGINT or SIGTERM.
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    if !(args.dwolla_timeout.is_finite()
+        && args.dwolla_timeout > 0.0
+        && args.dwolla_timeout <= 3600.0)
+    {
+        return Err("--dwolla-timeout must be a number of seconds between 0 and 3600".into());
+    }
+    let dwolla_timeout = Duration::from_secs_f64(args.dwolla_timeout);
+    let listener = bind(args.listen).await?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let scheme = if args.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
     };
+    let public = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{addr}"));
+    if url::Url::parse(&public)
+        .map(|u| !u.has_host())
+        .unwrap_or(true)
+    {
+        return Err("--public-url must be an absolute http(s) URL".into());
+    }
+
+    let (mut config, sim) = dwolla_config(&args, dwolla_timeout).await?;
+    config.public_url = Some(public.clone());
+    let users = config.users.clone();
+    let allowed = config.allowed_redirects.clone();
+    let backend = Backend::new(config, &public).map_err(|e| e.to_string())?;
+    let app = backend.router();
+
+    announce(&args, &backend, addr, sim.as_ref(), &users, &allowed)?;
+
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
+        _ => None,
+    };
+    let result = serve_until_signal(listener, app, tls).await?;
     if let Some(s) = sim {
         s.shutdown().await;
     }
