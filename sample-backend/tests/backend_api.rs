@@ -1,10 +1,11 @@
 //! The backend contract over real HTTP on loopback: auth, `me`, ownership, allow-list, hrefs,
 //! 201 answers with bodies, idempotency, the whole Plaid flow and re-authentication.
 
-mod backend_util;
+mod support;
 
-use backend_util::*;
 use serde_json::json;
+use support::backend::*;
+use support::*;
 
 #[tokio::test]
 async fn health_needs_no_auth_and_everything_else_does() {
@@ -56,7 +57,7 @@ async fn unknown_routes_and_methods_are_dwolla_style_404s() {
         let a = get(&c, &format!("{b}{path}"), Some("demo-alice")).await;
         assert_eq!(a.status, 404, "{path}");
         assert_eq!(a.body["code"], "NotFound");
-        assert_eq!(a.header("content-type").as_deref(), Some(HAL));
+        assert_eq!(a.header("content-type").as_deref(), Some(HAL_JSON));
     }
     let a = c
         .delete(format!("{b}exchange-partners"))
@@ -85,7 +86,7 @@ async fn partners_are_listed_with_hrefs_on_the_backend() {
     let b = &s.backend_url;
     let a = get(&c, &format!("{b}exchange-partners"), Some("demo-alice")).await;
     assert_eq!(a.status, 200);
-    assert_eq!(a.header("content-type").as_deref(), Some(HAL));
+    assert_eq!(a.header("content-type").as_deref(), Some(HAL_JSON));
     let partners = a.body["_embedded"]["exchange-partners"].as_array().unwrap();
     assert!(partners.iter().any(|p| p["name"] == "Plaid"));
     let mut all = Vec::new();

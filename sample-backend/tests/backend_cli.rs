@@ -1,13 +1,14 @@
 //! The `sample-backend` binary: ready file, demo users, SIGTERM, `simulate`, TLS, refusals.
 
-mod backend_util;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use backend_util::*;
 use serde_json::Value;
+use support::backend::*;
+use support::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sample-backend");
 

@@ -1,14 +1,15 @@
 //! The backend's dealings with Dwolla over loopback HTTP: the token cache (single-flight,
 //! early refresh, ExpiredAccessToken), Dwolla down or slow, Dwolla's errors passed through.
 
-mod backend_util;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use backend_util::*;
 use sample_backend::backend::{start_backend, AppUser, BackendConfig, DwollaCredentials};
 use sample_backend::simulator::{Fault, SimulatorConfig};
 use sample_backend::{start_stack, StackOptions};
+use support::backend::*;
+use support::*;
 
 #[tokio::test]
 async fn fifty_concurrent_requests_fetch_one_token() {

@@ -1,15 +1,16 @@
 //! No secret reaches the log: a capturing logger records every record of every crate (trace
 //! level) during a full run, and the tokens, key and secret seen in that run are searched for.
 
-mod backend_util;
+mod support;
 
 use std::sync::Mutex;
 
-use backend_util::*;
 use log::{LevelFilter, Log, Metadata, Record};
 use sample_backend::simulator::{Fault, SimulatorConfig};
 use sample_backend::{start_stack, StackOptions};
 use serde_json::json;
+use support::backend::*;
+use support::*;
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 

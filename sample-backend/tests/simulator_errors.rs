@@ -1,10 +1,11 @@
 //! Every error case of Dwolla's exchange-session documents: exact status, code and message, and
 //! the body checked against the OpenAPI document; access-token errors; unknown paths.
 
-#[path = "simulator_support.rs"]
 mod support;
 
 use serde_json::{json, Value};
+use support::openapi::*;
+use support::simulator::*;
 use support::*;
 
 const OP: &str = "/customers/{id}/exchange-sessions";
@@ -324,7 +325,7 @@ async fn access_tokens_are_required_and_unknown_paths_are_not_found() {
     // Missing token.
     let resp = client.get(&partners).send().await.unwrap();
     assert_eq!(resp.status(), 401);
-    assert_eq!(resp.headers()["content-type"], HAL);
+    assert_eq!(resp.headers()["content-type"], HAL_JSON);
     assert_eq!(resp.json::<Value>().await.unwrap(), invalid);
     // Unknown token, and a Basic header instead of a bearer token.
     let resp = get(&client, &partners, "not-a-token").await;
@@ -345,7 +346,7 @@ async fn access_tokens_are_required_and_unknown_paths_are_not_found() {
         let resp = get(&client, &format!("{}{path}", sim.url), &token).await;
         let expected = if path == "/customers" { 405 } else { 404 };
         assert_eq!(resp.status(), expected, "{path}");
-        assert_eq!(resp.headers()["content-type"], HAL, "{path}");
+        assert_eq!(resp.headers()["content-type"], HAL_JSON, "{path}");
         let body: Value = resp.json().await.unwrap();
         if expected == 404 {
             assert_eq!(
@@ -387,7 +388,7 @@ async fn access_tokens_are_required_and_unknown_paths_are_not_found() {
             sim.url
         ))
         .bearer_auth(&token)
-        .header("Content-Type", HAL)
+        .header("Content-Type", HAL_JSON)
         .body("{not json")
         .send()
         .await

@@ -1,13 +1,13 @@
 //! Injected faults, through `/sim/faults` and the Rust API: error answers with Retry-After,
 //! delays, connection resets, truncated and malformed bodies, method and count matching.
 
-#[path = "simulator_support.rs"]
 mod support;
 
 use std::time::{Duration, Instant};
 
 use sample_backend::simulator::{Fault, FaultAction};
 use serde_json::{json, Value};
+use support::simulator::*;
 use support::*;
 
 async fn add_fault(client: &reqwest::Client, base: &str, fault: Value) -> reqwest::Response {
@@ -35,7 +35,7 @@ async fn respond_fault_answers_status_code_message_and_retry_after() {
         let resp = get(&client, &partners, &token).await;
         assert_eq!(resp.status(), 503);
         assert_eq!(resp.headers()["retry-after"], "2");
-        assert_eq!(resp.headers()["content-type"], HAL);
+        assert_eq!(resp.headers()["content-type"], HAL_JSON);
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["code"], "ServiceUnavailable");
         assert!(body["message"].is_string());

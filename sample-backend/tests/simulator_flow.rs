@@ -2,7 +2,6 @@
 //! Dwolla's OpenAPI document; single-use sessions, re-authentication, idempotency, token expiry,
 //! concurrency.
 
-#[path = "simulator_support.rs"]
 mod support;
 
 use std::collections::HashSet;
@@ -10,6 +9,8 @@ use std::time::Duration;
 
 use sample_backend::simulator::{Fault, SimEnvironment, SimulatorConfig};
 use serde_json::{json, Value};
+use support::openapi::*;
+use support::simulator::*;
 use support::*;
 
 /// The last path segment of a URL.
@@ -54,7 +55,7 @@ async fn plaid_flow_conforms_to_the_openapi_document() {
     );
     for p in partners {
         assert_eq!(p["status"], "active");
-        assert_eq!(p["_links"]["self"]["type"], HAL);
+        assert_eq!(p["_links"]["self"]["type"], HAL_JSON);
         assert_eq!(p["_links"]["self"]["resource-type"], "exchange-partner");
         assert_eq!(
             p["_links"]["self"]["href"],
@@ -413,7 +414,7 @@ async fn reauth_flow_update_credentials_then_new_session() {
     )
     .await;
     assert_eq!(resp.status(), 400);
-    assert_eq!(resp.headers()["content-type"], HAL);
+    assert_eq!(resp.headers()["content-type"], HAL_JSON);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["code"], "UpdateCredentials");
     assert_eq!(
@@ -457,7 +458,7 @@ async fn reauth_flow_update_credentials_then_new_session() {
     let resp = client
         .post(&about)
         .bearer_auth(&token)
-        .header("Accept", HAL)
+        .header("Accept", HAL_JSON)
         .send()
         .await
         .unwrap();
@@ -503,8 +504,8 @@ async fn idempotency_key_replays_the_original_and_refuses_while_in_progress() {
             client
                 .post(&url)
                 .bearer_auth(&token)
-                .header("Accept", HAL)
-                .header("Content-Type", HAL)
+                .header("Accept", HAL_JSON)
+                .header("Content-Type", HAL_JSON)
                 .header("Idempotency-Key", key)
                 .body(body.to_string())
                 .send()
@@ -571,7 +572,7 @@ async fn tokens_expire_and_are_counted() {
     assert_eq!(resp.status(), 204);
     let resp = get(&client, &partners, &token1).await;
     assert_eq!(resp.status(), 401);
-    assert_eq!(resp.headers()["content-type"], HAL);
+    assert_eq!(resp.headers()["content-type"], HAL_JSON);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(
         body,
@@ -661,7 +662,7 @@ async fn concurrent_session_creations_get_distinct_ids() {
                 let resp = client
                     .post(&url)
                     .bearer_auth(&token)
-                    .header("Content-Type", HAL)
+                    .header("Content-Type", HAL_JSON)
                     .body(body.to_string())
                     .send()
                     .await
@@ -782,7 +783,7 @@ async fn debug_output_holds_no_secret() {
 #[tokio::test]
 async fn router_alone_takes_its_base_url_from_the_host_header() {
     use std::future::IntoFuture;
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    sample_backend::install_crypto_provider();
     let sim = sample_backend::simulator::Simulator::new(SimulatorConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -819,7 +820,7 @@ async fn router_alone_takes_its_base_url_from_the_host_header() {
 
 #[tokio::test]
 async fn bound_to_every_interface_the_url_names_loopback() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    sample_backend::install_crypto_provider();
     let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let running = sample_backend::simulator::Simulator::new(SimulatorConfig::default())
@@ -836,4 +837,63 @@ async fn bound_to_every_interface_the_url_names_loopback() {
         .unwrap();
     assert_eq!(resp.status(), 200);
     running.shutdown().await;
+}
+
+/// The validator behind every conformance check of these tests.
+#[test]
+fn validator_catches_what_it_should() {
+    let spec = json!({ "components": { "schemas": { "L": { "type": "object", "required": ["href"], "properties": { "href": { "type": "string", "format": "uri" } } } } } });
+    let schema = json!({
+        "type": "object",
+        "required": ["id", "created"],
+        "properties": {
+            "id": { "type": "string" },
+            "n": { "type": "integer" },
+            "status": { "type": "string", "enum": ["active"] },
+            "created": { "type": "string", "format": "date-time" },
+            "items": { "type": "array", "items": { "$ref": "#/components/schemas/L" } },
+            "_links": { "additionalProperties": { "$ref": "#/components/schemas/L" } },
+            "one": { "oneOf": [ { "type": "string" }, { "type": "integer" } ] }
+        }
+    });
+    let good = json!({ "id": "x", "n": 3, "status": "active", "created": "2024-03-25T17:13:38.430Z",
+        "items": [ { "href": "http://a" } ], "_links": { "self": { "href": "http://a/b" } }, "one": 1 });
+    assert_eq!(validate(&spec, &schema, &good), Vec::<String>::new());
+    for (bad, what) in [
+        (
+            json!({ "created": "2024-03-25T17:13:38.430Z" }),
+            "missing required",
+        ),
+        (
+            json!({ "id": 1, "created": "2024-03-25T17:13:38.430Z" }),
+            "expected type",
+        ),
+        (json!({ "id": "x", "created": "yesterday" }), "date-time"),
+        (
+            json!({ "id": "x", "created": "2024-03-25T17:13:38.430Z", "status": "gone" }),
+            "enum",
+        ),
+        (
+            json!({ "id": "x", "created": "2024-03-25T17:13:38.430Z", "items": [ {} ] }),
+            "href",
+        ),
+        (
+            json!({ "id": "x", "created": "2024-03-25T17:13:38.430Z", "_links": { "self": { "href": "nope" } } }),
+            "uri",
+        ),
+        (
+            json!({ "id": "x", "created": "2024-03-25T17:13:38.430Z", "one": true }),
+            "oneOf",
+        ),
+        (
+            json!({ "id": "x", "created": "2024-03-25T17:13:38.430Z", "n": 1.5 }),
+            "integer",
+        ),
+    ] {
+        let errors = validate(&spec, &schema, &bad);
+        assert!(
+            errors.iter().any(|e| e.contains(what)),
+            "{what}: {errors:?}"
+        );
+    }
 }

@@ -1,20 +1,13 @@
-//! Helpers shared by the backend tests: an HTTP client and small request wrappers.
-#![allow(dead_code)]
+//! Helpers of the backend tests: a stack (simulator + backend), answers read whole, the app's
+//! requests, the whole Plaid flow.
 
 use reqwest::{Client, Response, StatusCode};
 use sample_backend::{start_stack, Stack, StackOptions};
 use serde_json::{json, Value};
 
-pub const HAL: &str = "application/vnd.dwolla.v1.hal+json";
+use super::{hal_get, hal_post, partner_in, session_body};
 
-pub fn client() -> Client {
-    sample_backend::install_crypto_provider();
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
+/// A simulator and a backend in front of it with the default options.
 pub async fn stack() -> Stack {
     start_stack(StackOptions::default()).await.expect("stack")
 }
@@ -29,6 +22,7 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The value of header `name`, if present and visible ASCII.
     pub fn header(&self, name: &str) -> Option<String> {
         self.headers
             .get(name)
@@ -37,6 +31,7 @@ impl Answer {
     }
 }
 
+/// Reads an answer whole.
 pub async fn read(resp: Response) -> Answer {
     let status = resp.status();
     let headers = resp.headers().clone();
@@ -50,58 +45,21 @@ pub async fn read(resp: Response) -> Answer {
     }
 }
 
+/// A GET with Dwolla's headers (and a bearer token when given), read whole.
 pub async fn get(c: &Client, url: &str, token: Option<&str>) -> Answer {
-    let mut req = c.get(url).header("Accept", HAL);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    read(req.send().await.expect("send")).await
+    read(hal_get(c, url, token).await).await
 }
 
+/// A POST of a JSON body with Dwolla's headers (and an `Idempotency-Key` when given), read whole.
 pub async fn post(c: &Client, url: &str, token: &str, body: &Value, key: Option<&str>) -> Answer {
-    let mut req = c
-        .post(url)
-        .bearer_auth(token)
-        .header("Accept", HAL)
-        .header("Content-Type", HAL)
-        .body(body.to_string());
-    if let Some(k) = key {
-        req = req.header("Idempotency-Key", k);
-    }
-    read(req.send().await.expect("send")).await
+    read(hal_post(c, url, token, body, key).await).await
 }
 
 /// The href of the exchange partner named `name`, as the backend lists it.
 pub async fn partner_href(c: &Client, backend: &str, token: &str, name: &str) -> String {
     let a = get(c, &format!("{backend}exchange-partners"), Some(token)).await;
     assert_eq!(a.status, 200, "{}", a.text);
-    a.body["_embedded"]["exchange-partners"]
-        .as_array()
-        .expect("partners")
-        .iter()
-        .find(|p| p["name"] == name)
-        .and_then(|p| p["_links"]["self"]["href"].as_str())
-        .expect("partner")
-        .to_string()
-}
-
-pub fn session_body(partner: &str, redirect: Option<&str>) -> Value {
-    match redirect {
-        Some(r) => {
-            json!({"_links": {"exchange-partner": {"href": partner}, "redirect-url": {"href": r}}})
-        }
-        None => json!({"_links": {"exchange-partner": {"href": partner}}}),
-    }
-}
-
-/// Every string inside a JSON value.
-pub fn strings(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) => out.push(s.clone()),
-        Value::Array(a) => a.iter().for_each(|i| strings(i, out)),
-        Value::Object(m) => m.values().for_each(|i| strings(i, out)),
-        _ => {}
-    }
+    partner_in(&a.body, name)
 }
 
 /// Runs the whole Plaid flow for `token` through the backend: session, Link (simulated),
