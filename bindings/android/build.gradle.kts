@@ -119,7 +119,6 @@ dependencies {
         artifact { type = "aar" }
     }
     implementation(libs.kotlinx.coroutines.android)
-    implementation(libs.androidx.startup.runtime)
 }
 
 val buildRustLibraries by tasks.registering(Exec::class) {

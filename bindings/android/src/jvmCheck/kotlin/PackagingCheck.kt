@@ -6,11 +6,22 @@ import dev.iavbridge.Environment
 import dev.iavbridge.LogLevel
 import dev.iavbridge.LogRecord
 import dev.iavbridge.Platform
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.asCoroutineDispatcher
+import kotlinx.coroutines.runBlocking
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.Executors
+import java.util.concurrent.ThreadFactory
+import java.util.concurrent.atomic.AtomicInteger
 
 /**
- * Runs the AAR's hand-written layer on the JVM with a fake native initializer: status-code
- * mapping, idempotence, the auto-initializer's logging, the Logcat sink's level mapping and the
- * Android configuration helper. Prints one line per check and a closing "N passed, N failed".
+ * Runs the AAR's hand-written layer on the JVM with a stand-in for the JNI initializer, against
+ * the host build of the core (through JNA): status-code mapping, idempotence, the suspend factory
+ * and preload (native work off the calling thread, shared, retried after a failure), the Logcat
+ * sink's level mapping and the Android configuration helper. Prints one line per check and a
+ * closing "N passed, N failed".
  */
 private class FakeContext(override val packageName: String) : Context() {
     override val applicationContext: Context? get() = this
@@ -38,9 +49,29 @@ private fun expect(condition: Boolean, what: String) {
 }
 
 private fun resetInitialization() {
-    val field = IavBridgeAndroid::class.java.getDeclaredField("initialized")
-    field.isAccessible = true
-    field.setBoolean(IavBridgeAndroid, false)
+    val initialized = IavBridgeAndroid::class.java.getDeclaredField("initialized")
+    initialized.isAccessible = true
+    initialized.setBoolean(IavBridgeAndroid, false)
+    val loading = IavBridgeAndroid::class.java.getDeclaredField("loading")
+    loading.isAccessible = true
+    loading.set(IavBridgeAndroid, null)
+    IavBridgeAndroid.backgroundDispatcher = background
+}
+
+/** The background dispatcher of the checks: its threads are named "bg-N". */
+private val background = Executors.newFixedThreadPool(2, object : ThreadFactory {
+    private val n = AtomicInteger()
+    override fun newThread(r: Runnable) = Thread(r, "bg-${n.incrementAndGet()}").apply { isDaemon = true }
+}).asCoroutineDispatcher()
+
+/**
+ * The JVM stand-in of the Android native initializer: loads the host build of the core
+ * (java.library.path) as Android's System.loadLibrary would; the verifier's JNI entry point exists
+ * on Android only.
+ */
+private fun loadHostLibrary(): Int {
+    System.loadLibrary("iav_bridge")
+    return 0
 }
 
 fun main() {
@@ -93,19 +124,55 @@ fun main() {
         expect(IavBridgeAndroid.isInitialized, "retry after failure did not initialize")
     }
 
-    check("the startup initializer logs a failure instead of crashing the app") {
-        IavBridgeAndroid.native = NativeInitializer { 2 }
-        IavBridgeInitializer().create(context)
-        expect(!IavBridgeAndroid.isInitialized, "initialized after a failure")
-        expect(Log.calls.any { it.first == 'E' && it.third.contains("panicked") }, "no error logged: ${Log.calls}")
-        expect(IavBridgeInitializer().dependencies().isEmpty(), "unexpected dependencies")
+    check("loadClient runs the native work off the calling thread and returns a client") {
+        val caller = Thread.currentThread()
+        var nativeThread: Thread? = null
+        IavBridgeAndroid.native = NativeInitializer { nativeThread = Thread.currentThread(); loadHostLibrary() }
+        val config = IavBridgeAndroid.config(context, "https://api.example.com/dwolla/", Environment.SANDBOX)
+        val client = runBlocking { IavBridgeAndroid.loadClient(context, config) }
+        expect(nativeThread != null && nativeThread !== caller, "native work ran on the caller's thread")
+        expect(nativeThread!!.name.startsWith("bg-"), "native work ran on ${nativeThread!!.name}, not the background dispatcher")
+        expect(IavBridgeAndroid.isInitialized, "not initialized")
+        client.close()
     }
 
-    check("the startup initializer initializes on success") {
-        IavBridgeAndroid.native = NativeInitializer { 0 }
-        IavBridgeInitializer().create(context)
-        expect(IavBridgeAndroid.isInitialized, "not initialized")
-        expect(Log.calls.none { it.first == 'E' }, "logged an error on success: ${Log.calls}")
+    check("preload returns before the native work and loadClient shares it") {
+        val release = CountDownLatch(1)
+        val calls = AtomicInteger()
+        var nativeThread: Thread? = null
+        IavBridgeAndroid.native = NativeInitializer {
+            nativeThread = Thread.currentThread()
+            calls.incrementAndGet()
+            release.await()
+            loadHostLibrary()
+        }
+        IavBridgeAndroid.preload(context)
+        // preload has returned although the native work is still held back.
+        expect(!IavBridgeAndroid.isInitialized, "preload waited for the native work")
+        val config = IavBridgeAndroid.config(context, "https://api.example.com/dwolla/", Environment.SANDBOX)
+        val clients = runBlocking {
+            val waiting = (1..8).map { async(Dispatchers.Default) { IavBridgeAndroid.loadClient(context, config) } }
+            release.countDown()
+            waiting.awaitAll()
+        }
+        expect(calls.get() == 1, "native initialization ran ${calls.get()} times, expected once")
+        expect(nativeThread?.name == "iav-bridge-preload", "native work ran on ${nativeThread?.name}")
+        clients.forEach { it.close() }
+    }
+
+    check("a failed load is thrown by load, not by preload, and the next call tries again") {
+        var status = 2
+        IavBridgeAndroid.native = NativeInitializer { status }
+        IavBridgeAndroid.preload(context) // returns; the failure is reported by the next load
+        // Whether it shares the failing preload or starts its own, this load fails the same way.
+        val error = runCatching { runBlocking { IavBridgeAndroid.load(context) } }.exceptionOrNull()
+        expect(error is IavBridgeInitializationException, "expected IavBridgeInitializationException, got $error")
+        expect(error!!.message!!.contains("panicked"), "message '${error.message}'")
+        expect(!IavBridgeAndroid.isInitialized, "initialized after a failure")
+        status = 0
+        IavBridgeAndroid.native = NativeInitializer { loadHostLibrary() }
+        runBlocking { IavBridgeAndroid.load(context) }
+        expect(IavBridgeAndroid.isInitialized, "the retry did not initialize")
     }
 
     check("the Logcat sink maps every level and keeps the record's target") {

@@ -6,15 +6,28 @@ import dev.iavbridge.BridgeClient
 import dev.iavbridge.BridgeConfig
 import dev.iavbridge.Environment
 import dev.iavbridge.Platform
+import dev.iavbridge.uniffiEnsureInitialized
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
+import kotlin.concurrent.thread
 
 /**
  * Android entry points of iav-bridge.
  *
- * The core verifies TLS certificates with Android's trust store (rustls-platform-verifier), which
- * needs the application [Context] once per process before the first request. [IavBridgeInitializer]
- * does that at app start through androidx.startup, so most apps never call [initialize]. Apps that
- * disable automatic initialization call [initialize] themselves (for example in
- * `Application.onCreate`), or create their client with [createClient], which initializes first.
+ * Nothing of the library runs when the app starts: the AAR declares no startup initializer. The
+ * native work (loading `libiav_bridge.so`, handing the application [Context] to the core's
+ * certificate verifier, JNA's own initialization and the registration of the generated bindings)
+ * happens once per process, the first time the app asks for it, and takes tens of milliseconds
+ * on a phone, so it belongs off the main thread:
+ *
+ * - [loadClient] (suspend) does all of it on a background dispatcher and returns the client:
+ *   the way to create a client from a ViewModel or any coroutine;
+ * - [preload] starts the same work on a background thread and returns at once, so that it is done
+ *   before the user's first tap (call it when the verification screen is about to show);
+ * - [createClient] and [initialize] do the same work on the calling thread (blocking): for
+ *   background threads and Java callers only, never on the main thread.
  */
 public object IavBridgeAndroid {
     private const val LIBRARY_NAME = "iav_bridge"
@@ -30,6 +43,9 @@ public object IavBridgeAndroid {
     @Volatile
     private var initialized = false
 
+    /** The load started by [preload] or [load]; `null` before the first one and after a failure. */
+    private var loading: CompletableDeferred<Unit>? = null
+
     /** Loads the native library and calls the JNI entry point; replaced in JVM-only checks. */
     internal var native: NativeInitializer = NativeInitializer { appContext ->
         // JNI needs System.loadLibrary: JNA's own loading does not register JNI symbols.
@@ -37,14 +53,76 @@ public object IavBridgeAndroid {
         nativeInitialize(appContext)
     }
 
-    /** `true` once [initialize] has succeeded in this process. */
+    /** Where [load] and [loadClient] run the native work; replaced in JVM-only checks. */
+    internal var backgroundDispatcher: CoroutineDispatcher = Dispatchers.IO
+
+    /** `true` once [initialize] (or [load], [preload], [loadClient]) has succeeded in this process. */
     @JvmStatic
     public val isInitialized: Boolean
         get() = initialized
 
     /**
-     * Hands the application context to the core's certificate verifier. Safe to call more than
-     * once and from any thread; only the first successful call does any work.
+     * Starts loading and initializing the library on a background thread and returns at once.
+     * Call it when the verification screen is about to show, so that [loadClient] finds the work
+     * done. Calling it again, or while a load runs, does nothing; after a failed load it tries
+     * again. A failure is not thrown here: [load] and [loadClient] report it.
+     */
+    @JvmStatic
+    public fun preload(context: Context) {
+        val appContext = context.applicationContext ?: context
+        val (pending, mine) = claimLoad()
+        if (!mine) return
+        thread(name = "iav-bridge-preload", isDaemon = true) {
+            runLoad(pending, appContext)
+        }
+    }
+
+    /**
+     * Loads and initializes the library (what [initialize] does, plus JNA and the generated
+     * bindings) on a background dispatcher; returns when it is done. Safe to call more than once
+     * and from any thread; concurrent calls and a running [preload] share one load.
+     *
+     * @throws IavBridgeInitializationException when the native library cannot be loaded or the
+     *   verifier refuses the context. A later call tries again.
+     */
+    @JvmStatic
+    public suspend fun load(context: Context): Unit = withContext(backgroundDispatcher) { awaitLoad(context) }
+
+    /** Runs the load, or awaits the one in flight; on the background dispatcher. */
+    private suspend fun awaitLoad(context: Context) {
+        val appContext = context.applicationContext ?: context
+        val (pending, mine) = claimLoad()
+        if (mine) runLoad(pending, appContext)
+        pending.await()
+    }
+
+    /**
+     * Creates the app's [BridgeClient] with all native work on a background dispatcher: the
+     * calling thread (the main thread, typically) is never blocked. Loads the library first if
+     * [preload] or an earlier call has not. Keep one client per app (it holds a connection pool
+     * and the partner cache).
+     *
+     * @throws IavBridgeInitializationException when the library cannot be loaded.
+     * @throws dev.iavbridge.BridgeException.InvalidConfiguration and the other
+     *   [dev.iavbridge.BridgeException] cases that [BridgeClient]'s constructor raises.
+     */
+    @JvmStatic
+    @JvmOverloads
+    public suspend fun loadClient(
+        context: Context,
+        config: BridgeConfig,
+        tokenProvider: AccessTokenProvider? = null,
+    ): BridgeClient = withContext(backgroundDispatcher) {
+        // Everything from here on runs on the background dispatcher.
+        awaitLoad(context)
+        BridgeClient(config, tokenProvider)
+    }
+
+    /**
+     * Loads the native library and hands the application context to the core's certificate
+     * verifier, on the calling thread (blocking: it can take tens of milliseconds, so never call
+     * it on the main thread; prefer [load] or [preload]). Safe to call more than once and from any
+     * thread; only the first successful call does any work.
      *
      * @throws IavBridgeInitializationException when the native library cannot be loaded or the
      *   verifier refuses the context. Network calls would fail after that, so report it.
@@ -86,7 +164,7 @@ public object IavBridgeAndroid {
     /**
      * A [BridgeConfig] for this app: the platform is Android with the app's package name
      * (`context.packageName`), which Dwolla and Plaid use as the redirect value. Other settings
-     * keep their defaults; use `copy()` to change them.
+     * keep their defaults; use `copy()` to change them. Pure Kotlin: no native code runs.
      */
     @JvmStatic
     public fun config(
@@ -100,7 +178,8 @@ public object IavBridgeAndroid {
     )
 
     /**
-     * Initializes the verifier if needed, then creates the app's [BridgeClient]. Keep one client
+     * Initializes the library if needed, then creates the app's [BridgeClient], on the calling
+     * thread (blocking: never call it on the main thread; prefer [loadClient]). Keep one client
      * per app (it holds a connection pool and the partner cache).
      *
      * @throws IavBridgeInitializationException when initialization fails.
@@ -116,6 +195,33 @@ public object IavBridgeAndroid {
     ): BridgeClient {
         initialize(context)
         return BridgeClient(config, tokenProvider)
+    }
+
+    /**
+     * The load to await: the running or finished one, or a new one that the caller must run
+     * (`second == true`). A failed load is forgotten, so the next call starts a new one.
+     */
+    private fun claimLoad(): Pair<CompletableDeferred<Unit>, Boolean> = synchronized(lock) {
+        loading?.let { return it to false }
+        val started = CompletableDeferred<Unit>()
+        loading = started
+        started to true
+    }
+
+    /** The whole native start-up, on the current (background) thread; completes [started]. */
+    private fun runLoad(started: CompletableDeferred<Unit>, appContext: Context) {
+        try {
+            initialize(appContext)
+            // JNA's initialization and the registration of the generated bindings.
+            uniffiEnsureInitialized()
+            started.complete(Unit)
+        } catch (error: Throwable) {
+            // Forget the failed load, so that the next call tries again.
+            synchronized(lock) { if (loading === started) loading = null }
+            val reported = error as? IavBridgeInitializationException
+                ?: IavBridgeInitializationException("loading the iav-bridge library failed: $error", error)
+            started.completeExceptionally(reported)
+        }
     }
 
     /**
