@@ -10,6 +10,10 @@ import kotlin.system.exitProcess
 
 fun main(args: Array<String>) {
     require(args.isNotEmpty()) { "usage: Runner TEST_CLASS..." }
+    // The versions this run is made of: JNA's com.sun.jna.Native.VERSION (scripts/test-kotlin.sh
+    // compiles and runs against the same jar) and the coroutines jar's own version file.
+    println("JNA ${com.sun.jna.Native.VERSION}")
+    println("kotlinx-coroutines ${coroutinesVersion()}")
     val classes = args.map { Class.forName(it) }
     val core = JUnitCore()
     var started = 0
@@ -36,3 +40,8 @@ fun main(args: Array<String>) {
     println("$passed passed, $failedCount failed")
     exitProcess(if (failedCount == 0 && result.runCount > 0) 0 else 1)
 }
+
+/** The version kotlinx-coroutines' jar records in META-INF/kotlinx_coroutines_core.version. */
+private fun coroutinesVersion(): String =
+    kotlinx.coroutines.Job::class.java.classLoader
+        .getResource("META-INF/kotlinx_coroutines_core.version")?.readText()?.trim() ?: "unknown"
