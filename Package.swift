@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(
             name: "IAVBridgeTests",
             dependencies: ["IAVBridge"],
-            path: "Tests/IAVBridgeTests"
+            path: "bindings/swift/Tests/IAVBridgeTests"
         ),
     ],
     swiftLanguageModes: [.v6]

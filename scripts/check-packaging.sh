@@ -29,9 +29,9 @@ Steps:
   swift           swift package dump-package of Package.swift, both as Linux sees it (system
                   library + host .so) and as a Mac does (binary target), checked for products,
                   platforms (iOS 15, macOS 12) and Swift 5 mode of the generated module; swift build
-                  and swift test (Tests/IAVBridgeTests, XCTest) of the package linked against
-                  target/debug/libiav_bridge.so; ios-sample's Flow/BankVerification.swift
-                  type-checked in Swift 6 mode against it.
+                  and swift test (bindings/swift/Tests/IAVBridgeTests, XCTest) of the package
+                  linked against target/debug/libiav_bridge.so; ios-sample's
+                  Flow/BankVerification.swift type-checked in Swift 6 mode against it.
   project-files   Gradle version catalogs parse, every libs.* reference in the .kts files exists,
                   library and sample share AGP/Kotlin, JNA >= 5.17 as an AAR, minSdk 24, consumer
                   R8 rules, manifests/resources/plists parse, the startup initializer names a real
