@@ -2,13 +2,12 @@
 # Installs and runs the toolchains that test the generated Kotlin and Swift bindings on the host.
 # Run `scripts/toolchains.sh --help` for the commands.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 KOTLIN_COMPILER_VERSION="2.4.20"
 DEBIAN_SUITE_FOR_SWIFT="trixie"
 SWIFT_MOUNT_POINT="/iav-bridge"
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${IAV_CACHE:-$HOME/.cache/iav-bridge}"
 SWIFT_ROOT="$CACHE/swift-root"
 
 usage() {
@@ -21,6 +20,7 @@ A native kotlinc or swift found on PATH (a Mac, for instance) is used instead of
 
 Commands:
   install [kotlin|swift|all]   Install what is missing (default: all); reuses what is present.
+                               One install at a time (a lock in the cache; a second one waits).
       kotlin: kotlinc ${KOTLIN_COMPILER_VERSION} from the npm registry (package kotlin-compiler,
               pinned), JNA and JUnit 4 from Debian (apt: libjna-java junit4).
       swift:  a Debian ${DEBIAN_SUITE_FOR_SWIFT} root made with debootstrap with the swiftlang
@@ -49,26 +49,30 @@ Environment:
 EOF
 }
 
-log() { printf 'toolchains: %s\n' "$*" >&2; }
-die() { printf 'toolchains: error: %s\n' "$*" >&2; exit 1; }
-
 export DEBIAN_FRONTEND=noninteractive
 
-# Installs Debian packages with apt-get when any is missing; runs `apt-get update` only when needed.
-apt_install() {
-    local missing=() pkg
-    for pkg in "$@"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-    done
-    [ "${#missing[@]}" -eq 0 ] && return 0
-    command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
-    [ "$(id -u)" -eq 0 ] || die "installing ${missing[*]} needs root (apt-get)"
-    log "apt-get install ${missing[*]}"
-    if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
-        log "apt-get update (a package was not found in the current lists)"
-        apt-get update -q >/dev/null
-        apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-    fi
+# A clean environment in a root made by debootstrap: chroot_env ROOT [VAR=VALUE...] CMD [ARGS...]
+chroot_env() {
+    local root="$1"
+    shift
+    chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
+
+# mount_until_exit DIR MOUNT_ARGS...: `mount MOUNT_ARGS... DIR` (after unmounting what a killed run
+# may have left at DIR), unmounted again when the script exits, even on failure or Ctrl-C.
+mount_until_exit() {
+    local dir="$1"
+    shift
+    is_mounted "$dir" && { umount "$dir" 2>/dev/null || true; }
+    mkdir -p "$dir"
+    mount "$@" "$dir"
+    on_exit unmount "$dir"
+}
+
+is_mounted() { grep -qs " $1 " /proc/mounts; }
+
+unmount() {
+    umount "$1" 2>/dev/null || umount -l "$1" 2>/dev/null || log "could not unmount $1"
 }
 
 # ---------------------------------------------------------------- Kotlin
@@ -186,13 +190,11 @@ chroot_apt_install() {
     local root="$1"
     shift
     cp -f /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-    chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+    chroot_env "$root" DEBIAN_FRONTEND=noninteractive \
         sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends "$@" && apt-get clean' sh "$@" \
         >"$CACHE/chroot-apt.log" 2>&1 \
         || { tail -n 20 "$CACHE/chroot-apt.log" >&2; die "installing $* in $root failed (log: $CACHE/chroot-apt.log)"; }
 }
-
-is_mounted() { grep -qs " $1 " /proc/mounts; }
 
 swift_run() {
     [ "${1:-}" = "--" ] && shift
@@ -204,31 +206,14 @@ swift_run() {
     [ -x "$SWIFT_ROOT/usr/bin/swiftc" ] || die "Swift not installed: run scripts/toolchains.sh install swift"
     [ "$(id -u)" -eq 0 ] || die "swift-run needs root (chroot, mount)"
 
-    exec 9>"$CACHE/swift-run.lock"
-    local wait="${IAV_SWIFT_RUN_WAIT:-0}"
-    if ! flock -n 9; then
-        [ "$wait" -gt 0 ] || die "another swift-run is in progress (lock $CACHE/swift-run.lock); refusing to run two at once"
-        log "another swift-run is in progress; waiting up to $wait s for it (IAV_SWIFT_RUN_WAIT)"
-        flock -w "$wait" 9 || die "another swift-run still holds $CACHE/swift-run.lock after $wait s"
-    fi
+    # IAV_SWIFT_RUN_WAIT: seconds to wait for another swift-run (0: refuse at once).
+    with_lock 9 "$CACHE/swift-run.lock" "${IAV_SWIFT_RUN_WAIT:-0}" swift-run
 
-    local proc_dir="$SWIFT_ROOT/proc" repo_dir="$SWIFT_ROOT$SWIFT_MOUNT_POINT"
-    # Mounts left behind by a run that was killed (we hold the lock, so nobody else uses them).
-    is_mounted "$repo_dir" && umount "$repo_dir" 2>/dev/null || true
-    is_mounted "$proc_dir" && umount "$proc_dir" 2>/dev/null || true
-
-    SWIFT_RUN_MOUNTS=()
-    trap swift_run_cleanup EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
-    mkdir -p "$proc_dir" "$repo_dir"
-    mount -t proc proc "$proc_dir"
-    SWIFT_RUN_MOUNTS+=("$proc_dir")
-    mount --bind "$REPO" "$repo_dir"
-    SWIFT_RUN_MOUNTS+=("$repo_dir")
+    # Holding the lock, we are the only user of these mounts: leftovers of a killed run are ours.
+    mount_until_exit "$SWIFT_ROOT/proc" -t proc proc
+    mount_until_exit "$SWIFT_ROOT$SWIFT_MOUNT_POINT" --bind "$REPO"
 
     local env_args=(
-        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         "HOME=/root"
         "LANG=C.UTF-8"
         "TERM=${TERM:-dumb}"
@@ -241,18 +226,9 @@ swift_run() {
     done < <(compgen -e | grep '^IAV_' || true)
 
     local rc=0
-    chroot "$SWIFT_ROOT" /usr/bin/env -i "${env_args[@]}" \
+    chroot_env "$SWIFT_ROOT" "${env_args[@]}" \
         /bin/bash -c 'cd "$IAV_REPO" && exec "$@"' swift-run "$@" || rc=$?
     return "$rc"
-}
-
-swift_run_cleanup() {
-    local i
-    for ((i = ${#SWIFT_RUN_MOUNTS[@]} - 1; i >= 0; i--)); do
-        umount "${SWIFT_RUN_MOUNTS[$i]}" 2>/dev/null || umount -l "${SWIFT_RUN_MOUNTS[$i]}" 2>/dev/null \
-            || log "could not unmount ${SWIFT_RUN_MOUNTS[$i]}"
-    done
-    SWIFT_RUN_MOUNTS=()
 }
 
 # ---------------------------------------------------------------- main
@@ -264,6 +240,8 @@ case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 case "$cmd" in
     install)
         what="${1:-all}"
+        # Two runs installing into the same cache at once would trip over each other.
+        with_lock 8 "$CACHE/install.lock" 1800 "toolchain install"
         case "$what" in
             kotlin) install_kotlin ;;
             swift) install_swift ;;
