@@ -2,6 +2,7 @@
 # Checks, on a Linux machine without the Android NDK or Xcode, everything of the mobile packaging
 # that can be checked there. Prints a summary and a closing "N passed, N failed" line.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
     cat <<'USAGE'
@@ -51,31 +52,20 @@ USAGE
 }
 
 all_steps=(mobile-targets jni-entry align-16k kotlin swift project-files docs)
-only=""
-skip=""
 update_snippets=0
 while [ "$#" -gt 0 ]; do
     case "$1" in
         -h|--help) usage; exit 0 ;;
         --list) printf '%s\n' "${all_steps[@]}"; exit 0 ;;
         --update-snippets) update_snippets=1; shift ;;
-        --only) only="${2:?--only needs step names}"; shift 2 ;;
-        --skip) skip="${2:?--skip needs step names}"; shift 2 ;;
+        --only | --skip) step_filter "$1" "${2:-}"; shift 2 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$repo_root"
-work="$repo_root/target/packaging-check"
+cd "$REPO"
+work="$REPO/target/packaging-check"
 mkdir -p "$work"
-
-selected() {
-    local step="$1"
-    if [ -n "$only" ] && [[ ",$only," != *",$step,"* ]]; then return 1; fi
-    if [ -n "$skip" ] && [[ ",$skip," == *",$step,"* ]]; then return 1; fi
-    return 0
-}
 
 # ---------------------------------------------------------------------------------------------
 step_mobile_targets() {
@@ -107,16 +97,13 @@ EOF
     cat >"$crate/src/lib.rs" <<EOF
 //! The core's JNI entry point, compiled on its own.
 #[cfg(target_os = "android")]
-#[path = "$repo_root/src/android.rs"]
+#[path = "$REPO/src/android.rs"]
 pub mod android;
 EOF
     cp Cargo.lock "$crate/Cargo.lock"
-    local clang_include
-    clang_include="$(clang -print-resource-dir)/include"
-    CARGO_TARGET_DIR="$repo_root/target/mobile-check" \
-        CC_aarch64_linux_android=clang \
-        AR_aarch64_linux_android="$(command -v llvm-ar || ls /usr/bin/llvm-ar-* | sort -V | tail -n 1)" \
-        CFLAGS_aarch64_linux_android="--target=aarch64-linux-android24 -nostdlibinc -isystem $clang_include -isystem /usr/aarch64-linux-gnu/include" \
+    source scripts/lib/mobile-cc.sh
+    mobile_cc_env aarch64-linux-android
+    env CARGO_TARGET_DIR="$REPO/target/mobile-check" "${MOBILE_CC_ENV[@]}" \
         cargo clippy --manifest-path "$crate/Cargo.toml" --target aarch64-linux-android -- -D warnings
     echo "src/android.rs: clippy -D warnings clean for aarch64-linux-android"
 
@@ -141,14 +128,12 @@ step_align_16k() {
 }
 
 step_kotlin() {
-    bash scripts/toolchains.sh install kotlin
-    eval "$(bash scripts/toolchains.sh kotlin-env)"
+    kotlin_toolchain
     local out="$work/kotlin"
     rm -rf "$out"
     mkdir -p "$out"
-    local cp="$JNA_JAR:$KOTLIN_LIB/kotlinx-coroutines-core-jvm.jar"
     echo "kotlinc: generated bindings + bindings/android/src/main/kotlin + stubs + android-sample flow"
-    "$KOTLINC" -nowarn -cp "$cp" \
+    "$KOTLINC" -nowarn -cp "$KOTLIN_BINDINGS_CP" \
         bindings/kotlin \
         bindings/android/src/main/kotlin \
         bindings/android/src/jvmCheck/stubs \
@@ -160,27 +145,7 @@ step_kotlin() {
         echo "a JVM stand-in was found under bindings/android/src/main"
         return 1
     fi
-    java -cp "$out/check.jar:$cp:$KOTLIN_LIB/kotlin-stdlib.jar" dev.iavbridge.android.PackagingCheckKt
-}
-
-# scripts/toolchains.sh swift-run, waiting (up to 10 minutes) while another swift-run holds its lock.
-swift_run_waiting() {
-    local attempt log="$work/swift-run.out"
-    for attempt in $(seq 1 120); do
-        if bash scripts/toolchains.sh swift-run -- "$@" >"$log" 2>&1; then
-            cat "$log"
-            return 0
-        fi
-        if grep -q "another swift-run is in progress" "$log"; then
-            [ "$attempt" -eq 1 ] && echo "waiting for another swift-run to finish..."
-            sleep 5
-            continue
-        fi
-        cat "$log"
-        return 1
-    done
-    echo "gave up waiting for the swift-run lock"
-    return 1
+    java -cp "$out/check.jar:$KOTLIN_BINDINGS_CP:$KOTLIN_LIB/kotlin-stdlib.jar" dev.iavbridge.android.PackagingCheckKt
 }
 
 step_swift() {
@@ -192,9 +157,11 @@ step_swift() {
     sed -E 's/^([[:space:]]*)#if os\(Linux\)$/\1#if false/' Package.swift >"$out/darwin/Package.swift"
     grep -q '#if false' "$out/darwin/Package.swift" || { echo "Package.swift has no '#if os(Linux)' branch"; return 1; }
     echo "cargo build -p iav-bridge --lib (the host library the Linux build links)"
-    cargo build -p iav-bridge --lib --quiet
+    build_host debug core
+    # Another swift-run (the Swift suite, another checkout's check) may hold its lock: wait for it
+    # up to 10 minutes.
     # shellcheck disable=SC2016 # expanded inside the Swift environment
-    swift_run_waiting bash -c '
+    IAV_SWIFT_RUN_WAIT="${IAV_SWIFT_RUN_WAIT:-600}" bash scripts/toolchains.sh swift-run -- bash -c '
         set -euo pipefail
         swift package dump-package >target/packaging-check/swift/linux.json
         swift package --package-path target/packaging-check/swift/darwin dump-package >target/packaging-check/swift/darwin.json
@@ -226,31 +193,29 @@ if [ "$update_snippets" -eq 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------
+# One step, in the subshell run_logged runs it in: with errexit, as the steps are written.
+run_step() {
+    set -euo pipefail
+    "step_${1//-/_}"
+}
+
 results=()
 passed=0
 failed=0
 for step in "${all_steps[@]}"; do
-    selected "$step" || continue
-    fn="step_${step//-/_}"
+    step_selected "$step" || continue
     log="$work/$step.log"
     echo "=== $step"
-    start=$(date +%s)
-    set +e
-    ( set -euo pipefail; "$fn" ) 2>&1 | tee "$log"
-    status=${PIPESTATUS[0]}
-    set -e
-    secs=$(( $(date +%s) - start ))
-    if [ "$status" -eq 0 ]; then
+    run_logged "$log" run_step "$step"
+    if [ "$RUN_STATUS" -eq 0 ]; then
         passed=$((passed + 1))
-        results+=("PASS  $step (${secs}s)")
+        results+=("PASS  $step (${RUN_SECS}s)")
     else
         failed=$((failed + 1))
-        results+=("FAIL  $step (${secs}s): see $log")
+        results+=("FAIL  $step (${RUN_SECS}s): see $log")
     fi
 done
 
-echo
-echo "=== packaging checks (what needs the NDK, Gradle or Xcode is not run here: see --help)"
-printf '%s\n' "${results[@]}"
-echo "packaging: $passed passed, $failed failed"
+print_summary "=== packaging checks (what needs the NDK, Gradle or Xcode is not run here: see --help)" \
+    packaging "$passed" "$failed" "${results[@]}"
 [ "$failed" -eq 0 ]

@@ -3,6 +3,7 @@
 # the Kotlin and Swift suites, Dwolla's Python client against the simulator, and the mobile
 # packaging checks. Installs what a fresh machine lacks (see --help).
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
     cat <<'USAGE'
@@ -30,30 +31,18 @@ USAGE
 }
 
 ALL_STEPS="fmt clippy rust bindings kotlin swift dwollav2 packaging"
-only=""
-skip=""
 while [ "$#" -gt 0 ]; do
     case "$1" in
-        --only) only="${2:?--only needs step names}"; shift 2 ;;
-        --skip) skip="${2:?--skip needs step names}"; shift 2 ;;
+        --only | --skip) step_filter "$1" "${2:-}"; shift 2 ;;
         --list) echo "$ALL_STEPS"; exit 0 ;;
         -h | --help) usage; exit 0 ;;
         *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
     esac
 done
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$REPO"
+cd "$REPO" || exit 1
 export CARGO_TERM_COLOR=never
-LOGS="${CARGO_TARGET_DIR:-$REPO/target}/test-all"
-mkdir -p "$LOGS"
-
-selected() {
-    local step="$1"
-    if [ -n "$only" ] && [[ ",$only," != *",$step,"* ]]; then return 1; fi
-    if [[ ",$skip," == *",$step,"* ]]; then return 1; fi
-    return 0
-}
+LOGS="$TARGET_DIR/test-all"
 
 run_step() {
     case "$1" in
@@ -68,16 +57,15 @@ run_step() {
     esac
 }
 
-# Tests counted from each log: cargo's "test result:" lines, and the plain
-# "N passed, N failed" closing line of the other suites.
+# Tests counted from each log ("PASSED FAILED"): cargo's "test result:" lines, and the closing
+# "N passed, N failed" line of the other suites.
 count_tests() {
     local log="$1" step="$2"
     if [ "$step" = rust ]; then
         sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$log" |
             awk '{p+=$1; f+=$2} END {print p+0, f+0}'
     else
-        grep -E '^([A-Za-z0-9_-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 |
-            sed -E 's/^([A-Za-z0-9_-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/'
+        read_counts "$log"
     fi
 }
 
@@ -87,28 +75,22 @@ total_passed=0
 total_failed=0
 started_all=$SECONDS
 for step in $ALL_STEPS; do
-    selected "$step" || continue
+    step_selected "$step" || continue
     log="$LOGS/$step.log"
     echo "==> $step"
-    started=$SECONDS
-    run_step "$step" 2>&1 | tee "$log"
-    status=${PIPESTATUS[0]}
-    took=$((SECONDS - started))
+    run_logged "$log" run_step "$step"
     read -r p f < <(count_tests "$log" "$step"; echo "0 0") || true
     p=${p:-0}; f=${f:-0}
     total_passed=$((total_passed + p))
     total_failed=$((total_failed + f))
-    if [ "$status" -eq 0 ]; then
-        results+=("PASS  $step (${took}s, $p tests)")
+    if [ "$RUN_STATUS" -eq 0 ]; then
+        results+=("PASS  $step (${RUN_SECS}s, $p tests)")
     else
-        results+=("FAIL  $step (${took}s, exit $status, $f of $((p + f)) tests failed; see $log)")
+        results+=("FAIL  $step (${RUN_SECS}s, exit $RUN_STATUS, $f of $((p + f)) tests failed; see $log)")
         failed_steps=$((failed_steps + 1))
         if [ "$f" -eq 0 ]; then total_failed=$((total_failed + 1)); fi
     fi
 done
 
-echo
-echo "==> summary ($((SECONDS - started_all))s)"
-for r in "${results[@]}"; do echo "  $r"; done
-echo "total: $total_passed passed, $total_failed failed"
+print_summary "==> summary ($((SECONDS - started_all))s)" total "$total_passed" "$total_failed" "${results[@]}"
 [ "$failed_steps" -eq 0 ]
