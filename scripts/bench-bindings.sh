@@ -26,25 +26,18 @@ Options:
 EOF
 }
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$REPO"
 
 # Stage run inside the Swift environment.
 if [ "${1:-}" = "--swift-inside" ]; then
-    repo="$IAV_REPO"
-    out="$repo/$IAV_TARGET_REL/swift-bench"
-    libdir="$repo/$IAV_TARGET_REL/$IAV_PROFILE"
-    modulemap="$repo/bindings/swift/Headers/IAVBridgeFFI/module.modulemap"
-    case "$(uname -s)" in Darwin) ext=dylib ;; *) ext=so ;; esac
-    mkdir -p "$out"
-    common=(-O -Xcc "-fmodule-map-file=$modulemap" -L "$libdir" -liav_bridge
-        -Xlinker -rpath -Xlinker "$libdir" -Xlinker -rpath -Xlinker "$out")
-    swiftc -swift-version 5 -module-name IAVBridge -parse-as-library -emit-library \
-        -emit-module -emit-module-path "$out/IAVBridge.swiftmodule" "${common[@]}" \
-        bindings/swift/Sources/IAVBridge/*.swift -o "$out/libIAVBridge.$ext"
-    swiftc -swift-version 5 -module-name IAVBridgeBench -I "$out" -L "$out" -lIAVBridge "${common[@]}" \
+    source scripts/lib/swift-module.sh
+    out="$REPO/$IAV_TARGET_REL/swift-bench"
+    libdir="$REPO/$IAV_TARGET_REL/$IAV_PROFILE"
+    swift_bindings_module "$out" "$libdir" -O
+    swiftc -swift-version 5 -module-name IAVBridgeBench "${SWIFT_USE_BINDINGS[@]}" \
         tests/swift/Support.swift benches/swift/main.swift -o "$out/swift-bench"
-    LD_LIBRARY_PATH="$libdir:${LD_LIBRARY_PATH:-}" IAV_READY_FILE="$repo/$IAV_READY_REL" exec "$out/swift-bench" "$IAV_FLOWS"
+    LD_LIBRARY_PATH="$libdir:${LD_LIBRARY_PATH:-}" IAV_READY_FILE="$REPO/$IAV_READY_REL" exec "$out/swift-bench" "$IAV_FLOWS"
 fi
 
 flows=2000
@@ -61,64 +54,37 @@ while [ "$#" -gt 0 ]; do
         *) usage >&2; exit 2 ;;
     esac
 done
-[[ "$flows" =~ ^[0-9]+$ ]] && [ "$flows" -gt 0 ] || { echo "bench-bindings: --flows needs a positive number" >&2; exit 2; }
+if ! [[ "$flows" =~ ^[0-9]+$ ]] || [ "$flows" -eq 0 ]; then die_usage "--flows needs a positive number"; fi
 
-TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
-TARGET_DIR="$(mkdir -p "$TARGET_DIR" && cd "$TARGET_DIR" && pwd)"
-target_rel="${TARGET_DIR#"$REPO"/}"
-
-[ "$run_kotlin" -eq 1 ] && scripts/toolchains.sh install kotlin
+target_dir_in_repo || true
+if [ "$run_kotlin" -eq 1 ]; then kotlin_toolchain; fi
 if [ "$run_swift" -eq 1 ]; then
-    [ "$target_rel" != "$TARGET_DIR" ] || { echo "bench-bindings: CARGO_TARGET_DIR must be inside the repository for Swift" >&2; exit 2; }
-    scripts/toolchains.sh install swift
+    [ -n "$TARGET_REL" ] || die_usage "CARGO_TARGET_DIR must be inside the repository for Swift"
+    bash scripts/toolchains.sh install swift
 fi
 
-cargo_profile=()
-[ "$profile" = release ] && cargo_profile=(--release)
-echo "bench-bindings: building the core and the sample-backend ($profile)" >&2
-cargo build -q "${cargo_profile[@]}" -p iav-bridge --lib
-cargo build -q "${cargo_profile[@]}" -p sample-backend --bin sample-backend
+log "building the core and the sample-backend ($profile)"
+build_host "$profile" core backend
 
+# The backend writes the ready file once it listens; it is stopped when this script exits.
 state="$TARGET_DIR/bindings-bench"
-mkdir -p "$state"
 ready="$state/ready.json"
-rm -f "$ready"
-backend_pid=""
-cleanup() {
-    if [ -n "$backend_pid" ] && kill -0 "$backend_pid" 2>/dev/null; then
-        kill "$backend_pid" 2>/dev/null || true
-        wait "$backend_pid" 2>/dev/null || true
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-RUST_LOG=warn "$TARGET_DIR/$profile/sample-backend" --listen 127.0.0.1:0 --ready-file "$ready" >"$state/backend.log" 2>&1 &
-backend_pid=$!
-for _ in $(seq 1 300); do
-    [ -s "$ready" ] && break
-    kill -0 "$backend_pid" 2>/dev/null || { tail -n 30 "$state/backend.log" >&2; exit 1; }
-    sleep 0.1
-done
-[ -s "$ready" ] || { echo "bench-bindings: sample-backend did not become ready" >&2; exit 1; }
-sleep 0.1
-echo "bench-bindings: machine: $(nproc) cores, $(uname -sm); core and backend: $profile builds" >&2
+start_service sample-backend "$ready" "$state/backend.log" \
+    env RUST_LOG=warn "$TARGET_DIR/$profile/sample-backend" --listen 127.0.0.1:0 --ready-file "$ready"
+log "machine: $(nproc) cores, $(uname -sm); core and backend: $profile builds"
 
 if [ "$run_kotlin" -eq 1 ]; then
-    eval "$(scripts/toolchains.sh kotlin-env)"
     out="$TARGET_DIR/kotlin-bench"
     mkdir -p "$out"
-    cp_run="$JNA_JAR:$KOTLIN_LIB/kotlinx-coroutines-core-jvm.jar"
-    echo "bench-bindings: compiling the Kotlin benchmark" >&2
-    "$KOTLINC" -nowarn -jvm-target 17 -cp "$cp_run" \
+    log "compiling the Kotlin benchmark"
+    "$KOTLINC" -nowarn -jvm-target 17 -cp "$KOTLIN_BINDINGS_CP" \
         bindings/kotlin/dev/iavbridge/*.kt tests/kotlin/Support.kt benches/kotlin/*.kt -d "$out/bench.jar"
     IAV_READY_FILE="$ready" java -Djna.library.path="$TARGET_DIR/$profile" \
-        -cp "$out/bench.jar:$cp_run:$KOTLIN_LIB/kotlin-stdlib.jar" dev.iavbridge.bench.BenchKt "$flows"
+        -cp "$out/bench.jar:$KOTLIN_BINDINGS_CP:$KOTLIN_LIB/kotlin-stdlib.jar" dev.iavbridge.bench.BenchKt "$flows"
 fi
 
 if [ "$run_swift" -eq 1 ]; then
-    IAV_TARGET_REL="$target_rel" IAV_PROFILE="$profile" IAV_FLOWS="$flows" \
-        IAV_READY_REL="$target_rel/bindings-bench/ready.json" IAV_SWIFT_RUN_WAIT="${IAV_SWIFT_RUN_WAIT:-900}" \
-        scripts/toolchains.sh swift-run -- scripts/bench-bindings.sh --swift-inside
+    IAV_TARGET_REL="$TARGET_REL" IAV_PROFILE="$profile" IAV_FLOWS="$flows" \
+        IAV_READY_REL="$TARGET_REL/bindings-bench/ready.json" IAV_SWIFT_RUN_WAIT="${IAV_SWIFT_RUN_WAIT:-900}" \
+        bash scripts/toolchains.sh swift-run -- scripts/bench-bindings.sh --swift-inside
 fi

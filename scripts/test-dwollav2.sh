@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
+# Checks the Dwolla simulator against Dwolla's official Python client, dwollav2 (see --help).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
   cat <<'EOF'
@@ -28,59 +30,34 @@ case "${1:-}" in
 esac
 
 DWOLLAV2_VERSION="2.3.0"
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${IAV_CACHE:-$HOME/.cache/iav-bridge}"
 VENV="$CACHE/py"
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+cd "$REPO"
 
-mkdir -p "$CACHE"
+# The venv is shared by every run on the machine: one installer at a time.
+with_lock 8 "$CACHE/install.lock" 1800 "toolchain install"
 if [ ! -x "$VENV/bin/python" ]; then
-  echo "creating venv $VENV"
+  log "creating venv $VENV"
   python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" - "$DWOLLAV2_VERSION" <<'EOF' 2>/dev/null
-import sys, importlib.metadata as m
-sys.exit(0 if m.version("dwollav2") == sys.argv[1] else 1)
-EOF
-then
-  echo "installing dwollav2==$DWOLLAV2_VERSION"
+if ! "$VENV/bin/python" -c 'import sys, importlib.metadata as m; sys.exit(m.version("dwollav2") != sys.argv[1])' \
+    "$DWOLLAV2_VERSION" 2>/dev/null; then
+  log "installing dwollav2==$DWOLLAV2_VERSION"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "dwollav2==$DWOLLAV2_VERSION"
 fi
+exec 8>&- # the lock
 
-echo "building sample-backend"
-(cd "$ROOT" && cargo build --quiet -p sample-backend --bin sample-backend)
-BIN="$TARGET/debug/sample-backend"
+log "building sample-backend"
+build_host debug backend
 
-WORK="$(mktemp -d)"
-SIM_PID=""
-cleanup() {
-  if [ -n "$SIM_PID" ] && kill -0 "$SIM_PID" 2>/dev/null; then
-    kill "$SIM_PID" 2>/dev/null || true
-    wait "$SIM_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
+# The simulator writes the ready file once it listens; it is stopped when this script exits.
+work="$(mktemp -d)"
+on_exit rm -rf "$work"
 KEY="key-$RANDOM$RANDOM"
 SECRET="secret-$RANDOM$RANDOM$RANDOM"
-"$BIN" simulate --listen 127.0.0.1:0 --key "$KEY" --secret "$SECRET" \
-  --ready-file "$WORK/ready.json" >"$WORK/simulator.log" 2>&1 &
-SIM_PID=$!
+start_service simulator "$work/ready.json" "$work/simulator.log" \
+  "$TARGET_DIR/debug/sample-backend" simulate --listen 127.0.0.1:0 --key "$KEY" --secret "$SECRET" \
+  --ready-file "$work/ready.json"
+URL="$("$VENV/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["simulatorUrl"])' "$work/ready.json")"
+log "simulator at $URL"
 
-for _ in $(seq 1 300); do
-  [ -s "$WORK/ready.json" ] && break
-  if ! kill -0 "$SIM_PID" 2>/dev/null; then
-    echo "the simulator exited before listening" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-if [ ! -s "$WORK/ready.json" ]; then
-  echo "the simulator did not write its ready file within 30 s" >&2
-  exit 1
-fi
-URL="$("$VENV/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["simulatorUrl"])' "$WORK/ready.json")"
-echo "simulator at $URL"
-
-"$VENV/bin/python" "$ROOT/scripts/dwollav2-flow.py" --url "$URL" --key "$KEY" --secret "$SECRET"
+"$VENV/bin/python" scripts/dwollav2-flow.py --url "$URL" --key "$KEY" --secret "$SECRET"

@@ -2,6 +2,7 @@
 # Compiles the generated Kotlin bindings with the Kotlin suite and runs it against the host build
 # of the core and a running sample-backend.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
     cat <<'EOF'
@@ -36,52 +37,30 @@ while [ "$#" -gt 0 ]; do
     esac
 done
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
-TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
-
-scripts/toolchains.sh install kotlin
-eval "$(scripts/toolchains.sh kotlin-env)"
-
-echo "test-kotlin: building the core and the sample-backend" >&2
-cargo build -q -p iav-bridge --lib
-cargo build -q -p sample-backend --bin sample-backend
-
-work="$(mktemp -d)"
-backend_pid=""
-cleanup() {
-    if [ -n "$backend_pid" ] && kill -0 "$backend_pid" 2>/dev/null; then
-        kill "$backend_pid" 2>/dev/null || true
-        wait "$backend_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Start the backend (it writes the ready file once it listens).
-backend_log="$TARGET_DIR/kotlin-tests/backend.log"
-mkdir -p "$(dirname "$backend_log")"
-"$TARGET_DIR/debug/sample-backend" --listen 127.0.0.1:0 --ready-file "$work/ready.json" >"$backend_log" 2>&1 &
-backend_pid=$!
-for _ in $(seq 1 300); do
-    [ -s "$work/ready.json" ] && break
-    kill -0 "$backend_pid" 2>/dev/null || { tail -n 30 "$backend_log" >&2; echo "test-kotlin: sample-backend exited" >&2; exit 1; }
-    sleep 0.1
-done
-[ -s "$work/ready.json" ] || { echo "test-kotlin: sample-backend did not become ready in 30 s" >&2; exit 1; }
-sleep 0.1 # the file is written whole, but give a slow writer a moment
-
 out="$TARGET_DIR/kotlin-tests"
 mkdir -p "$out"
-cp_compile="$JNA_JAR:$KOTLIN_LIB/kotlinx-coroutines-core-jvm.jar:$JUNIT_JAR:$HAMCREST_JAR"
+
+kotlin_toolchain
+
+log "building the core and the sample-backend"
+build_host debug core backend
+
+# The backend writes the ready file once it listens; it is stopped when this script exits.
+work="$(mktemp -d)"
+on_exit rm -rf "$work"
+ready="$work/ready.json"
+backend_log="$out/backend.log"
+start_service sample-backend "$ready" "$backend_log" \
+    "$TARGET_DIR/debug/sample-backend" --listen 127.0.0.1:0 --ready-file "$ready"
+
+cp_compile="$KOTLIN_BINDINGS_CP:$JUNIT_JAR:$HAMCREST_JAR"
 if [ "$compile" -eq 1 ] || [ ! -f "$out/tests.jar" ]; then
-    echo "test-kotlin: compiling bindings + tests with $("$KOTLINC" -version 2>&1 | tail -n1)" >&2
-    start=$(date +%s)
+    log "compiling bindings + tests with $("$KOTLINC" -version 2>&1 | tail -n1)"
+    start=$SECONDS
     "$KOTLINC" -nowarn -jvm-target 17 -cp "$cp_compile" \
         bindings/kotlin/dev/iavbridge/*.kt tests/kotlin/*.kt -d "$out/tests.jar"
-    echo "test-kotlin: compiled in $(($(date +%s) - start)) s" >&2
+    log "compiled in $((SECONDS - start)) s"
 fi
 
 classes=()
@@ -95,10 +74,10 @@ if [ -n "$only" ]; then
     for w in "${wanted[@]}"; do selected+=("dev.iavbridge.tests.$w"); done
     classes=("${selected[@]}")
 fi
-[ "${#classes[@]}" -gt 0 ] || { echo "test-kotlin: no test classes found" >&2; exit 1; }
+[ "${#classes[@]}" -gt 0 ] || die "no test classes found"
 
-echo "test-kotlin: running ${#classes[@]} classes (sample-backend log: $backend_log)" >&2
+log "running ${#classes[@]} classes (sample-backend log: $backend_log)"
 # The runner's last line is the summary; nothing is printed after it.
-IAV_READY_FILE="$work/ready.json" java -Djna.library.path="$TARGET_DIR/debug" \
+IAV_READY_FILE="$ready" java -Djna.library.path="$TARGET_DIR/debug" \
     -cp "$out/tests.jar:$cp_compile:$KOTLIN_LIB/kotlin-stdlib.jar" \
     dev.iavbridge.tests.RunnerKt "${classes[@]}"
