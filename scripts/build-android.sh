@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the iav-bridge Android AAR: native libraries for four ABIs, then the Gradle module.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
     cat <<'USAGE'
@@ -36,15 +37,12 @@ for arg in "$@"; do
     esac
 done
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$repo_root"
-module_dir="$repo_root/bindings/android"
+cd "$REPO"
+module_dir="$REPO/bindings/android"
 jni_out="$module_dir/build/rustJniLibs"
 abis=(arm64-v8a armeabi-v7a x86_64 x86)
 rust_targets=(aarch64-linux-android armv7-linux-androideabi x86_64-linux-android i686-linux-android)
 min_sdk=24
-
-die() { echo "build-android: error: $*" >&2; exit 1; }
 
 if [ -n "${RUSTFLAGS:-}" ]; then
     die "RUSTFLAGS is set; it would replace the 16 KB page-size flags of .cargo/config.toml. Unset it."
@@ -67,12 +65,7 @@ fi
 echo "== NDK: $ANDROID_NDK_HOME"
 
 echo "== Rust targets and cargo-ndk"
-installed="$(rustup target list --installed)"
-missing=()
-for t in "${rust_targets[@]}"; do
-    grep -qx "$t" <<<"$installed" || missing+=("$t")
-done
-[ "${#missing[@]}" -eq 0 ] || rustup target add "${missing[@]}"
+ensure_rust_targets "${rust_targets[@]}"
 command -v cargo-ndk >/dev/null 2>&1 || cargo install --locked cargo-ndk
 
 if [ ! -f bindings/kotlin/dev/iavbridge/iav_bridge.kt ]; then
@@ -90,7 +83,7 @@ for i in "${!abis[@]}"; do
     triple="${rust_targets[$i]}"
     cargo ndk -t "$abi" --platform "$min_sdk" rustc --release -p iav-bridge --lib --crate-type cdylib
     mkdir -p "$jni_out/$abi"
-    cp "${CARGO_TARGET_DIR:-$repo_root/target}/$triple/release/libiav_bridge.so" "$jni_out/$abi/"
+    cp "$TARGET_DIR/$triple/release/libiav_bridge.so" "$jni_out/$abi/"
 done
 
 echo "== 16 KB page alignment"
@@ -127,7 +120,7 @@ fi
 aar="$module_dir/build/outputs/aar/iav-bridge-android-release.aar"
 [ -f "$aar" ] || die "Gradle finished but $aar is missing"
 
-cd "$repo_root"
+cd "$REPO"
 print_sizes
 echo "== AAR: $aar ($(stat -c %s "$aar" 2>/dev/null || stat -f %z "$aar") bytes)"
 if command -v unzip >/dev/null 2>&1; then

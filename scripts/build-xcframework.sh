@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds IAVBridgeFFI.xcframework (iOS, iOS Simulator, macOS), zips it and prints its SwiftPM checksum.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
     cat <<'USAGE'
@@ -35,14 +36,11 @@ while [ "$#" -gt 0 ]; do
     esac
 done
 
-die() { echo "build-xcframework: error: $*" >&2; exit 1; }
-
 [ "$(uname -s)" = "Darwin" ] || die "this script needs macOS with Xcode (xcodebuild, lipo)"
 command -v xcodebuild >/dev/null 2>&1 || die "xcodebuild not found: install Xcode and run xcode-select"
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$repo_root"
-out="$repo_root/target/xcframework"
+cd "$REPO"
+out="$REPO/target/xcframework"
 work="$out/xcframework-work"
 xcframework="$out/IAVBridgeFFI.xcframework"
 zip="$out/IAVBridgeFFI.xcframework.zip"
@@ -54,12 +52,7 @@ export MACOSX_DEPLOYMENT_TARGET=12.0
 targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-darwin x86_64-apple-darwin)
 
 echo "== Rust targets"
-installed="$(rustup target list --installed)"
-missing=()
-for t in "${targets[@]}"; do
-    grep -qx "$t" <<<"$installed" || missing+=("$t")
-done
-[ "${#missing[@]}" -eq 0 ] || rustup target add "${missing[@]}"
+ensure_rust_targets "${targets[@]}"
 
 for t in "${targets[@]}"; do
     echo "== cargo rustc --release --crate-type staticlib --target $t"

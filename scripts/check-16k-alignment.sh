@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fails when a shared library has a LOAD segment aligned below 16 KB.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
     cat <<'USAGE'
@@ -62,10 +63,9 @@ self_test() {
             *) echo "unknown self-test option: $1 (see --help)" >&2; exit 2 ;;
         esac
     done
-    local repo_root target_dir lib_name so
-    repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-    cd "$repo_root"
-    target_dir="$repo_root/target/align-check"
+    local target_dir lib_name so
+    cd "$REPO"
+    target_dir="$REPO/target/align-check"
     lib_name="lib${package//-/_}.so"
     if [ "$package" = "iav-bridge" ]; then lib_name="libiav_bridge.so"; fi
     so="$target_dir/debug/$lib_name"

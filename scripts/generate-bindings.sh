@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the Kotlin and Swift bindings of the core in library mode, or checks them for drift.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
     cat <<'EOF'
@@ -33,21 +34,18 @@ case "${1:-}" in
     *) usage >&2; exit 2 ;;
 esac
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
-TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
 
 case "$(uname -s)" in
     Darwin) LIB="$TARGET_DIR/debug/libiav_bridge.dylib" ;;
     *) LIB="$TARGET_DIR/debug/libiav_bridge.so" ;;
 esac
 
-echo "generate-bindings: building the core (debug, unstripped)" >&2
-cargo build -q -p iav-bridge --lib
-cargo build -q -p uniffi-bindgen
+log "building the core (debug, unstripped)"
+build_host debug core bindgen
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+on_exit rm -rf "$work"
 
 bindgen() {
     # --no-format: the output must not depend on whether ktlint/swiftformat happen to be installed.
@@ -86,9 +84,7 @@ mv "$work/swift-raw/IAVBridgeFFI.modulemap" "$out/swift/Headers/IAVBridgeFFI/mod
 # Anything else the generator wrote would be silently dropped: refuse instead.
 leftover="$(find "$work/kotlin-raw" "$work/swift-raw" -type f | sed "s|^$work/||")"
 if [ -n "$leftover" ]; then
-    echo "generate-bindings: unexpected generated files (update this script's layout):" >&2
-    echo "$leftover" >&2
-    exit 1
+    die "unexpected generated files (update this script's layout):"$'\n'"$leftover"
 fi
 
 GENERATED=(
@@ -102,15 +98,14 @@ if [ "$check" -eq 1 ]; then
     status=0
     for f in "${GENERATED[@]}"; do
         if [ ! -f "bindings/$f" ]; then
-            echo "generate-bindings: bindings/$f is missing: run scripts/generate-bindings.sh" >&2
+            log "bindings/$f is missing: run scripts/generate-bindings.sh"
             status=1
         elif ! diff -u "bindings/$f" "$out/$f" --label "bindings/$f (committed)" --label "bindings/$f (generated)"; then
             status=1
         fi
     done
     if [ "$status" -ne 0 ]; then
-        echo "generate-bindings: the committed bindings differ from the core: run scripts/generate-bindings.sh and commit" >&2
-        exit 1
+        die "the committed bindings differ from the core: run scripts/generate-bindings.sh and commit"
     fi
     echo "generate-bindings: bindings are up to date (${#GENERATED[@]} files)"
 else

@@ -2,6 +2,7 @@
 # Builds the core's shared library as it ships (release profile, fat LTO, stripped) for the host
 # and prints its size and its largest sections.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
     cat <<'USAGE'
@@ -26,9 +27,7 @@ while [ "$#" -gt 0 ]; do
     esac
 done
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
-TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
 args=(--release -p iav-bridge --lib --crate-type cdylib)
 out="$TARGET_DIR/release"
 if [ -n "$target" ]; then
