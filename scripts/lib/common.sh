@@ -7,6 +7,7 @@
 # the Swift environment of scripts/toolchains.sh swift-run, where the repository is /iav-bridge.
 #
 #   REPO, TARGET_DIR, CACHE       the repository root, cargo's target directory, the toolchain cache
+#   target_dir_in_repo            TARGET_DIR relative to REPO (TARGET_REL), for the Swift Debian root
 #   log, die, die_usage           messages on stderr, prefixed with the script's name
 #   on_exit                       cleanup run when the script exits, also on failure and Ctrl-C
 #   start_service, stop_process   a background server with a ready file (sample-backend), stopped on exit
@@ -16,6 +17,12 @@
 #   step_filter, step_selected    --only/--skip STEP[,STEP...]
 #   run_logged, print_counts, read_counts, print_summary
 #                                 running steps with their output kept, and the "N passed, N failed" lines
+
+# Run instead of sourced (for example with --help): print the comment above, and stop.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+    exit 0
+fi
 
 [ -n "${IAV_COMMON_SH:-}" ] && return 0
 IAV_COMMON_SH=1

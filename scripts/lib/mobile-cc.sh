@@ -8,6 +8,12 @@
 # Needs Debian's clang, llvm (llvm-ar) and libc6-dev-arm64-cross (mobile_cc_packages lists the
 # missing ones).
 
+# Run instead of sourced (for example with --help): print the comment above, and stop.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+    exit 0
+fi
+
 # mobile_cc_packages: prints the Debian packages of the above that are missing, one per line.
 mobile_cc_packages() {
     command -v clang >/dev/null 2>&1 || echo clang
