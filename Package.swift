@@ -63,8 +63,11 @@ let package = Package(
             dependencies: ["IAVBridgeFFI"],
             path: "bindings/swift/Sources/IAVBridge",
             swiftSettings: [
-                // uniffi's generated code for async foreign traits crashes Swift 6.0 compilers in
-                // Swift 6 mode; Swift 5 mode is per module, so apps still use it from Swift 6 code.
+                // uniffi 0.32's generated helper for async foreign traits does not compile in
+                // Swift 6 mode: Swift 6.0 crashes on it, Swift 6.2 (Xcode 26) refuses it ("passing
+                // closure as a 'sending' parameter risks causing data races",
+                // mozilla/uniffi-rs#2929). Swift 5 mode is per module, so apps still use it from
+                // Swift 6 code (tests/swift/swift6 checks that with Swift 6.2.3).
                 .swiftLanguageMode(.v5),
             ],
             linkerSettings: linuxLinkerSettings

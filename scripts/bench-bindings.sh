@@ -5,6 +5,7 @@ set -euo pipefail
 usage() {
     cat <<'EOF'
 Usage: scripts/bench-bindings.sh [--flows N] [--kotlin-only | --swift-only] [--debug]
+       scripts/bench-bindings.sh --startup [--samples N]
 
 Benchmarks the bindings against the host build of the core and a running sample-backend
 (simulated Dwolla on loopback). Prints numbers; asserts no timing.
@@ -17,11 +18,23 @@ Benchmarks the bindings against the host build of the core and a running sample-
 Installs the toolchains when missing (scripts/toolchains.sh), builds the core and the
 sample-backend (release by default), starts the backend, runs, and always stops it.
 
+--startup runs only the start-up benchmark (benches/kotlin/startup): the library as it ships
+(release cdylib built alone, stripped) and the Android layer on the JVM, one fresh JVM per sample.
+A "main thread" asks for a client with the suspend IavBridgeAndroid.loadClient; printed, as
+medians over the samples, in one line:
+  kotlin start-up: caller blocked X ms; first use Y ms (JNA A ms, library load B ms, bindings C ms)
+X: the time the calling thread spends in the call; Y: from the call until the client is in the
+caller's hands; A: JNA's own initialization; B: System.loadLibrary of libiav_bridge; C: the rest
+(uniffi's registration of the native functions, the client's construction, the dispatch back).
+Each sample's figures, with the registration and the client apart, go to stderr first.
+
 Options:
   --flows N       flows per side (default 2000)
   --kotlin-only   run only the Kotlin benchmarks
   --swift-only    run only the Swift benchmarks
   --debug         use debug builds of the core and the backend (faster to build, slower to run)
+  --startup       run only the start-up benchmark
+  --samples N     fresh JVMs for --startup (default 15)
   -h, --help      show this help
 EOF
 }
@@ -44,8 +57,12 @@ flows=2000
 run_kotlin=1
 run_swift=1
 profile=release
+startup=0
+samples=15
 while [ "$#" -gt 0 ]; do
     case "$1" in
+        --startup) startup=1; shift ;;
+        --samples) samples="${2:?--samples needs a number}"; shift 2 ;;
         --flows) flows="${2:?--flows needs a number}"; shift 2 ;;
         --kotlin-only) run_swift=0; shift ;;
         --swift-only) run_kotlin=0; shift ;;
@@ -57,6 +74,38 @@ done
 if ! [[ "$flows" =~ ^[0-9]+$ ]] || [ "$flows" -eq 0 ]; then die_usage "--flows needs a positive number"; fi
 
 target_dir_in_repo || true
+
+# The start-up benchmark: fresh JVMs against the library as it ships; no backend needed.
+if [ "$startup" -eq 1 ]; then
+    if ! [[ "$samples" =~ ^[0-9]+$ ]] || [ "$samples" -eq 0 ]; then die_usage "--samples needs a positive number"; fi
+    kotlin_toolchain
+    out="$TARGET_DIR/kotlin-startup"
+    mkdir -p "$out/lib"
+    log "building libiav_bridge as it ships (release cdylib, built alone so that fat LTO applies)"
+    cargo rustc -q --release -p iav-bridge --lib --crate-type cdylib
+    cp "$TARGET_DIR/release/libiav_bridge.so" "$out/lib/libiav_bridge.so"
+    log "compiling the start-up benchmark (bindings, the AAR's Kotlin layer, JVM stand-ins for Android)"
+    "$KOTLINC" -nowarn -jvm-target 17 -cp "$KOTLIN_BINDINGS_CP" \
+        bindings/kotlin/dev/iavbridge/*.kt bindings/android/src/main/kotlin bindings/android/src/jvmCheck/stubs \
+        benches/kotlin/startup/Startup.kt -d "$out/startup.jar"
+    log "$samples fresh JVMs ($(nproc) cores, $(uname -sm); JNA from $JNA_JAR)"
+    : >"$out/samples.txt"
+    for _ in $(seq 1 "$samples"); do
+        jvm -Djna.library.path="$out/lib" -Djava.library.path="$out/lib" \
+            -cp "$out/startup.jar:$KOTLIN_BINDINGS_CP:$KOTLIN_LIB/kotlin-stdlib.jar" dev.iavbridge.bench.StartupKt \
+            | tee -a "$out/samples.txt" >&2
+    done
+    # Medians of each figure over the samples.
+    median() {
+        sed -n "s/.* $1_ms=\([0-9.]*\).*/\1/p" "$out/samples.txt" | sort -n \
+            | awk '{v[NR] = $1} END {if (NR == 0) exit 1; m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m}'
+    }
+    printf 'kotlin start-up medians of %d JVMs: setup (IavBridgeAndroid class + config, main thread) %.2f ms; bindings = registration %.1f ms + client %.1f ms\n' \
+        "$samples" "$(median setup)" "$(median register)" "$(median client)" >&2
+    printf 'kotlin start-up: caller blocked %.2f ms; first use %.1f ms (JNA %.1f ms, library load %.1f ms, bindings %.1f ms)\n' \
+        "$(median blocked)" "$(median first_use)" "$(median jna)" "$(median load)" "$(median bindings)"
+    exit 0
+fi
 if [ "$run_kotlin" -eq 1 ]; then kotlin_toolchain; fi
 if [ "$run_swift" -eq 1 ]; then
     [ -n "$TARGET_REL" ] || die_usage "CARGO_TARGET_DIR must be inside the repository for Swift"
@@ -79,7 +128,7 @@ if [ "$run_kotlin" -eq 1 ]; then
     log "compiling the Kotlin benchmark"
     "$KOTLINC" -nowarn -jvm-target 17 -cp "$KOTLIN_BINDINGS_CP" \
         bindings/kotlin/dev/iavbridge/*.kt tests/kotlin/Support.kt benches/kotlin/*.kt -d "$out/bench.jar"
-    IAV_READY_FILE="$ready" java -Djna.library.path="$TARGET_DIR/$profile" \
+    IAV_READY_FILE="$ready" jvm -Djna.library.path="$TARGET_DIR/$profile" \
         -cp "$out/bench.jar:$KOTLIN_BINDINGS_CP:$KOTLIN_LIB/kotlin-stdlib.jar" dev.iavbridge.bench.BenchKt "$flows"
 fi
 

@@ -145,7 +145,10 @@ step_kotlin() {
         echo "a JVM stand-in was found under bindings/android/src/main"
         return 1
     fi
-    java -cp "$out/check.jar:$KOTLIN_BINDINGS_CP:$KOTLIN_LIB/kotlin-stdlib.jar" dev.iavbridge.android.PackagingCheckKt
+    # Against the host build of the core (loadClient and preload run the real bindings).
+    build_host debug core
+    jvm -Djna.library.path="$TARGET_DIR/debug" -Djava.library.path="$TARGET_DIR/debug" \
+        -cp "$out/check.jar:$KOTLIN_BINDINGS_CP:$KOTLIN_LIB/kotlin-stdlib.jar" dev.iavbridge.android.PackagingCheckKt
 }
 
 step_swift() {

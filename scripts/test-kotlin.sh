@@ -78,6 +78,6 @@ fi
 
 log "running ${#classes[@]} classes (sample-backend log: $backend_log)"
 # The runner's last line is the summary; nothing is printed after it.
-IAV_READY_FILE="$ready" java -Djna.library.path="$TARGET_DIR/debug" \
+IAV_READY_FILE="$ready" jvm -Djna.library.path="$TARGET_DIR/debug" \
     -cp "$out/tests.jar:$cp_compile:$KOTLIN_LIB/kotlin-stdlib.jar" \
     dev.iavbridge.tests.RunnerKt "${classes[@]}"

@@ -9,7 +9,7 @@ Usage: scripts/test-swift.sh [TEST_NAME_OR_PREFIX...]
 
 Runs the Swift suite (tests/swift) against the host build of the core:
   1. installs the Swift toolchain when missing (scripts/toolchains.sh install swift: a Debian
-     trixie root with swiftlang, or the machine's own swift on a Mac);
+     sid root with swiftlang 6.2.3, or the machine's own swift on a Mac);
   2. builds the core and the sample-backend (cargo, debug);
   3. starts target/debug/sample-backend on a loopback port (simulated Dwolla in-process);
   4. in the Swift environment (scripts/toolchains.sh swift-run, which always unmounts):
@@ -39,7 +39,8 @@ if [ "${1:-}" = "--inside" ]; then
     source scripts/lib/swift-module.sh
     target_rel="${IAV_TARGET_REL:-target}"
     out="$REPO/$target_rel/swift-tests"
-    log "$(swiftc --version 2>&1 | head -n1)"
+    # The compiler this run is made of, on stdout with the suite's results.
+    echo "$(swiftc --version 2>&1 | head -n1)"
     start=$SECONDS
     swift_bindings_module "$out" "$REPO/$target_rel/debug"
     swiftc -swift-version 5 -module-name IAVBridgeTests "${SWIFT_USE_BINDINGS[@]}" \

@@ -5,10 +5,18 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 KOTLIN_COMPILER_VERSION="2.4.20"
-DEBIAN_SUITE_FOR_SWIFT="trixie"
+# The JNA the AAR ships (bindings/android/gradle/libs.versions.toml; check-packaging checks that
+# they are equal): the Kotlin suite, the packaging check and the benchmarks run on this version.
+JNA_VERSION="5.19.1"
+# Debian sid carries JNA 5.19.1 and Swift 6.2.3 (the Swift of Xcode 26); bookworm and trixie have
+# older ones. sid's Release file on the mirror is a snapshot whose Valid-Until has passed.
+DEBIAN_SUITE_FOR_SWIFT="sid"
+DEBIAN_SUITE_FOR_JNA="sid"
 SWIFT_MOUNT_POINT="/iav-bridge"
 
-SWIFT_ROOT="$CACHE/swift-root"
+SWIFT_ROOT="$CACHE/swift-root-$DEBIAN_SUITE_FOR_SWIFT"
+JNA_DIR="$CACHE/jna-$JNA_VERSION"
+APT_NO_VALID_UNTIL=(-o Acquire::Check-Valid-Until=false)
 
 usage() {
     cat <<EOF
@@ -22,11 +30,22 @@ Commands:
   install [kotlin|swift|all]   Install what is missing (default: all); reuses what is present.
                                One install at a time (a lock in the cache; a second one waits).
       kotlin: kotlinc ${KOTLIN_COMPILER_VERSION} from the npm registry (package kotlin-compiler,
-              pinned), JNA and JUnit 4 from Debian (apt: libjna-java junit4).
+              pinned), JUnit 4 from Debian (apt: junit4), and JNA ${JNA_VERSION}, the version
+              the AAR ships, from Debian ${DEBIAN_SUITE_FOR_JNA} (its libjna-java and libjna-jni
+              packages downloaded with an apt configuration of their own and unpacked into
+              \$IAV_CACHE/jna-${JNA_VERSION}; the host's packages are not touched).
       swift:  a Debian ${DEBIAN_SUITE_FOR_SWIFT} root made with debootstrap with the swiftlang
-              package in it (Debian 12 has no Swift), under \$IAV_CACHE/swift-root. Needs root.
-  kotlin-env                   Print shell exports: KOTLINC, KOTLIN_LIB, JNA_JAR, JUNIT_JAR,
-                               HAMCREST_JAR. Use: eval "\$(scripts/toolchains.sh kotlin-env)".
+              package in it (Swift 6.2.3; Debian 12 has no Swift), under
+              \$IAV_CACHE/swift-root-${DEBIAN_SUITE_FOR_SWIFT}. Needs root.
+  kotlin-env                   Print shell exports: KOTLINC, KOTLIN_LIB, JNA_JAR, JNA_JNI_DIR,
+                               JUNIT_JAR, HAMCREST_JAR.
+                               Use: eval "\$(scripts/toolchains.sh kotlin-env)".
+  java [ARGS...]               Run java with JNA_JAR's own native library. Debian's JNA loads
+                               /usr/lib/<multiarch>/jni/libjnidispatch.system.so whatever the
+                               properties say, so java runs in a private mount namespace where
+                               JNA_JNI_DIR is bind-mounted over that folder (root, or unshare -r).
+                               With JNA_JNI_DIR empty (a JNA_JAR of your own that carries its
+                               native libraries): plain java.
   swift-run [--] CMD [ARGS...] Run CMD in the Swift environment. With the Debian root: the
                                repository is bind-mounted at ${SWIFT_MOUNT_POINT}, /proc is mounted,
                                the working directory is the repository, LD_LIBRARY_PATH holds the
@@ -41,7 +60,8 @@ Commands:
 Environment:
   IAV_CACHE       cache directory (default: \$HOME/.cache/iav-bridge)
   JNA_JAR, JUNIT_JAR, HAMCREST_JAR
-                  jars to use instead of Debian's (for machines without apt)
+                  jars to use instead of Debian's (for machines without apt); a JNA_JAR given
+                  here is used as it is (JNA_JNI_DIR empty)
   IAV_SWIFT_RUN_WAIT
                   seconds swift-run waits for another one to finish (default 0: refuse at once)
   IAV_DEBIAN_MIRROR
@@ -107,9 +127,72 @@ install_kotlin() {
             "kotlin-compiler@${KOTLIN_COMPILER_VERSION}" >/dev/null
         chmod +x "$CACHE/kotlin/node_modules/kotlin-compiler/bin/"* 2>/dev/null || true
     fi
-    if [ -z "${JNA_JAR:-}" ] || [ -z "${JUNIT_JAR:-}" ] || [ -z "${HAMCREST_JAR:-}" ]; then
-        apt_install libjna-java junit4
+    if [ -z "${JUNIT_JAR:-}" ] || [ -z "${HAMCREST_JAR:-}" ]; then
+        apt_install junit4
     fi
+    [ -n "${JNA_JAR:-}" ] || install_jna
+}
+
+# JNA ${JNA_VERSION} from Debian ${DEBIAN_SUITE_FOR_JNA}: the two packages, downloaded with an apt
+# configuration of their own (its sources, lists and cache under $CACHE/apt-${DEBIAN_SUITE_FOR_JNA}),
+# unpacked into $JNA_DIR: jna.jar and jni/libjnidispatch.system.so (needs glibc 2.34).
+install_jna() {
+    if [ -f "$JNA_DIR/jna.jar" ] && [ -f "$JNA_DIR/jni/libjnidispatch.system.so" ]; then
+        log "JNA ${JNA_VERSION} present in $JNA_DIR"
+        return
+    fi
+    command -v apt-get >/dev/null || die "JNA ${JNA_VERSION} comes from Debian's packages here; without apt-get set JNA_JAR to a JNA ${JNA_VERSION} jar"
+    local apt="$CACHE/apt-$DEBIAN_SUITE_FOR_JNA" mirror
+    mirror="$(debian_mirror)"
+    rm -rf "$apt/debs" "$JNA_DIR.partial"
+    mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs" "$JNA_DIR.partial"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $DEBIAN_SUITE_FOR_JNA main" >"$apt/sources.list"
+    local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+        -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o APT::Sandbox::User=root
+        "${APT_NO_VALID_UNTIL[@]}")
+    log "JNA ${JNA_VERSION}: apt-get download libjna-java libjna-jni from Debian ${DEBIAN_SUITE_FOR_JNA} ($mirror)"
+    apt-get "${opts[@]}" update -q >"$CACHE/apt-jna.log" 2>&1 \
+        || { tail -n 20 "$CACHE/apt-jna.log" >&2; die "apt-get update for Debian ${DEBIAN_SUITE_FOR_JNA} failed (log: $CACHE/apt-jna.log)"; }
+    local pkg version
+    for pkg in libjna-java libjna-jni; do
+        version="$(apt-cache "${opts[@]}" show "$pkg" 2>/dev/null | awk '/^Version:/ {print $2}' | grep "^${JNA_VERSION}-" | head -n1 || true)"
+        [ -n "$version" ] || die "Debian ${DEBIAN_SUITE_FOR_JNA} has no $pkg ${JNA_VERSION} (it has: $(apt-cache "${opts[@]}" show "$pkg" 2>/dev/null | awk '/^Version:/ {print $2}' | tr '\n' ' '))"
+        (cd "$apt/debs" && apt-get "${opts[@]}" download -q "$pkg=$version" >>"$CACHE/apt-jna.log" 2>&1) \
+            || { tail -n 20 "$CACHE/apt-jna.log" >&2; die "apt-get download $pkg=$version failed (log: $CACHE/apt-jna.log)"; }
+    done
+    local deb
+    for deb in "$apt/debs"/*.deb; do dpkg-deb -x "$deb" "$JNA_DIR.partial/root"; done
+    local jar so
+    jar="$(find "$JNA_DIR.partial/root" -name "jna-${JNA_VERSION}.jar" | head -n1)"
+    so="$(find "$JNA_DIR.partial/root" -name libjnidispatch.system.so | head -n1)"
+    [ -n "$jar" ] && [ -n "$so" ] || die "the JNA packages hold no jna-${JNA_VERSION}.jar or libjnidispatch.system.so"
+    mkdir -p "$JNA_DIR.partial/jni"
+    cp "$jar" "$JNA_DIR.partial/jna.jar"
+    cp "$so" "$JNA_DIR.partial/jni/libjnidispatch.system.so"
+    rm -rf "$JNA_DIR.partial/root" "$JNA_DIR"
+    mv "$JNA_DIR.partial" "$JNA_DIR"
+    log "JNA ${JNA_VERSION} installed in $JNA_DIR"
+}
+
+# The folder where Debian's JNA looks for its native library.
+system_jni_dir() {
+    local multiarch
+    multiarch="$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null || echo "$(uname -m)-linux-gnu")"
+    echo "/usr/lib/$multiarch/jni"
+}
+
+# java with JNA_JNI_DIR's native library in place of the system's (see --help).
+jvm_run() {
+    local jni="${JNA_JNI_DIR-$JNA_DIR/jni}"
+    if [ -z "$jni" ]; then
+        exec java "$@"
+    fi
+    [ -f "$jni/libjnidispatch.system.so" ] || die "$jni/libjnidispatch.system.so not found: run scripts/toolchains.sh install kotlin"
+    local sys unshare_args=(-m)
+    sys="$(system_jni_dir)"
+    mkdir -p "$sys" 2>/dev/null || true
+    [ "$(id -u)" -eq 0 ] || unshare_args=(-r -m)
+    exec unshare "${unshare_args[@]}" sh -c 'mount --bind "$1" "$2" && shift 2 && exec java "$@"' sh "$jni" "$sys" "$@"
 }
 
 kotlin_env() {
@@ -117,7 +200,8 @@ kotlin_env() {
     kotlinc="$(kotlinc_path)"
     [ -x "$kotlinc" ] || die "kotlinc not installed: run scripts/toolchains.sh install kotlin"
     lib="$(cd "$(dirname "$kotlinc")/../lib" && pwd)"
-    local jna="${JNA_JAR:-/usr/share/java/jna.jar}"
+    local jna="${JNA_JAR:-$JNA_DIR/jna.jar}" jni="$JNA_DIR/jni"
+    [ -z "${JNA_JAR:-}" ] || jni="${JNA_JNI_DIR:-}"
     local junit="${JUNIT_JAR:-/usr/share/java/junit4.jar}"
     local hamcrest="${HAMCREST_JAR:-/usr/share/java/hamcrest-core.jar}"
     local f
@@ -127,6 +211,7 @@ kotlin_env() {
     printf 'export KOTLINC=%q\n' "$kotlinc"
     printf 'export KOTLIN_LIB=%q\n' "$lib"
     printf 'export JNA_JAR=%q\n' "$jna"
+    printf 'export JNA_JNI_DIR=%q\n' "$jni"
     printf 'export JUNIT_JAR=%q\n' "$junit"
     printf 'export HAMCREST_JAR=%q\n' "$hamcrest"
 }
@@ -167,7 +252,7 @@ install_swift() {
     fi
     [ "$(id -u)" -eq 0 ] || die "building the Swift root needs root (debootstrap, chroot, mount)"
     apt_install debootstrap
-    local mirror partial="$CACHE/swift-root.partial"
+    local mirror partial="$SWIFT_ROOT.partial"
     mirror="$(debian_mirror)"
     mkdir -p "$CACHE"
     if [ ! -x "$partial/usr/bin/apt-get" ] || [ ! -f "$partial/.debootstrap-done" ]; then
@@ -191,7 +276,7 @@ chroot_apt_install() {
     shift
     cp -f /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
     chroot_env "$root" DEBIAN_FRONTEND=noninteractive \
-        sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends "$@" && apt-get clean' sh "$@" \
+        sh -c 'apt-get -o Acquire::Check-Valid-Until=false update -q && apt-get -o Acquire::Check-Valid-Until=false install -y -q --no-install-recommends "$@" && apt-get clean' sh "$@" \
         >"$CACHE/chroot-apt.log" 2>&1 \
         || { tail -n 20 "$CACHE/chroot-apt.log" >&2; die "installing $* in $root failed (log: $CACHE/chroot-apt.log)"; }
 }
@@ -250,6 +335,7 @@ case "$cmd" in
         esac
         ;;
     kotlin-env) kotlin_env ;;
+    java) jvm_run "$@" ;;
     swift-run) swift_run "$@" ;;
     swift-kind) swift_kind ;;
     -h | --help | help) usage ;;

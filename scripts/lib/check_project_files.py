@@ -2,9 +2,10 @@
 """Checks the project files of the Android library, the Android sample and the iOS sample that a
 Linux machine without Gradle, the Android SDK or Xcode can check: the Gradle version catalogs
 parse, every libs.* reference of the .kts files exists in them, library and sample share AGP and
-Kotlin, JNA >= 5.17 is taken as an AAR, minSdk 24, the consumer R8 rules, the Gradle properties
-the sample uses, Plaid Link 6.x; every XML file parses, the AAR's startup initializer names a
-real class, the debug network security config allows cleartext to the emulator's host only;
+Kotlin, JNA >= 5.18.1 (the version the Kotlin suites run on) is taken as an AAR, minSdk 24, the
+consumer R8 rules, the Gradle properties the sample uses, Plaid Link 6.x; every XML file parses,
+the AAR's manifest declares no startup initializer or content provider (nothing runs at app
+start), the debug network security config allows cleartext to the emulator's host only;
 the iOS plists and entitlements parse, and project.yml has the packages, dependencies,
 deployment target and associated domain the app needs.
 
@@ -78,16 +79,24 @@ def main(argv=None):
     for kts in ("android-sample/build.gradle.kts", "android-sample/settings.gradle.kts", "android-sample/app/build.gradle.kts"):
         check_refs(kts, app_cat)
 
-    # The library: JNA >= 5.17 as an AAR, minSdk 24, coroutines, startup, publication, sources.
+    # The library: JNA >= 5.18.1 as an AAR, the version the tests run on, minSdk 24, coroutines,
+    # no startup initializer, publication, sources.
     jna = lib_cat["versions"]["jna"]
-    if tuple(int(x) for x in jna.split(".")[:2]) < (5, 17):
-        problem(f"JNA {jna} is older than 5.17 (crashes on 16 KB page devices)")
+    if tuple(int(x) for x in jna.split(".")[:3]) < (5, 18, 1):
+        problem(f"JNA {jna} is older than 5.18.1 (5.17.0 crashes at launch on uniffi's async "
+                "callback path, java-native-access/jna#1686; older than 5.17 on 16 KB page devices)")
+    tested = re.search(r'^JNA_VERSION="([^"]+)"', open("scripts/toolchains.sh").read(), re.M)
+    if not tested or tested.group(1) != jna:
+        problem(f"the AAR declares JNA {jna} but the Kotlin suites run on "
+                f"{tested.group(1) if tested else 'an unknown version'} (JNA_VERSION in scripts/toolchains.sh)")
     lib_build = open("bindings/android/build.gradle.kts").read()
     if not re.search(r"implementation\(libs\.jna\)\s*\{\s*artifact\s*\{\s*type\s*=\s*\"aar\"", lib_build):
         problem("JNA is not taken as an AAR (net.java.dev.jna:jna:<version>@aar)")
     if lib_cat["versions"]["minSdk"] != "24":
         problem(f"library minSdk is {lib_cat['versions']['minSdk']}, expected 24")
-    for needle in ("libs.kotlinx.coroutines.android", "libs.androidx.startup.runtime", "maven-publish",
+    if "androidx.startup" in lib_build:
+        problem("bindings/android/build.gradle.kts depends on androidx.startup: nothing may run at app start")
+    for needle in ("libs.kotlinx.coroutines.android", "maven-publish",
                    'consumerProguardFiles("consumer-rules.pro")', "bindings/kotlin", "rustJniLibs",
                    "rustls:rustls-platform-verifier:"):
         if needle not in lib_build:
@@ -107,7 +116,7 @@ def main(argv=None):
             not app_cat["versions"]["plaid-link"].startswith("6."):
         problem("android-sample does not use com.plaid.link:sdk-core 6.x")
 
-    # XML: manifests and resources parse; the startup initializer names a real class.
+    # XML: manifests and resources parse; the AAR's manifest starts nothing at app start.
     ANDROID = "{http://schemas.android.com/apk/res/android}"
     xml_files = []
     for root in ("bindings/android/src/main", "android-sample/app/src"):
@@ -119,13 +128,10 @@ def main(argv=None):
         except ET.ParseError as e:
             problem(f"{path}: {e}")
     manifest = ET.parse("bindings/android/src/main/AndroidManifest.xml").getroot()
-    metas = [m.get(ANDROID + "name") for m in manifest.iter("meta-data") if m.get(ANDROID + "value") == "androidx.startup"]
-    if not metas:
-        problem("the AAR manifest registers no androidx.startup initializer")
-    for cls in metas:
-        src = "bindings/android/src/main/kotlin/" + cls.replace(".", "/") + ".kt"
-        if not os.path.exists(src):
-            problem(f"startup initializer {cls} has no source {src}")
+    providers = [p.get(ANDROID + "name") for p in manifest.iter("provider")]
+    if providers or any(m.get(ANDROID + "value") == "androidx.startup" for m in manifest.iter("meta-data")):
+        problem(f"the AAR manifest declares a content provider or startup initializer ({providers}): "
+                "it would load the library on the main thread at every app start")
     nsc = ET.parse("android-sample/app/src/debug/res/xml/network_security_config.xml").getroot()
     cleartext = [d.text for dc in nsc.iter("domain-config") if dc.get("cleartextTrafficPermitted") == "true" for d in dc.iter("domain")]
     if cleartext != ["10.0.2.2"] or nsc.find("base-config").get("cleartextTrafficPermitted") != "false":

@@ -12,7 +12,7 @@
 #   on_exit                       cleanup run when the script exits, also on failure and Ctrl-C
 #   start_service, stop_process   a background server with a ready file (sample-backend), stopped on exit
 #   with_lock                     one holder of a lock file at a time, waiting for it or refusing
-#   apt_install, ensure_rust_targets, build_host, kotlin_toolchain
+#   apt_install, ensure_rust_targets, build_host, kotlin_toolchain, jvm
 #                                 what the suites need on the host
 #   step_filter, step_selected    --only/--skip STEP[,STEP...]
 #   run_logged, print_counts, read_counts, print_summary
@@ -186,15 +186,21 @@ build_host() {
 }
 
 # kotlin_toolchain: installs kotlinc, JNA and JUnit when missing and exports what
-# `scripts/toolchains.sh kotlin-env` prints (KOTLINC, KOTLIN_LIB, JNA_JAR, JUNIT_JAR, HAMCREST_JAR),
-# plus KOTLIN_BINDINGS_CP: the jars the generated bindings need to compile and run (JNA,
-# kotlinx-coroutines).
+# `scripts/toolchains.sh kotlin-env` prints (KOTLINC, KOTLIN_LIB, JNA_JAR, JNA_JNI_DIR, JUNIT_JAR,
+# HAMCREST_JAR), plus KOTLIN_BINDINGS_CP: the jars the generated bindings need to compile and run
+# (JNA, kotlinx-coroutines). Run the JVM with `jvm` (below), not `java`: it uses JNA_JAR's own
+# native library.
 kotlin_toolchain() {
     bash "$REPO/scripts/toolchains.sh" install kotlin
     local exports
     exports="$(bash "$REPO/scripts/toolchains.sh" kotlin-env)"
     eval "$exports"
     export KOTLIN_BINDINGS_CP="$JNA_JAR:$KOTLIN_LIB/kotlinx-coroutines-core-jvm.jar"
+}
+
+# jvm ARGS...: java with the JNA of kotlin_toolchain (`scripts/toolchains.sh java`).
+jvm() {
+    bash "$REPO/scripts/toolchains.sh" java "$@"
 }
 
 # ------------------------------------------------------------------------------------ steps

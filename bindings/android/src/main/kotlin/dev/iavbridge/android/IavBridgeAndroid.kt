@@ -47,10 +47,15 @@ public object IavBridgeAndroid {
     private var loading: CompletableDeferred<Unit>? = null
 
     /** Loads the native library and calls the JNI entry point; replaced in JVM-only checks. */
-    internal var native: NativeInitializer = NativeInitializer { appContext ->
-        // JNI needs System.loadLibrary: JNA's own loading does not register JNI symbols.
-        System.loadLibrary(LIBRARY_NAME)
-        nativeInitialize(appContext)
+    internal var native: NativeInitializer = SystemLibrary
+
+    /** The real initializer (an object, so that loading this class spins up no lambda). */
+    private object SystemLibrary : NativeInitializer {
+        override fun initialize(context: Context): Int {
+            // JNI needs System.loadLibrary: JNA's own loading does not register JNI symbols.
+            System.loadLibrary(LIBRARY_NAME)
+            return nativeInitialize(context)
+        }
     }
 
     /** Where [load] and [loadClient] run the native work; replaced in JVM-only checks. */
