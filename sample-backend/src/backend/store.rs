@@ -140,3 +140,70 @@ impl OwnershipStore for MemoryOwnership {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_first_claim_wins_and_a_later_one_is_refused() {
+        let store = MemoryOwnership::new();
+        let kind = ResourceKind::ExchangeSession;
+        assert_eq!(store.owner(kind, "s1").await.unwrap(), None);
+        assert!(store.claim(kind, "s1", "alice").await.unwrap());
+        // Claiming again as the owner is true (a replayed answer to the same customer).
+        assert!(store.claim(kind, "s1", "alice").await.unwrap());
+        assert!(!store.claim(kind, "s1", "bob").await.unwrap());
+        assert_eq!(
+            store.owner(kind, "s1").await.unwrap().as_deref(),
+            Some("alice")
+        );
+    }
+
+    #[tokio::test]
+    async fn kinds_are_separate_and_remember_replaces_the_owner() {
+        let store = MemoryOwnership::new();
+        assert!(store
+            .claim(ResourceKind::Exchange, "x", "alice")
+            .await
+            .unwrap());
+        assert_eq!(
+            store.owner(ResourceKind::FundingSource, "x").await.unwrap(),
+            None
+        );
+        store
+            .remember(ResourceKind::Exchange, "x", "bob")
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .owner(ResourceKind::Exchange, "x")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("bob")
+        );
+        assert_eq!(format!("{store:?}"), "MemoryOwnership { resources: 1 }");
+    }
+
+    #[tokio::test]
+    async fn concurrent_claims_of_one_id_have_exactly_one_winner() {
+        let store = Arc::new(MemoryOwnership::new());
+        let claims = (0..32).map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                store
+                    .claim(ResourceKind::FundingSource, "fs", &format!("customer-{i}"))
+                    .await
+                    .unwrap()
+            })
+        });
+        let mut winners = 0;
+        for claim in claims {
+            winners += usize::from(claim.await.unwrap());
+        }
+        assert_eq!(winners, 1);
+    }
+}
