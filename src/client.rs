@@ -9,16 +9,16 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::config::{shorten, BridgeConfig, ValidConfig};
+use crate::config::{BridgeConfig, ValidConfig};
 use crate::error::{AccessTokenError, BridgeError};
-use crate::hal::{
-    self, BankAccountType, Exchange, ExchangePartner, FundingSource, RawResource, RawSession,
-    SessionKind,
-};
+use crate::hal::parse::{self, Malformed, RawResource, RawSession, SessionKind};
+use crate::hal::{BankAccountType, Exchange, ExchangePartner, FundingSource};
 use crate::partners::{self, PartnerCache};
+use crate::quote::Quoted;
+use crate::redirect::policy::redirect_value;
 use crate::runtime;
 use crate::session::{CheckoutPaymentSession, ExchangeSession, PlaidLinkSession};
-use crate::transport::{Response, Transport};
+use crate::transport::{HrefSupplier, Response, Transport};
 
 /// The app's own credential for its backend (the signed-in user's session token).
 /// Implement it in Kotlin (a `suspend fun`) or Swift (an `async throws` func).
@@ -119,7 +119,7 @@ impl BridgeClient {
     ) -> Result<Arc<PlaidLinkSession>, BridgeError> {
         self.call("start_reauth", move |inner, deadline| async move {
             check_id("exchange_id", &exchange_id)?;
-            let redirect = partners::redirect_value(partners::PLAID, &inner.cfg.platform)?;
+            let redirect = redirect_value(partners::PLAID, &inner.cfg.platform)?;
             let body = match redirect {
                 Some(r) => json!({"_links": {"redirect-url": {"href": r}}}),
                 None => json!({}),
@@ -160,7 +160,7 @@ impl BridgeClient {
                 .path_url(&["customers", &customer_id, "exchanges"]);
             let resp = inner.transport.post(&url, &body, deadline).await?;
             let raw = inner
-                .created_resource(resp, "exchange", hal::parse_exchange, deadline)
+                .created_resource(resp, "exchange", parse::exchange, deadline)
                 .await?;
             Ok(Exchange {
                 id: raw.id,
@@ -202,7 +202,7 @@ impl BridgeClient {
                 .path_url(&["customers", &customer_id, "funding-sources"]);
             let resp = inner.transport.post(&url, &body, deadline).await?;
             let raw = inner
-                .created_resource(resp, "funding source", hal::parse_funding_source, deadline)
+                .created_resource(resp, "funding source", parse::funding_source, deadline)
                 .await?;
             Ok(FundingSource {
                 id: raw.id,
@@ -253,13 +253,10 @@ impl BridgeClient {
         self.call("exchange_session", move |inner, deadline| async move {
             let url = inner
                 .transport
-                .resolve_href(&session_url)
-                .map_err(|reason| BridgeError::InvalidArgument {
-                    reason: format!("session_url {reason}"),
-                })?;
+                .resolve_href(&session_url, HrefSupplier::Argument("session_url"))?;
             let pending = inner.take_pending(url.as_str());
             let raw = inner.read_session(&url, pending, deadline).await?;
-            inner.exchange_session(url, raw)
+            inner.to_exchange_session(url, raw)
         })
         .await
     }
@@ -324,7 +321,7 @@ impl Inner {
             .get_or_fetch(|| async {
                 let url = self.transport.path_url(&["exchange-partners"]);
                 let resp = self.transport.get(&url, deadline).await?;
-                let mut list = hal::parse_partners(&resp.body)?;
+                let mut list = parse::partners(&resp.body)?;
                 for p in &mut list {
                     p.href = self.transport.resolve_backend_href(&p.href)?.to_string();
                 }
@@ -341,7 +338,7 @@ impl Inner {
         partner_name: &str,
         deadline: Instant,
     ) -> Result<(Url, Option<RawSession>), BridgeError> {
-        let redirect = partners::redirect_value(partner_name, &self.cfg.platform)?;
+        let redirect = redirect_value(partner_name, &self.cfg.platform)?;
         let url = self
             .transport
             .path_url(&["customers", customer_id, "exchange-sessions"]);
@@ -384,7 +381,7 @@ impl Inner {
         let body = if resp.body.iter().all(u8::is_ascii_whitespace) {
             None
         } else {
-            Some(hal::parse_session(&resp.body)?)
+            Some(parse::session(&resp.body)?)
         };
         Ok((url, body))
     }
@@ -399,7 +396,7 @@ impl Inner {
             Some(raw) => Ok(raw),
             None => {
                 let resp = self.transport.get(url, deadline).await?;
-                hal::parse_session(&resp.body)
+                Ok(parse::session(&resp.body)?)
             }
         }
     }
@@ -409,7 +406,7 @@ impl Inner {
         &self,
         resp: Response,
         what: &str,
-        parse: fn(&Value) -> Result<RawResource, BridgeError>,
+        read: fn(&Value) -> Result<RawResource, Malformed>,
         deadline: Instant,
     ) -> Result<RawResource, BridgeError> {
         let body = if resp.body.iter().all(u8::is_ascii_whitespace) {
@@ -427,7 +424,7 @@ impl Inner {
         } else {
             resp.body
         };
-        let mut raw = parse(&hal::parse_json(what, &body)?)?;
+        let mut raw = read(&parse::json(what, &body)?)?;
         raw.self_href = self
             .transport
             .resolve_backend_href(&raw.self_href)?
@@ -440,7 +437,7 @@ impl Inner {
         url: Url,
         raw: RawSession,
     ) -> Result<Arc<PlaidLinkSession>, BridgeError> {
-        match self.exchange_session(url, raw)? {
+        match self.to_exchange_session(url, raw)? {
             ExchangeSession::PlaidLink { session } => Ok(session),
             _ => Err(BridgeError::InvalidResponse {
                 detail: "the exchange session has no externalProviderSessionToken (is the partner Plaid?)".into(),
@@ -448,11 +445,17 @@ impl Inner {
         }
     }
 
-    fn exchange_session(&self, url: Url, raw: RawSession) -> Result<ExchangeSession, BridgeError> {
+    /// What a session read from the backend hands the app (its link token checked against the
+    /// configured environment).
+    fn to_exchange_session(
+        &self,
+        url: Url,
+        raw: RawSession,
+    ) -> Result<ExchangeSession, BridgeError> {
         let session_url = url.to_string();
         Ok(match raw.kind {
             SessionKind::Plaid { link_token } => {
-                partners::check_link_token(&link_token, self.cfg.environment)?;
+                self.cfg.environment.check_link_token(&link_token)?;
                 ExchangeSession::PlaidLink {
                     session: Arc::new(PlaidLinkSession::new(link_token, session_url, raw.created)),
                 }
@@ -498,8 +501,8 @@ fn check_id(what: &str, id: &str) -> Result<(), BridgeError> {
     {
         return Err(BridgeError::InvalidArgument {
             reason: format!(
-                "{what} '{}' is not an id: use the Dwolla id (or an alias such as 'me' that the backend accepts)",
-                shorten(id)
+                "{what} {} is not an id: use the Dwolla id (or an alias such as 'me' that the backend accepts)",
+                Quoted::long(id)
             ),
         });
     }

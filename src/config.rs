@@ -7,7 +7,9 @@ use rustls::pki_types::CertificateDer;
 use url::Url;
 
 use crate::error::BridgeError;
-use crate::redirect::{check_android_package_name, check_ios_redirect_url};
+use crate::quote::Quoted;
+use crate::redirect::ios_url::check_ios_redirect_url;
+use crate::redirect::package_name::check_android_package_name;
 
 /// The platform the app runs on, with the redirect value Dwolla passes to Plaid.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -36,6 +38,45 @@ pub enum Environment {
     Sandbox,
     /// Real bank accounts (`link-production-...` tokens). Plain http is never allowed.
     Production,
+}
+
+/// Why a Plaid link token from the backend is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum LinkTokenError {
+    /// The token does not start with one of Plaid's link-token prefixes.
+    #[error("the session's externalProviderSessionToken is not a Plaid link token (it does not start with 'link-')")]
+    NotALinkToken,
+    /// The token belongs to the other environment: the backend and the client disagree.
+    #[error("{}", wrong_environment_reason(*configured))]
+    WrongEnvironment {
+        /// The environment the client is configured for.
+        configured: Environment,
+    },
+}
+
+fn wrong_environment_reason(configured: Environment) -> &'static str {
+    match configured {
+        Environment::Sandbox => "the backend returned a Plaid production link token, but the client is configured for Sandbox: backend_url points at a production backend, or environment should be Production",
+        Environment::Production => "the backend returned a Plaid sandbox link token, but the client is configured for Production: backend_url points at a sandbox backend, or environment should be Sandbox",
+    }
+}
+
+impl Environment {
+    /// Checks that a Plaid link token belongs to this environment.
+    pub(crate) fn check_link_token(self, token: &str) -> Result<(), LinkTokenError> {
+        let production = token.starts_with("link-production-");
+        let non_production =
+            token.starts_with("link-sandbox-") || token.starts_with("link-development-");
+        if !production && !non_production {
+            return Err(LinkTokenError::NotALinkToken);
+        }
+        match (self, production) {
+            (Environment::Sandbox, true) | (Environment::Production, false) => {
+                Err(LinkTokenError::WrongEnvironment { configured: self })
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// How a `BridgeClient` reaches the app's backend.
@@ -182,8 +223,8 @@ pub(crate) fn validate_backend_url(
     }
     let mut url = Url::parse(raw).map_err(|e| {
         invalid(format!(
-            "backend_url '{}' is not an absolute URL ({e}); use for example https://api.example.com/",
-            shorten(raw)
+            "backend_url {} is not an absolute URL ({e}); use for example https://api.example.com/",
+            Quoted::long(raw)
         ))
     })?;
     match url.scheme() {
@@ -202,8 +243,8 @@ pub(crate) fn validate_backend_url(
         }
         other => {
             return Err(invalid(format!(
-                "backend_url has scheme '{}'; use https",
-                shorten(other)
+                "backend_url has scheme {}; use https",
+                Quoted::long(other)
             )))
         }
     }
@@ -253,17 +294,6 @@ fn parse_root_certificates(pems: &[String]) -> Result<Vec<CertificateDer<'static
         }
     }
     Ok(roots)
-}
-
-/// Cuts a value for an error message (values quoted in messages are never secrets).
-pub(crate) fn shorten(s: &str) -> String {
-    const MAX: usize = 80;
-    if s.chars().count() <= MAX {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(MAX).collect();
-        format!("{cut}...")
-    }
 }
 
 #[cfg(test)]
@@ -363,6 +393,26 @@ mod tests {
         assert!(matches!(
             c.validate(),
             Err(BridgeError::InvalidRedirectUrl { .. })
+        ));
+    }
+
+    fn check_link_token(token: &str, environment: Environment) -> Result<(), BridgeError> {
+        environment
+            .check_link_token(token)
+            .map_err(BridgeError::from)
+    }
+
+    #[test]
+    fn link_token_environment() {
+        assert!(check_link_token("link-sandbox-1", Environment::Sandbox).is_ok());
+        assert!(check_link_token("link-production-1", Environment::Production).is_ok());
+        let e = check_link_token("link-production-1", Environment::Sandbox).unwrap_err();
+        assert!(e.to_string().contains("configured for Sandbox"));
+        assert!(!e.to_string().contains("link-production-1"));
+        assert!(check_link_token("link-sandbox-1", Environment::Production).is_err());
+        assert!(matches!(
+            check_link_token("abc", Environment::Sandbox),
+            Err(BridgeError::InvalidResponse { .. })
         ));
     }
 }

@@ -1,10 +1,23 @@
-//! Errors of the bridge, by domain, and the facade error every exported call returns.
+//! The errors exported calls return ([`BridgeError`], [`AccessTokenError`]) and the one place
+//! where the crate's internal errors become a [`BridgeError`].
+//!
+//! Internal steps return small errors that keep what a caller can act on as fields: a refused
+//! href ([`HrefError`]: who supplied it, the href, why), a malformed resource ([`Malformed`]:
+//! which resource, which field), a link token of the other environment ([`LinkTokenError`]), a
+//! redirect value the platform cannot give ([`RedirectPolicyError`]) and a broken redirect rule
+//! ([`RedirectUrlError`], exported too). The `From` impls below pick the variant; `?` applies
+//! them at the boundary. The status-to-error mapping is [`crate::status`].
 //!
 //! Field names avoid `message` and `cause`, which clash with Kotlin's `Throwable`.
 //! No variant ever carries a token or a secret: messages are built from status codes,
-//! Dwolla error codes, server-supplied `message` texts and the library's own words.
+//! Dwolla error codes, server-supplied `message` texts (cleaned by [`crate::redaction`]) and
+//! the library's own words.
 
+use crate::config::LinkTokenError;
+use crate::hal::parse::Malformed;
+use crate::redirect::policy::RedirectPolicyError;
 use crate::redirect::RedirectUrlError;
+use crate::transport::{HrefError, HrefSupplier};
 
 /// What went wrong in a call of `BridgeClient`. Every variant says what to fix or
 /// what to do next; none carries a token or a secret.
@@ -138,10 +151,57 @@ fn path_suffix(path: &Option<String>) -> String {
     }
 }
 
+/// The configured redirect value breaks a rule: the exported variant has one text field, so
+/// the platform and the rule are written into it (`invalid iOS redirect URL: ...`).
 impl From<RedirectUrlError> for BridgeError {
     fn from(e: RedirectUrlError) -> Self {
         BridgeError::InvalidRedirectUrl {
             reason: e.to_string(),
+        }
+    }
+}
+
+impl From<RedirectPolicyError> for BridgeError {
+    fn from(e: RedirectPolicyError) -> Self {
+        BridgeError::InvalidRedirectUrl {
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// A refused href is the app's mistake when the app passed it, the backend's otherwise.
+impl From<HrefError> for BridgeError {
+    fn from(e: HrefError) -> Self {
+        match e.supplier {
+            HrefSupplier::Argument(name) => BridgeError::InvalidArgument {
+                reason: format!("{name} {e}"),
+            },
+            HrefSupplier::Backend => BridgeError::InvalidResponse {
+                detail: e.to_string(),
+            },
+        }
+    }
+}
+
+impl From<Malformed> for BridgeError {
+    fn from(e: Malformed) -> Self {
+        BridgeError::InvalidResponse {
+            detail: e.to_string(),
+        }
+    }
+}
+
+/// A token that is no link token is the backend's fault; one of the other environment means
+/// the client is configured for the wrong backend or environment.
+impl From<LinkTokenError> for BridgeError {
+    fn from(e: LinkTokenError) -> Self {
+        match e {
+            LinkTokenError::NotALinkToken => BridgeError::InvalidResponse {
+                detail: e.to_string(),
+            },
+            LinkTokenError::WrongEnvironment { .. } => BridgeError::InvalidConfiguration {
+                reason: e.to_string(),
+            },
         }
     }
 }

@@ -13,7 +13,23 @@
 //! - foreign traits the app implements: [`AccessTokenProvider`], [`LogSink`];
 //! - results: [`PlaidLinkSession`], [`ExchangeSession`], [`CheckoutPaymentSession`],
 //!   [`ExchangePartner`], [`Exchange`], [`FundingSource`], [`BankAccountType`];
-//! - errors: [`BridgeError`], [`RedirectUrlError`], [`AccessTokenError`].
+//! - errors: [`BridgeError`], [`RedirectUrlError`], [`AccessTokenError`];
+//! - Rust-only constants (not in the bindings): [`HAL_JSON`], [`MAX_BODY_BYTES`].
+//!
+//! Where things are (one concern per module):
+//! - `client`: [`BridgeClient`] and the flow of each exported call;
+//! - `config`: [`BridgeConfig`], [`Platform`] and their validation; `environment`:
+//!   [`Environment`] and the link-token environment check;
+//! - `redirect`: the redirect rules, `redirect::package_name` (Android) and `redirect::ios_url`
+//!   (iOS), and `redirect::policy` (which value each partner takes per platform);
+//! - `partners`: partner names, lookup and the per-client cache;
+//! - `transport`: HTTP to the backend and the origin rule for hrefs; `retry`: the retry
+//!   policy; `status`: the status-to-error mapping;
+//! - `hal`: Dwolla's media type and the HAL+JSON parsers; `records`: the exported records;
+//!   `session`: the exported sessions;
+//! - `error`: the exported errors and where internal errors become [`BridgeError`];
+//!   `redaction`: token redaction; `quote`: quoting values in messages;
+//! - `logging`, `runtime`, `tls`, and `android` (the JNI entry point, the only `unsafe` code).
 
 uniffi::setup_scaffolding!();
 
@@ -25,16 +41,20 @@ mod error;
 mod hal;
 mod logging;
 mod partners;
+mod quote;
+mod redaction;
 mod redirect;
+mod retry;
 mod runtime;
 mod session;
+mod status;
 mod tls;
 mod transport;
 
 pub use client::{AccessTokenProvider, BridgeClient};
 pub use config::{BridgeConfig, Environment, Platform};
 pub use error::{AccessTokenError, BridgeError};
-pub use hal::{BankAccountType, Exchange, ExchangePartner, FundingSource};
+pub use hal::{BankAccountType, Exchange, ExchangePartner, FundingSource, HAL_JSON};
 pub use logging::{set_log_sink, LogLevel, LogRecord, LogSink};
 pub use redirect::{validate_android_package_name, validate_ios_redirect_url, RedirectUrlError};
 pub use session::{CheckoutPaymentSession, ExchangeSession, PlaidLinkSession};

@@ -1,12 +1,12 @@
 //! What an exchange session hands the app: a Plaid Link token, a web page to open, or a
 //! Checkout.com payment session. Tokens and secrets are readable through their accessors only;
-//! `Debug`, `Display`, Kotlin's `toString()` and Swift's `description` redact them.
+//! `Debug`, `Display`, Kotlin's `toString()` and Swift's `description` redact them (with
+//! [`REDACTED`], from [`crate::redaction`]).
 
 use std::fmt;
 use std::sync::Arc;
 
-/// Shown in place of a token or secret.
-pub const REDACTED: &str = "<redacted>";
+use crate::redaction::REDACTED;
 
 /// A Plaid Link session: open Plaid's Link SDK with `link_token`.
 /// The token is short-lived and single-use.

@@ -1,6 +1,9 @@
 //! HTTP to the app's backend: paths under `backend_url`, the origin rule for hrefs, bearer
-//! tokens, `Idempotency-Key`, retries with jittered backoff and `Retry-After`, a response size
-//! cap, and the mapping of statuses to typed errors.
+//! tokens (and the one refresh after a `401`), `Idempotency-Key`, and a response size cap.
+//!
+//! What it delegates: when to retry and how long to wait is [`crate::retry`]; the typed error
+//! for an error status is [`crate::status`]; cleaning server and provider texts is
+//! [`crate::redaction`].
 //!
 //! The app's bearer token is only ever sent to `backend_url`'s origin: hrefs on another origin
 //! are refused (Dwolla-origin hrefs are rebased onto the backend by their resource path) and
@@ -15,16 +18,16 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::client::AccessTokenProvider;
-use crate::config::{shorten, ValidConfig};
-use crate::error::BridgeError;
-use crate::hal::{clean_detail, error_from_status, HAL_JSON};
+use crate::config::ValidConfig;
+use crate::error::{AccessTokenError, BridgeError};
+use crate::hal::HAL_JSON;
+use crate::quote::Quoted;
+use crate::redaction::clean_detail;
+use crate::retry::{parse_retry_after, Next, RetryPolicy};
+use crate::status::error_from_status;
 
 /// The largest response body the client reads (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// The first retry waits about this long; each next one twice as long.
-const BACKOFF_BASE: Duration = Duration::from_millis(200);
-/// No backoff waits longer than this (a `Retry-After` may, within the deadline).
-const BACKOFF_CAP: Duration = Duration::from_secs(4);
 
 /// Hosts of Dwolla's API, whose hrefs a backend may pass through without rewriting.
 const DWOLLA_HOSTS: &[&str] = &["api.dwolla.com", "api-sandbox.dwolla.com"];
@@ -49,8 +52,60 @@ pub(crate) struct Transport {
     http: reqwest::Client,
     base: Url,
     tokens: Option<Arc<dyn AccessTokenProvider>>,
-    max_retries: u32,
+    retry: RetryPolicy,
 }
+
+/// Who handed the library an href: the answer to a refused one differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HrefSupplier {
+    /// The backend, in a body or a `Location` header.
+    Backend,
+    /// The app, as the named argument of an exported call.
+    Argument(&'static str),
+}
+
+/// An href the app's token may not be sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HrefError {
+    /// Who handed it over.
+    pub supplier: HrefSupplier,
+    /// The href as given.
+    pub href: String,
+    /// Why it is refused.
+    pub problem: HrefProblem,
+}
+
+/// Why an href is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HrefProblem {
+    /// It does not parse, even relative to `backend_url`.
+    NotAUrl(url::ParseError),
+    /// A Dwolla resource path that does not join onto `backend_url`.
+    NotRebasable(url::ParseError),
+    /// It is on another origin than `backend_url`.
+    OtherOrigin {
+        /// The href's origin.
+        origin: String,
+        /// `backend_url`'s origin.
+        allowed: String,
+    },
+}
+
+impl std::fmt::Display for HrefError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let href = Quoted::long(&self.href);
+        match &self.problem {
+            HrefProblem::NotAUrl(e) => write!(f, "{href} is not a URL ({e})"),
+            HrefProblem::NotRebasable(e) => write!(f, "could not rebase {href} ({e})"),
+            HrefProblem::OtherOrigin { origin, allowed } => write!(
+                f,
+                "{href} is on another origin ({origin}); the library only follows links on backend_url's origin ({allowed}) so the app's token cannot leak: the backend must rewrite hrefs onto its public URL"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for HrefError {}
 
 impl Transport {
     pub(crate) fn new(
@@ -76,7 +131,9 @@ impl Transport {
             http,
             base: cfg.base.clone(),
             tokens,
-            max_retries: cfg.max_retries,
+            retry: RetryPolicy {
+                max_retries: cfg.max_retries,
+            },
         })
     }
 
@@ -92,11 +149,20 @@ impl Transport {
     /// An href or `Location` from the backend (or a session URL from the app) as a URL the
     /// app's token may be sent to: on the backend's origin, or a Dwolla resource rebased onto
     /// `backend_url` by its path. Anything else is refused.
-    pub(crate) fn resolve_href(&self, href: &str) -> Result<Url, String> {
+    pub(crate) fn resolve_href(
+        &self,
+        href: &str,
+        supplier: HrefSupplier,
+    ) -> Result<Url, HrefError> {
+        let refused = |problem| HrefError {
+            supplier,
+            href: href.to_string(),
+            problem,
+        };
         let url = self
             .base
             .join(href)
-            .map_err(|e| format!("'{}' is not a URL ({e})", shorten(href)))?;
+            .map_err(|e| refused(HrefProblem::NotAUrl(e)))?;
         if url.origin() == self.base.origin() {
             return Ok(url);
         }
@@ -107,26 +173,24 @@ impl Transport {
                 let mut rebased = self
                     .base
                     .join(path)
-                    .map_err(|e| format!("could not rebase '{}' ({e})", shorten(href)))?;
+                    .map_err(|e| refused(HrefProblem::NotRebasable(e)))?;
                 rebased.set_query(url.query());
                 log::debug!(target: "iav_bridge::transport", "rebased a Dwolla href onto the backend: {path}");
                 return Ok(rebased);
             }
         }
-        Err(format!(
-            "'{}' is on another origin ({}); the library only follows links on backend_url's origin ({}) so the app's token cannot leak: the backend must rewrite hrefs onto its public URL",
-            shorten(href),
-            url.origin().ascii_serialization(),
-            self.base.origin().ascii_serialization()
-        ))
+        Err(refused(HrefProblem::OtherOrigin {
+            origin: url.origin().ascii_serialization(),
+            allowed: self.base.origin().ascii_serialization(),
+        }))
     }
 
-    /// Like [`Transport::resolve_href`] for an href the backend returned.
-    pub(crate) fn resolve_backend_href(&self, href: &str) -> Result<Url, BridgeError> {
-        self.resolve_href(href).map_err(|detail| {
-            log::warn!(target: "iav_bridge::transport", "refused an href from the backend");
-            BridgeError::InvalidResponse { detail }
-        })
+    /// [`Transport::resolve_href`] for an href the backend returned.
+    pub(crate) fn resolve_backend_href(&self, href: &str) -> Result<Url, HrefError> {
+        self.resolve_href(href, HrefSupplier::Backend)
+            .inspect_err(|_| {
+                log::warn!(target: "iav_bridge::transport", "refused an href from the backend");
+            })
     }
 
     pub(crate) async fn get(&self, url: &Url, deadline: Instant) -> Result<Response, BridgeError> {
@@ -186,32 +250,23 @@ impl Transport {
                 }
                 Ok((resp, retry_after)) => {
                     log::info!(target: "iav_bridge::transport", "{method} {path} -> {} in {elapsed_ms} ms", resp.status);
-                    let error = self.status_error(&resp, retry_after);
-                    if !retryable_status(resp.status) {
-                        return Err(error);
-                    }
-                    (error, retry_after)
+                    (self.status_error(&resp, retry_after), retry_after)
                 }
                 Err(error) => {
                     log::info!(target: "iav_bridge::transport", "{method} {path} failed after {elapsed_ms} ms: {error}");
-                    if !matches!(error, BridgeError::Network { .. }) {
-                        return Err(error);
-                    }
                     (error, None)
                 }
             };
-            if attempt >= self.max_retries {
-                return Err(error);
-            }
-            let wait = retry_after
-                .map(Duration::from_millis)
-                .unwrap_or_else(|| backoff(attempt));
-            if Instant::now() + wait >= deadline {
-                log::warn!(target: "iav_bridge::transport", "{method} {path}: not retrying, a wait of {} ms would pass the deadline", wait.as_millis());
-                return Err(error);
-            }
+            let wait = match self.retry.next(attempt, &error, retry_after, deadline) {
+                Next::RetryAfter(wait) => wait,
+                Next::GiveUp => return Err(error),
+                Next::PastDeadline(wait) => {
+                    log::warn!(target: "iav_bridge::transport", "{method} {path}: not retrying, a wait of {} ms would pass the deadline", wait.as_millis());
+                    return Err(error);
+                }
+            };
             attempt += 1;
-            log::warn!(target: "iav_bridge::transport", "{method} {path}: retry {attempt} of {} in {} ms ({error})", self.max_retries, wait.as_millis());
+            log::warn!(target: "iav_bridge::transport", "{method} {path}: retry {attempt} of {} in {} ms ({error})", self.retry.max_retries, wait.as_millis());
             tokio::time::sleep(wait).await;
         }
     }
@@ -221,14 +276,15 @@ impl Transport {
         let Some(provider) = &self.tokens else {
             return Ok(None);
         };
-        let token = provider
-            .access_token()
-            .await
-            .map_err(|e| BridgeError::TokenProvider {
-                detail: match e {
-                    crate::error::AccessTokenError::Failed { reason } => clean_detail(&reason),
-                },
-            })?;
+        let token =
+            provider
+                .access_token()
+                .await
+                .map_err(
+                    |AccessTokenError::Failed { reason }| BridgeError::TokenProvider {
+                        detail: clean_detail(&reason),
+                    },
+                )?;
         if token.is_empty() {
             return Err(BridgeError::TokenProvider {
                 detail: "the provider returned an empty token".into(),
@@ -313,7 +369,11 @@ impl Transport {
     }
 
     fn status_error(&self, resp: &Response, retry_after_ms: Option<u64>) -> BridgeError {
-        let rebase = |href: &str| self.resolve_href(href).ok().map(|u| u.to_string());
+        let rebase = |href: &str| {
+            self.resolve_href(href, HrefSupplier::Backend)
+                .ok()
+                .map(|u| u.to_string())
+        };
         error_from_status(resp.status, &resp.body, retry_after_ms, &rebase)
     }
 }
@@ -325,26 +385,6 @@ fn too_large() -> BridgeError {
             MAX_BODY_BYTES / 1024
         ),
     }
-}
-
-/// 429 and the 5xx statuses that a retry may cure.
-fn retryable_status(status: u16) -> bool {
-    matches!(status, 429 | 500 | 502 | 503 | 504)
-}
-
-/// `Retry-After` in delta-seconds, in milliseconds (HTTP dates fall back to the backoff).
-pub(crate) fn parse_retry_after(value: &str) -> Option<u64> {
-    let secs: u64 = value.trim().parse().ok()?;
-    Some(secs.min(24 * 3600) * 1000)
-}
-
-/// Exponential backoff with jitter: 50-100% of `BACKOFF_BASE * 2^attempt`, capped.
-pub(crate) fn backoff(attempt: u32) -> Duration {
-    let full = BACKOFF_BASE
-        .saturating_mul(1u32 << attempt.min(16))
-        .min(BACKOFF_CAP);
-    let jitter = (uuid::Uuid::new_v4().as_u128() % 1000) as u32; // 0..999 per mille
-    full / 2 + full / 2 * jitter / 1000
 }
 
 /// A reqwest error as a typed error, without the URL's query or any header.
@@ -389,6 +429,8 @@ mod tests {
     use super::*;
     use crate::config::{BridgeConfig, Environment, Platform};
 
+    const BACKEND: HrefSupplier = HrefSupplier::Backend;
+
     fn transport(base: &str) -> Transport {
         let mut cfg = BridgeConfig::new(base, Platform::Web, Environment::Sandbox);
         cfg.allow_insecure_http = true;
@@ -416,39 +458,40 @@ mod tests {
     fn hrefs_follow_the_origin_rule() {
         let t = transport("https://api.example.com/dwolla/");
         assert_eq!(
-            t.resolve_href("https://api.example.com/dwolla/exchange-sessions/1")
-                .unwrap()
-                .as_str(),
+            t.resolve_href(
+                "https://api.example.com/dwolla/exchange-sessions/1",
+                BACKEND
+            )
+            .unwrap()
+            .as_str(),
             "https://api.example.com/dwolla/exchange-sessions/1"
         );
         assert_eq!(
-            t.resolve_href("https://api-sandbox.dwolla.com/exchange-sessions/1")
-                .unwrap()
-                .as_str(),
+            t.resolve_href(
+                "https://api-sandbox.dwolla.com/exchange-sessions/1",
+                BACKEND
+            )
+            .unwrap()
+            .as_str(),
             "https://api.example.com/dwolla/exchange-sessions/1"
         );
-        assert!(t.resolve_href("https://api.dwolla.com/token").is_err());
-        assert!(t.resolve_href("http://api.dwolla.com/exchanges/1").is_err());
+        assert!(t
+            .resolve_href("https://api.dwolla.com/token", BACKEND)
+            .is_err());
+        assert!(t
+            .resolve_href("http://api.dwolla.com/exchanges/1", BACKEND)
+            .is_err());
         let e = t
-            .resolve_href("https://evil.example.net/exchange-sessions/1")
-            .unwrap_err();
+            .resolve_href("https://evil.example.net/exchange-sessions/1", BACKEND)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("another origin (https://evil.example.net)"),
             "{e}"
         );
-        assert!(t.resolve_href("https://api.example.com:444/x").is_err());
-        assert!(t.resolve_href("http://api.example.com/x").is_err());
-    }
-
-    #[test]
-    fn retry_after_and_backoff() {
-        assert_eq!(parse_retry_after("2"), Some(2000));
-        assert_eq!(parse_retry_after(" 0 "), Some(0));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-        for attempt in 0..20 {
-            let d = backoff(attempt);
-            assert!(d <= BACKOFF_CAP, "{d:?}");
-            assert!(d >= BACKOFF_BASE / 2, "{d:?}");
-        }
+        assert!(t
+            .resolve_href("https://api.example.com:444/x", BACKEND)
+            .is_err());
+        assert!(t.resolve_href("http://api.example.com/x", BACKEND).is_err());
     }
 }
