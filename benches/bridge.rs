@@ -8,22 +8,16 @@
 //! Numbers, not assertions: these machines are noisy, so compare the ratios of one run.
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use iav_bridge::{
-    validate_android_package_name, validate_ios_redirect_url, AccessTokenError,
-    AccessTokenProvider, BridgeClient, BridgeConfig, Environment, Platform,
+    validate_android_package_name, validate_ios_redirect_url, BridgeClient, BridgeConfig,
+    Environment, Platform, HAL_JSON,
 };
 
-struct Token(String);
-
-#[async_trait::async_trait]
-impl AccessTokenProvider for Token {
-    async fn access_token(&self) -> Result<String, AccessTokenError> {
-        Ok(self.0.clone())
-    }
-}
+#[path = "../tests/support/tokens.rs"]
+mod tokens;
+use tokens::Tokens;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -134,7 +128,7 @@ async fn flow_bench(flows: usize) {
     );
     cfg.allow_insecure_http = true;
     let client =
-        BridgeClient::new(cfg.clone(), Some(Arc::new(Token(token.clone())))).expect("client");
+        BridgeClient::new(cfg.clone(), Some(Tokens::always(token.clone()))).expect("client");
     let http = reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -148,7 +142,7 @@ async fn flow_bench(flows: usize) {
         let body: serde_json::Value = http
             .get(&partners_url)
             .bearer_auth(&token)
-            .header("Accept", "application/vnd.dwolla.v1.hal+json")
+            .header("Accept", HAL_JSON)
             .send()
             .await
             .expect("partners")
@@ -170,8 +164,8 @@ async fn flow_bench(flows: usize) {
         let resp: serde_json::Value = http
             .post(&session_url)
             .bearer_auth(&token)
-            .header("Accept", "application/vnd.dwolla.v1.hal+json")
-            .header("Content-Type", "application/vnd.dwolla.v1.hal+json")
+            .header("Accept", HAL_JSON)
+            .header("Content-Type", HAL_JSON)
             .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
             .body(serde_json::to_vec(&body).expect("json"))
             .send()
@@ -221,7 +215,7 @@ async fn flow_bench(flows: usize) {
     for _ in 0..cold {
         let t = Instant::now();
         let c =
-            BridgeClient::new(cfg.clone(), Some(Arc::new(Token(token.clone())))).expect("client");
+            BridgeClient::new(cfg.clone(), Some(Tokens::always(token.clone()))).expect("client");
         black_box(
             c.start_plaid_link("me".into())
                 .await

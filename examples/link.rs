@@ -17,9 +17,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use iav_bridge::{
-    set_log_sink, AccessTokenError, AccessTokenProvider, BankAccountType, BridgeClient,
-    BridgeConfig, Environment, LogLevel, LogRecord, LogSink, Platform,
+    set_log_sink, BankAccountType, BridgeClient, BridgeConfig, Environment, LogLevel, LogRecord,
+    LogSink, Platform,
 };
+
+// The token provider: an app implements `AccessTokenProvider` in Kotlin or Swift with its
+// signed-in user's session token; this example hands out one fixed token (the tests' provider).
+#[path = "../tests/support/tokens.rs"]
+mod tokens;
+use tokens::Tokens;
 
 const USAGE: &str = "\
 Runs the bank-account verification flow of iav-bridge and prints each step.
@@ -79,15 +85,6 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     Ok(args)
-}
-
-struct StaticToken(String);
-
-#[async_trait::async_trait]
-impl AccessTokenProvider for StaticToken {
-    async fn access_token(&self) -> Result<String, AccessTokenError> {
-        Ok(self.0.clone())
-    }
 }
 
 struct Stderr;
@@ -178,7 +175,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
     let mut config = BridgeConfig::new(backend_url, platform.clone(), environment);
     config.allow_insecure_http = allow_http;
-    let client = BridgeClient::new(config, Some(Arc::new(StaticToken(token))))?;
+    let client = BridgeClient::new(config, Some(Tokens::always(token)))?;
     println!("2. client ready for {platform:?} in {environment:?}");
 
     let partners = client.exchange_partners().await?;

@@ -8,10 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use iav_bridge::{
-    AccessTokenError, AccessTokenProvider, BridgeClient, BridgeConfig, BridgeError, Environment,
-    Platform,
+    AccessTokenError, BridgeClient, BridgeConfig, BridgeError, Environment, Platform, HAL_JSON,
 };
-use support::{partners_body, plaid_session_body, FakeServer, Reply};
+use support::{partners_body, plaid_session_body, FakeServer, Reply, Tokens};
 
 const TOKEN: &str = "link-sandbox-4b3e2a10-0000-4000-8000-000000000001";
 
@@ -30,29 +29,6 @@ fn config(url: &str, platform: Platform) -> BridgeConfig {
 
 fn client(url: &str) -> Arc<BridgeClient> {
     BridgeClient::new(config(url, android()), None).unwrap()
-}
-
-/// Tokens handed out in order (the last one repeats); counts how often it was asked.
-struct Tokens {
-    tokens: Vec<Result<String, AccessTokenError>>,
-    asked: AtomicUsize,
-}
-
-impl Tokens {
-    fn new(tokens: Vec<Result<String, AccessTokenError>>) -> Arc<Tokens> {
-        Arc::new(Tokens {
-            tokens,
-            asked: AtomicUsize::new(0),
-        })
-    }
-}
-
-#[async_trait::async_trait]
-impl AccessTokenProvider for Tokens {
-    async fn access_token(&self) -> Result<String, AccessTokenError> {
-        let i = self.asked.fetch_add(1, Ordering::SeqCst);
-        self.tokens[i.min(self.tokens.len() - 1)].clone()
-    }
 }
 
 /// A backend that serves the partner list and the session `s1`, and answers the n-th POST
@@ -110,14 +86,8 @@ async fn android_flow_sends_the_package_name_and_follows_the_empty_201() {
         body["_links"]["exchange-partner"]["href"],
         format!("{}exchange-partners/p-plaid", server.url)
     );
-    assert_eq!(
-        reqs[1].header("Content-Type"),
-        Some("application/vnd.dwolla.v1.hal+json")
-    );
-    assert_eq!(
-        reqs[0].header("Accept"),
-        Some("application/vnd.dwolla.v1.hal+json")
-    );
+    assert_eq!(reqs[1].header("Content-Type"), Some(HAL_JSON));
+    assert_eq!(reqs[0].header("Accept"), Some(HAL_JSON));
     assert!(uuid_like(reqs[1].header("Idempotency-Key").unwrap()));
 }
 

@@ -2,22 +2,16 @@
 //! each platform, MX and Checkout.com sessions, completing Link, funding sources, re-auth, and
 //! the server's errors as typed errors.
 
+mod support;
+
 use std::sync::Arc;
 
 use iav_bridge::{
-    AccessTokenError, AccessTokenProvider, BankAccountType, BridgeClient, BridgeConfig,
-    BridgeError, Environment, ExchangeSession, Platform,
+    BankAccountType, BridgeClient, BridgeConfig, BridgeError, Environment, ExchangeSession,
+    Platform,
 };
 use sample_backend::{start_stack, Stack, StackOptions};
-
-struct Token(String);
-
-#[async_trait::async_trait]
-impl AccessTokenProvider for Token {
-    async fn access_token(&self) -> Result<String, AccessTokenError> {
-        Ok(self.0.clone())
-    }
-}
+use support::Tokens;
 
 fn android() -> Platform {
     Platform::Android {
@@ -39,7 +33,7 @@ fn client_as(stack: &Stack, user: &str, platform: Platform) -> Arc<BridgeClient>
     let token = stack.user(user).unwrap().token.clone();
     let mut cfg = BridgeConfig::new(&stack.backend_url, platform, Environment::Sandbox);
     cfg.allow_insecure_http = true;
-    BridgeClient::new(cfg, Some(Arc::new(Token(token)))).unwrap()
+    BridgeClient::new(cfg, Some(Tokens::always(token))).unwrap()
 }
 
 #[tokio::test]
@@ -240,7 +234,7 @@ async fn server_errors_arrive_typed() {
     // A token the backend does not know: 401 after one refresh.
     let mut cfg = BridgeConfig::new(&stack.backend_url, android(), Environment::Sandbox);
     cfg.allow_insecure_http = true;
-    let stranger = BridgeClient::new(cfg, Some(Arc::new(Token("demo-mallory".into())))).unwrap();
+    let stranger = BridgeClient::new(cfg, Some(Tokens::always("demo-mallory"))).unwrap();
     let err = stranger.start_plaid_link("me".into()).await.unwrap_err();
     assert!(matches!(err, BridgeError::Unauthorized { .. }), "{err:?}");
 

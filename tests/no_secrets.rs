@@ -1,39 +1,22 @@
 //! No secret in output: every log record of a full flow (at Trace), every error's message and
 //! Debug, and every printed session are searched for the tokens and secrets seen in the run.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use iav_bridge::{
-    set_log_sink, AccessTokenError, AccessTokenProvider, BankAccountType, BridgeClient,
-    BridgeConfig, Environment, ExchangeSession, LogLevel, LogRecord, LogSink, Platform,
+    set_log_sink, BankAccountType, BridgeClient, BridgeConfig, Environment, ExchangeSession,
+    LogLevel, LogRecord, LogSink, Platform,
 };
 use sample_backend::{start_stack, StackOptions};
+use support::Tokens;
 
 struct Capture(Mutex<Vec<LogRecord>>);
 
 impl LogSink for Capture {
     fn log(&self, record: LogRecord) {
         self.0.lock().unwrap().push(record);
-    }
-}
-
-/// Hands out a stale token first, so the 401 refresh path is logged too.
-struct Tokens {
-    first: Mutex<bool>,
-    stale: String,
-    good: String,
-}
-
-#[async_trait::async_trait]
-impl AccessTokenProvider for Tokens {
-    async fn access_token(&self) -> Result<String, AccessTokenError> {
-        let mut first = self.first.lock().unwrap();
-        if *first {
-            *first = false;
-            Ok(self.stale.clone())
-        } else {
-            Ok(self.good.clone())
-        }
     }
 }
 
@@ -45,11 +28,8 @@ async fn no_token_or_secret_reaches_logs_errors_or_printed_forms() {
     let stack = start_stack(StackOptions::default()).await.unwrap();
     let bearer = stack.user("alice").unwrap().token.clone();
     let stale = "stale-bearer-7f3a9c".to_string();
-    let tokens = Arc::new(Tokens {
-        first: Mutex::new(true),
-        stale: stale.clone(),
-        good: bearer.clone(),
-    });
+    // A stale token first, so the 401 refresh path is logged too.
+    let tokens = Tokens::new(vec![Ok(stale.clone()), Ok(bearer.clone())]);
     let mut cfg = BridgeConfig::new(
         &stack.backend_url,
         Platform::Android {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use iav_bridge::{BridgeClient, BridgeConfig, BridgeError, Environment, Platform};
+use iav_bridge::{BridgeClient, BridgeConfig, BridgeError, Environment, Platform, HAL_JSON};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -71,7 +71,7 @@ async fn https_server(pki: &Pki) -> String {
                     }
                 }
                 let answer = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.dwolla.v1.hal+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{PARTNERS}",
+                    "HTTP/1.1 200 OK\r\nContent-Type: {HAL_JSON}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{PARTNERS}",
                     PARTNERS.len()
                 );
                 let _ = tls.write_all(answer.as_bytes()).await;
