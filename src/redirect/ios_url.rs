@@ -16,7 +16,7 @@
 //! - The scheme must be written `https://` in lowercase, since Dwolla checks the prefix as text.
 
 use super::{
-    char_len, has_surrounding_whitespace, starts_with_ignore_ascii_case, RedirectUrlError,
+    char_at, char_len, has_surrounding_whitespace, starts_with_ignore_ascii_case, RedirectUrlError,
 };
 use crate::quote::{Quoted, QuotedChar};
 
@@ -62,11 +62,6 @@ const fn byte_table(extra: &[u8]) -> [bool; 256] {
         i += 1;
     }
     table
-}
-
-/// Whether `c` is in a byte table (non-ASCII characters never are).
-fn allowed(table: &[bool; 256], c: char) -> bool {
-    c.is_ascii() && table[c as usize]
 }
 
 /// Checks an iOS redirect URL (an https universal link) without copying it on the common path.
@@ -244,21 +239,22 @@ enum UrlCharacterProblem {
 fn url_character_problem(redirect_url: &str) -> Option<UrlCharacterProblem> {
     let mut query = None;
     let mut fragment = None;
-    for (index, (at, c)) in redirect_url.char_indices().enumerate() {
-        if allowed(&URL_BYTES, c) {
+    for (at, &b) in redirect_url.as_bytes().iter().enumerate() {
+        if URL_BYTES[usize::from(b)] {
             continue;
         }
-        match c {
-            '?' => {
+        match b {
+            b'?' => {
                 query.get_or_insert(at);
             }
-            '#' => {
+            b'#' => {
                 fragment.get_or_insert(at);
             }
+            // Every byte before is ASCII, so the byte offset is the character position.
             _ => {
                 return Some(UrlCharacterProblem::Disallowed {
-                    position: index + 1,
-                    c,
+                    position: at + 1,
+                    c: char_at(redirect_url, at),
                 })
             }
         }
@@ -314,18 +310,19 @@ fn path_problem(path: &str) -> Option<PathProblem<'_>> {
     let mut bad_escape = None;
     let mut dot_segment = None;
     let mut segment_start = 0;
-    for (i, c) in path.char_indices() {
-        if !allowed(&PATH_BYTES, c) {
-            return Some(PathProblem::Disallowed(c));
+    for (i, &b) in bytes.iter().enumerate() {
+        if !PATH_BYTES[usize::from(b)] {
+            // Every byte before is ASCII, so `i` is a character boundary.
+            return Some(PathProblem::Disallowed(char_at(path, i)));
         }
-        if c == '%' && bad_escape.is_none() {
+        if b == b'%' && bad_escape.is_none() {
             let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
             if !(hex(i + 1) && hex(i + 2)) {
                 let end = (i + 3).min(bytes.len());
                 bad_escape = Some(path.get(i..end).unwrap_or("%"));
             }
         }
-        if c == '/' {
+        if b == b'/' {
             dot_segment = dot_segment.or(dot(&path[segment_start..i]));
             segment_start = i + 1;
         }

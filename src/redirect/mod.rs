@@ -97,3 +97,8 @@ fn char_len(value: &str) -> usize {
         value.chars().count()
     }
 }
+
+/// The character at byte offset `at`, which follows only ASCII bytes (so it is a boundary).
+fn char_at(value: &str, at: usize) -> char {
+    value[at..].chars().next().unwrap_or('\u{fffd}')
+}

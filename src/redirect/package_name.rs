@@ -2,7 +2,7 @@
 //! Pure, no I/O.
 
 use super::{
-    char_len, has_surrounding_whitespace, starts_with_ignore_ascii_case, RedirectUrlError,
+    char_at, char_len, has_surrounding_whitespace, starts_with_ignore_ascii_case, RedirectUrlError,
 };
 use crate::quote::{Quoted, QuotedChar};
 
@@ -31,9 +31,11 @@ pub(crate) fn check_android_package_name(package_name: &str) -> Result<(), Redir
             Quoted::new(package_name)
         )));
     }
-    if package_name.contains("://")
-        || starts_with_ignore_ascii_case(package_name, "https:")
-        || starts_with_ignore_ascii_case(package_name, "http:")
+    // Every URL has a ':', which no package name has: one byte scan for a valid name.
+    if package_name.as_bytes().contains(&b':')
+        && (package_name.contains("://")
+            || starts_with_ignore_ascii_case(package_name, "https:")
+            || starts_with_ignore_ascii_case(package_name, "http:"))
     {
         return Err(refused(format!(
             "{} looks like a URL: Android needs the package name (for example com.example.app), \
@@ -62,10 +64,13 @@ pub(crate) fn check_android_package_name(package_name: &str) -> Result<(), Redir
         )));
     }
     let mut segments = 0usize;
-    for (index, segment) in package_name.split('.').enumerate() {
+    // Split on the byte '.': each piece is still valid UTF-8, and faster to find than a `char`.
+    for (index, bytes) in package_name.as_bytes().split(|&b| b == b'.').enumerate() {
         let number = index + 1;
         segments = number;
-        let Some(first) = segment.chars().next() else {
+        // Only needed for a reason.
+        let segment = || std::str::from_utf8(bytes).unwrap_or_default();
+        let Some(&first) = bytes.first() else {
             return Err(refused(format!(
                 "segment {number} is empty (two dots in a row in {}); segments must not be empty",
                 Quoted::new(package_name)
@@ -74,18 +79,18 @@ pub(crate) fn check_android_package_name(package_name: &str) -> Result<(), Redir
         if !first.is_ascii_alphabetic() {
             return Err(refused(format!(
                 "segment {number} ({}) must start with a letter (A-Z or a-z), not {}",
-                Quoted::new(segment),
-                QuotedChar(first)
+                Quoted::new(segment()),
+                QuotedChar(char_at(segment(), 0))
             )));
         }
-        if let Some(bad) = segment
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+        if let Some(bad) = bytes
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
         {
             return Err(refused(format!(
                 "segment {number} ({}) contains {}; only ASCII letters, digits and '_' are allowed",
-                Quoted::new(segment),
-                QuotedChar(bad)
+                Quoted::new(segment()),
+                QuotedChar(char_at(segment(), bad))
             )));
         }
     }
