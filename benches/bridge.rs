@@ -34,7 +34,7 @@ fn per_call<F: FnMut()>(iterations: usize, mut f: F) -> Duration {
     for _ in 0..iterations {
         f();
     }
-    start.elapsed() / iterations as u32
+    start.elapsed() / u32::try_from(iterations).expect("at most u32::MAX iterations")
 }
 
 struct Stats {
@@ -49,7 +49,8 @@ fn stats(mut samples: Vec<Duration>) -> Stats {
     Stats {
         median: samples[n / 2],
         p99: samples[(n * 99 / 100).min(n - 1)],
-        mean: samples.iter().sum::<Duration>() / n as u32,
+        mean: samples.iter().sum::<Duration>()
+            / u32::try_from(n).expect("at most u32::MAX samples"),
     }
 }
 
@@ -95,15 +96,15 @@ fn main() {
     });
     println!(
         "  validate_android_package_name      {:>8.1} ns/call",
-        a.as_nanos() as f64
+        a.as_secs_f64() * 1e9
     );
     println!(
         "  validate_ios_redirect_url          {:>8.1} ns/call",
-        i.as_nanos() as f64
+        i.as_secs_f64() * 1e9
     );
     println!(
         "  (String clone of the input alone   {:>8.1} ns/call)",
-        copy.as_nanos() as f64
+        copy.as_secs_f64() * 1e9
     );
 
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -115,7 +116,7 @@ fn main() {
 }
 
 async fn flow_bench(flows: usize) {
-    let stack = sample_backend::start_stack(Default::default())
+    let stack = sample_backend::start_stack(sample_backend::StackOptions::default())
         .await
         .expect("sample-backend");
     let token = stack.user("alice").expect("alice").token.clone();

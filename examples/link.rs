@@ -154,23 +154,20 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
     // The embedded default: the sample-backend with a simulated Dwolla, in-process.
     let mut stack = None;
-    let (backend_url, token, allow_http) = match args.backend {
-        Some(url) => {
-            let token = args
-                .token
-                .ok_or("--backend needs --token (the app user's bearer token)")?;
-            (url, token, args.allow_http)
-        }
-        None => {
-            stack = Some(sample_backend::start_stack(Default::default()).await?);
-            let s = stack.as_ref().expect("just set");
-            let alice = s.user("alice").ok_or("the stack has no demo user alice")?;
-            println!(
-                "1. started the sample-backend at {} (simulated Dwolla at {}), signed in as alice",
-                s.backend_url, s.simulator_url
-            );
-            (s.backend_url.clone(), alice.token.clone(), true)
-        }
+    let (backend_url, token, allow_http) = if let Some(url) = args.backend {
+        let token = args
+            .token
+            .ok_or("--backend needs --token (the app user's bearer token)")?;
+        (url, token, args.allow_http)
+    } else {
+        stack = Some(sample_backend::start_stack(sample_backend::StackOptions::default()).await?);
+        let s = stack.as_ref().expect("just set");
+        let alice = s.user("alice").ok_or("the stack has no demo user alice")?;
+        println!(
+            "1. started the sample-backend at {} (simulated Dwolla at {}), signed in as alice",
+            s.backend_url, s.simulator_url
+        );
+        (s.backend_url.clone(), alice.token.clone(), true)
     };
 
     let mut config = BridgeConfig::new(backend_url, platform.clone(), environment);

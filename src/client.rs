@@ -67,6 +67,7 @@ impl BridgeClient {
     /// Checks the whole configuration (the platform's redirect value, the backend URL, the
     /// certificates) and creates the client. Does no network I/O.
     #[uniffi::constructor]
+    #[allow(clippy::needless_pass_by_value)] // uniffi hands a constructor owned values
     pub fn new(
         config: BridgeConfig,
         token_provider: Option<Arc<dyn AccessTokenProvider>>,
@@ -86,7 +87,7 @@ impl BridgeClient {
         }))
         .unwrap_or_else(|p| {
             Err(BridgeError::Internal {
-                detail: format!("creating the client panicked: {}", runtime::panic_text(p)),
+                detail: format!("creating the client panicked: {}", runtime::panic_text(&*p)),
             })
         })
     }
@@ -106,7 +107,7 @@ impl BridgeClient {
                 .create_session(&customer_id, partners::PLAID, deadline)
                 .await?;
             let raw = inner.read_session(&url, body, deadline).await?;
-            inner.plaid_session(url, raw)
+            inner.plaid_session(&url, raw)
         })
         .await
     }
@@ -128,9 +129,9 @@ impl BridgeClient {
                 .transport
                 .path_url(&["exchanges", &exchange_id, "exchange-sessions"]);
             let resp = inner.transport.post(&url, &body, deadline).await?;
-            let (url, body) = inner.created_session(resp)?;
+            let (url, body) = inner.created_session(&resp)?;
             let raw = inner.read_session(&url, body, deadline).await?;
-            inner.plaid_session(url, raw)
+            inner.plaid_session(&url, raw)
         })
         .await
     }
@@ -256,7 +257,7 @@ impl BridgeClient {
                 .resolve_href(&session_url, HrefSupplier::Argument("session_url"))?;
             let pending = inner.take_pending(url.as_str());
             let raw = inner.read_session(&url, pending, deadline).await?;
-            inner.to_exchange_session(url, raw)
+            inner.to_exchange_session(&url, raw)
         })
         .await
     }
@@ -270,7 +271,7 @@ impl BridgeClient {
         let started = runtime::spawn_detached(async move {
             match inner.partner_list(deadline).await {
                 Ok(list) => {
-                    log::debug!(target: "iav_bridge::client", "prewarm: {} exchange partners cached", list.len())
+                    log::debug!(target: "iav_bridge::client", "prewarm: {} exchange partners cached", list.len());
                 }
                 Err(e) => log::info!(target: "iav_bridge::client", "prewarm failed: {e}"),
             }
@@ -298,7 +299,7 @@ impl BridgeClient {
             match tokio::time::timeout_at(deadline, work).await {
                 Ok(result) => result,
                 Err(_) => Err(BridgeError::Timeout {
-                    after_ms: timeout.as_millis() as u64,
+                    after_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
                 }),
             }
         })
@@ -361,13 +362,13 @@ impl Inner {
                     refreshed = true;
                 }
                 Err(e) => return Err(e),
-                Ok(resp) => return self.created_session(resp),
+                Ok(resp) => return self.created_session(&resp),
             }
         }
     }
 
     /// The session's URL (from `Location`) and, when the `201` carried it, the session.
-    fn created_session(&self, resp: Response) -> Result<(Url, Option<RawSession>), BridgeError> {
+    fn created_session(&self, resp: &Response) -> Result<(Url, Option<RawSession>), BridgeError> {
         let location = resp
             .location
             .as_deref()
@@ -392,13 +393,11 @@ impl Inner {
         known: Option<RawSession>,
         deadline: Instant,
     ) -> Result<RawSession, BridgeError> {
-        match known {
-            Some(raw) => Ok(raw),
-            None => {
-                let resp = self.transport.get(url, deadline).await?;
-                Ok(parse::session(&resp.body)?)
-            }
+        if let Some(raw) = known {
+            return Ok(raw);
         }
+        let resp = self.transport.get(url, deadline).await?;
+        Ok(parse::session(&resp.body)?)
     }
 
     /// A created resource: from the `201`'s body, or read from its `Location`.
@@ -434,7 +433,7 @@ impl Inner {
 
     fn plaid_session(
         &self,
-        url: Url,
+        url: &Url,
         raw: RawSession,
     ) -> Result<Arc<PlaidLinkSession>, BridgeError> {
         match self.to_exchange_session(url, raw)? {
@@ -449,7 +448,7 @@ impl Inner {
     /// configured environment).
     fn to_exchange_session(
         &self,
-        url: Url,
+        url: &Url,
         raw: RawSession,
     ) -> Result<ExchangeSession, BridgeError> {
         let session_url = url.to_string();

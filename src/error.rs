@@ -50,7 +50,7 @@ pub enum BridgeError {
         partner: String,
     },
     /// 400: the backend or Dwolla refused the request's content.
-    #[error("request refused ({code}): {detail}{}", path_suffix(path))]
+    #[error("request refused ({code}): {detail}{}", path_suffix(path.as_deref()))]
     Validation {
         /// Dwolla's error code, for example `ValidationError`.
         code: String,
@@ -144,7 +144,7 @@ pub enum BridgeError {
     },
 }
 
-fn path_suffix(path: &Option<String>) -> String {
+fn path_suffix(path: Option<&str>) -> String {
     match path {
         Some(p) => format!(" (at {p})"),
         None => String::new(),

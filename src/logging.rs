@@ -1,4 +1,4 @@
-//! Routes the library's `log` records to a sink the app implements (Logcat, OSLog, Timber...).
+//! Routes the library's `log` records to a sink the app implements (Logcat, `OSLog`, Timber...).
 //!
 //! Only the library's own records are forwarded (targets starting with `iav_bridge`). The
 //! library never logs a token or a secret: records carry methods, paths, statuses and timings.
@@ -74,8 +74,7 @@ impl log::Log for Forwarder {
             && self
                 .sink
                 .read()
-                .map(|s| s.as_ref().is_some_and(|(_, max)| metadata.level() <= *max))
-                .unwrap_or(false)
+                .is_ok_and(|s| s.as_ref().is_some_and(|(_, max)| metadata.level() <= *max))
     }
 
     fn log(&self, record: &log::Record) {

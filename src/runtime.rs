@@ -49,7 +49,7 @@ where
     match task.await {
         Ok(result) => result,
         Err(e) if e.is_panic() => {
-            let detail = panic_text(e.into_panic());
+            let detail = panic_text(&*e.into_panic());
             log::error!(target: "iav_bridge::runtime", "a call panicked: {detail}");
             Err(BridgeError::Internal {
                 detail: format!("a call panicked ({detail}); please report this bug"),
@@ -71,7 +71,7 @@ where
 }
 
 /// Describes a caught panic payload.
-pub(crate) fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -98,6 +98,7 @@ fn default_detail(status: u16) -> String {
 mod tests {
     use super::*;
 
+    #[allow(clippy::unnecessary_wraps)] // the shape of error_from_status's `rebase`
     fn no_rebase(s: &str) -> Option<String> {
         Some(s.to_string())
     }

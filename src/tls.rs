@@ -39,7 +39,7 @@ pub(crate) fn client_config(
     };
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(tls_error)?
+        .map_err(|e| tls_error(&e))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
@@ -119,7 +119,7 @@ impl ServerCertVerifier for NoTrust {
     }
 }
 
-fn tls_error(e: rustls::Error) -> BridgeError {
+fn tls_error(e: &rustls::Error) -> BridgeError {
     BridgeError::Internal {
         detail: format!("could not set up TLS: {e}"),
     }

@@ -337,8 +337,10 @@ impl Transport {
             let target = location
                 .as_deref()
                 .and_then(|l| url.join(l).ok())
-                .map(|u| u.origin().ascii_serialization())
-                .unwrap_or_else(|| "an unnamed location".into());
+                .map_or_else(
+                    || "an unnamed location".into(),
+                    |u| u.origin().ascii_serialization(),
+                );
             return Err(BridgeError::InvalidResponse {
                 detail: format!(
                     "the backend answered {status} (a redirect to {target}); redirects are not followed so the app's token cannot leak: set backend_url to the final URL"

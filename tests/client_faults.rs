@@ -326,7 +326,7 @@ async fn connection_refused_is_a_network_error() {
         .unwrap_err();
     match err {
         BridgeError::Network { detail } => {
-            assert!(detail.contains("could not connect"), "{detail}")
+            assert!(detail.contains("could not connect"), "{detail}");
         }
         other => panic!("{other:?}"),
     }
@@ -634,16 +634,15 @@ async fn sixty_four_tasks_share_one_client() {
     let n = counter.clone();
     let server = FakeServer::start(Arc::new(move |req, _| {
         let base = req.base();
-        match req.method.as_str() {
-            "GET" => Reply::json(200, &partners_body(&base)),
-            _ => {
-                let i = n.fetch_add(1, Ordering::SeqCst);
-                Reply::json(
-                    201,
-                    &plaid_session_body(&base, &format!("link-sandbox-task-{i:04}")),
-                )
-                .with_header("Location", &format!("{base}exchange-sessions/s{i}"))
-            }
+        if req.method.as_str() == "GET" {
+            Reply::json(200, &partners_body(&base))
+        } else {
+            let i = n.fetch_add(1, Ordering::SeqCst);
+            Reply::json(
+                201,
+                &plaid_session_body(&base, &format!("link-sandbox-task-{i:04}")),
+            )
+            .with_header("Location", &format!("{base}exchange-sessions/s{i}"))
         }
     }))
     .await;

@@ -472,9 +472,11 @@ fn assert_android_invariants(value: &str) -> Result<(), TestCaseError> {
             prop_assert_eq!(borrowed, Err(err.clone()));
             match err {
                 RedirectUrlError::InvalidAndroidPackageName { reason } => {
-                    prop_assert!(!reason.is_empty())
+                    prop_assert!(!reason.is_empty());
                 }
-                other => prop_assert!(false, "wrong variant {:?}", other),
+                other @ RedirectUrlError::InvalidIosRedirectUrl { .. } => {
+                    prop_assert!(false, "wrong variant {:?}", other);
+                }
             }
         }
     }
@@ -500,9 +502,11 @@ fn assert_ios_invariants(value: &str) -> Result<(), TestCaseError> {
             prop_assert_eq!(borrowed, Err(err.clone()));
             match err {
                 RedirectUrlError::InvalidIosRedirectUrl { reason } => {
-                    prop_assert!(!reason.is_empty())
+                    prop_assert!(!reason.is_empty());
                 }
-                other => prop_assert!(false, "wrong variant {:?}", other),
+                other @ RedirectUrlError::InvalidAndroidPackageName { .. } => {
+                    prop_assert!(false, "wrong variant {:?}", other);
+                }
             }
         }
     }

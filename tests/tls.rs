@@ -115,7 +115,7 @@ async fn an_unknown_root_is_refused() {
         .unwrap_err();
     match err {
         BridgeError::Network { detail } => {
-            assert!(detail.to_lowercase().contains("certificate"), "{detail}")
+            assert!(detail.to_lowercase().contains("certificate"), "{detail}");
         }
         other => panic!("{other:?}"),
     }

@@ -207,7 +207,7 @@ pub(crate) fn check_ios_redirect_url(redirect_url: &str) -> Result<(), RedirectU
                 )));
             }
         }
-        Ok(url::Host::Ipv4(_)) | Ok(url::Host::Ipv6(_)) => {
+        Ok(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => {
             return Err(refused(format!(
                 "host {} is an IP address; a universal link needs a domain name (for example example.com)",
                 Quoted::new(host)

@@ -241,7 +241,9 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 fn head(status: u16, headers: &[(String, String)], len: usize) -> Vec<u8> {
     let mut s = format!("HTTP/1.1 {status} Status\r\nContent-Length: {len}\r\n");
     for (n, v) in headers {
-        s.push_str(&format!("{n}: {v}\r\n"));
+        for part in [n.as_str(), ": ", v.as_str(), "\r\n"] {
+            s.push_str(part);
+        }
     }
     s.push_str("\r\n");
     s.into_bytes()
@@ -267,7 +269,7 @@ fn write_reply(
                 // Notice a client that gives up while we wait.
                 let mut probe = [0u8; 1];
                 tokio::select! {
-                    _ = tokio::time::sleep(delay) => write_reply(stream, *inner).await,
+                    () = tokio::time::sleep(delay) => write_reply(stream, *inner).await,
                     _ = stream.read(&mut probe) => false,
                 }
             }
