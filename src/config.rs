@@ -1,4 +1,6 @@
-//! The client's configuration, its defaults, and its validation (pure, no I/O).
+//! The client's configuration, its defaults, and its validation (pure, no I/O): the platform
+//! and its redirect value (checked by the rules in [`crate::redirect`]), the backend URL, the
+//! limits, the certificates, and the [`Environment`] with its link-token environment check.
 
 use std::time::Duration;
 

@@ -437,6 +437,7 @@ mod tests {
         fn helper_agrees_with_the_exported_function(
             value in proptest::prop_oneof![
                 proptest::prelude::any::<String>(),
+                "[a-z]{1,5}(\\.[a-z0-9_]{0,5}){0,3}",
                 "https?://[a-z.:\\[\\]0-9@%]{0,15}(/[a-z.%?#]{0,5}){0,3}",
             ]
         ) {

@@ -153,6 +153,7 @@ mod tests {
             value in proptest::prop_oneof![
                 proptest::prelude::any::<String>(),
                 "[a-z]{1,5}(\\.[a-z0-9_]{0,5}){0,3}",
+                "https?://[a-z.:\\[\\]0-9@%]{0,15}(/[a-z.%?#]{0,5}){0,3}",
             ]
         ) {
             match (check_android_package_name(&value), validate_android_package_name(value.clone())) {
