@@ -15,6 +15,7 @@
 
 use crate::config::LinkTokenError;
 use crate::hal::parse::Malformed;
+use crate::redaction::REDACTED;
 use crate::redirect::policy::RedirectPolicyError;
 use crate::redirect::RedirectUrlError;
 use crate::transport::{HrefError, HrefSupplier};
@@ -31,7 +32,7 @@ pub enum BridgeError {
         reason: String,
     },
     /// An argument of the call is unusable (an empty id, a funding source name over 50
-    /// characters, a session URL on another origin).
+    /// characters, a billing address field to fix, a session URL on another origin).
     #[error("invalid argument: {reason}")]
     InvalidArgument {
         /// Which argument and what to change.
@@ -58,6 +59,14 @@ pub enum BridgeError {
         detail: String,
         /// The JSON path of the offending field, where the server named one.
         path: Option<String>,
+    },
+    /// 400: the bank account (or card) is already a funding source of the customer: Dwolla's
+    /// duplicate error. Show the existing one instead of linking again, or remove it first.
+    #[error("already a funding source of the customer{}; use it, or remove it with remove_funding_source before linking again", existing_suffix(existing_id.as_deref()))]
+    DuplicateFundingSource {
+        /// The existing funding source's id (from Dwolla's `_links.about`), where the server
+        /// named it.
+        existing_id: Option<String>,
     },
     /// 400: the redirect value is not one of the URLs configured for the Dwolla account.
     #[error("redirect value not allowed: {detail} (add it to the account's redirect URLs, byte for byte)")]
@@ -144,6 +153,88 @@ pub enum BridgeError {
     },
 }
 
+fn existing_suffix(id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!(" (funding source {id})"),
+        None => String::new(),
+    }
+}
+
+impl BridgeError {
+    /// The error with every occurrence of `secret` in its texts replaced by [`REDACTED`]: for
+    /// calls that send a secret the app handed over (a card token, an MX connection token), so
+    /// that no server echo of it reaches the app or a log line.
+    pub(crate) fn without(self, secret: &str) -> BridgeError {
+        if secret.is_empty() {
+            return self;
+        }
+        let s = |t: String| {
+            if t.contains(secret) {
+                t.replace(secret, REDACTED)
+            } else {
+                t
+            }
+        };
+        match self {
+            BridgeError::InvalidConfiguration { reason } => {
+                BridgeError::InvalidConfiguration { reason: s(reason) }
+            }
+            BridgeError::InvalidArgument { reason } => {
+                BridgeError::InvalidArgument { reason: s(reason) }
+            }
+            BridgeError::InvalidRedirectUrl { reason } => {
+                BridgeError::InvalidRedirectUrl { reason: s(reason) }
+            }
+            BridgeError::PartnerUnavailable { partner } => BridgeError::PartnerUnavailable {
+                partner: s(partner),
+            },
+            BridgeError::Validation { code, detail, path } => BridgeError::Validation {
+                code: s(code),
+                detail: s(detail),
+                path: path.map(s),
+            },
+            BridgeError::DuplicateFundingSource { existing_id } => {
+                BridgeError::DuplicateFundingSource {
+                    existing_id: existing_id.map(s),
+                }
+            }
+            BridgeError::RedirectUrlNotAllowed { detail } => {
+                BridgeError::RedirectUrlNotAllowed { detail: s(detail) }
+            }
+            BridgeError::ReauthRequired { exchange_url } => BridgeError::ReauthRequired {
+                exchange_url: s(exchange_url),
+            },
+            BridgeError::Unauthorized { code, detail } => BridgeError::Unauthorized {
+                code: s(code),
+                detail: s(detail),
+            },
+            BridgeError::Forbidden { code, detail } => BridgeError::Forbidden {
+                code: s(code),
+                detail: s(detail),
+            },
+            BridgeError::NotFound { detail } => BridgeError::NotFound { detail: s(detail) },
+            e @ (BridgeError::RateLimited { .. } | BridgeError::Timeout { .. }) => e,
+            BridgeError::Server {
+                status,
+                code,
+                detail,
+            } => BridgeError::Server {
+                status,
+                code: s(code),
+                detail: s(detail),
+            },
+            BridgeError::Network { detail } => BridgeError::Network { detail: s(detail) },
+            BridgeError::InvalidResponse { detail } => {
+                BridgeError::InvalidResponse { detail: s(detail) }
+            }
+            BridgeError::TokenProvider { detail } => {
+                BridgeError::TokenProvider { detail: s(detail) }
+            }
+            BridgeError::Internal { detail } => BridgeError::Internal { detail: s(detail) },
+        }
+    }
+}
+
 fn path_suffix(path: Option<&str>) -> String {
     match path {
         Some(p) => format!(" (at {p})"),
@@ -222,5 +313,45 @@ pub enum AccessTokenError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for AccessTokenError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         AccessTokenError::Failed { reason: e.reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_replaces_a_secret_in_every_text() {
+        let secret = "src_4gzeau5o2uqubbk6fufs3m7p54";
+        let e = BridgeError::Validation {
+            code: "ValidationError".into(),
+            detail: format!("The card data is invalid: {secret}"),
+            path: Some(format!("/cardToken/{secret}")),
+        }
+        .without(secret);
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains(secret), "{text}");
+        assert!(
+            text.contains("The card data is invalid: <redacted>"),
+            "{text}"
+        );
+        let e = BridgeError::Server {
+            status: 502,
+            code: String::new(),
+            detail: secret.into(),
+        }
+        .without(secret);
+        assert_eq!(
+            e,
+            BridgeError::Server {
+                status: 502,
+                code: String::new(),
+                detail: REDACTED.into()
+            }
+        );
+        let t = BridgeError::Timeout { after_ms: 5 };
+        assert_eq!(t.clone().without(secret), t);
+        let n = BridgeError::NotFound { detail: "x".into() };
+        assert_eq!(n.clone().without(""), n);
     }
 }

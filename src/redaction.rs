@@ -2,8 +2,8 @@
 //! and printed session.
 //!
 //! [`REDACTED`] stands in for a token or secret wherever one would be shown (the sessions'
-//! `Debug`/`Display`, errors). [`redact_tokens`] replaces words shaped like Plaid or Dwolla
-//! tokens in text the library did not write (server messages, the token provider's reasons,
+//! `Debug`/`Display`, errors). [`redact_tokens`] replaces words shaped like Plaid, Dwolla,
+//! Checkout.com or MX tokens in text the library did not write (server messages, the token provider's reasons,
 //! transport errors), and [`clean_detail`] applies it to such text after making it one short line.
 
 /// Shown in place of a token or secret.
@@ -22,8 +22,13 @@ pub(crate) fn clean_detail(s: &str) -> String {
     redact_tokens(&one_line)
 }
 
-/// Token prefixes of Plaid and Dwolla that must never be repeated in an error or a log line.
-const TOKEN_PREFIXES: &[&str] = &["link-", "public-", "access-", "Bearer "];
+/// Token prefixes that must never be repeated in an error or a log line: Plaid's link, public
+/// and access tokens, bearer tokens, Checkout.com's card tokens and sources (`tok_`, `src_`)
+/// and payment session secrets (`pss_`), and base64-encoded JSON (`eyJ`: MX's available
+/// connection tokens, JWTs).
+const TOKEN_PREFIXES: &[&str] = &[
+    "link-", "public-", "access-", "Bearer ", "src_", "tok_", "pss_", "eyJ",
+];
 
 /// Replaces every word starting with a token prefix by `<redacted>`.
 pub(crate) fn redact_tokens(s: &str) -> String {
@@ -70,6 +75,18 @@ mod tests {
         );
         assert_eq!(redact_tokens("a link-abc"), "a link-abc");
         assert_eq!(redact_tokens("(link-sandbox-x)"), "(<redacted>");
+        assert_eq!(
+            redact_tokens("card src_abc123def and tok_4gzeau5o2uqubbk6fufs3m7p54"),
+            "card <redacted> and <redacted>"
+        );
+        assert_eq!(
+            redact_tokens("secret pss_5a1b2c3d, mx eyJhY2NvdW50SWQiOiJB"),
+            "secret <redacted>, mx <redacted>"
+        );
+        assert_eq!(
+            redact_tokens("a src_x or my_src_abcdefgh"),
+            "a src_x or my_src_abcdefgh"
+        );
         assert_eq!(clean_detail("a\nb"), "a b");
         assert_eq!(clean_detail(&"x".repeat(400)).len(), MAX_DETAIL);
     }

@@ -1,8 +1,9 @@
 //! The status-to-error mapping: the typed [`BridgeError`] for an HTTP error status and the
 //! body the backend (or Dwolla through it) sent with it. Pure, no I/O.
 //!
-//! 400 splits by Dwolla's error code and message (re-authentication, a redirect value the
-//! account does not allow, other validation errors), 401, 403, 404 and 429 have their own
+//! 400 splits by Dwolla's error code and message (re-authentication, an account that is
+//! already a funding source, a redirect value the account does not allow, other validation
+//! errors), 401, 403, 404 and 429 have their own
 //! variants, and every other status becomes [`BridgeError::Server`]. Server texts are cleaned
 //! by [`crate::redaction::clean_detail`] before they enter an error.
 
@@ -43,6 +44,13 @@ pub(crate) fn error_from_status(
                     .map(|u| exchange_url_of(&u))
                     .unwrap_or_default();
                 BridgeError::ReauthRequired { exchange_url }
+            } else if let Some(duplicate) = duplicate_funding_source(
+                &v,
+                &code,
+                first_code.as_deref(),
+                &[text("/message"), first_msg.clone()],
+            ) {
+                duplicate
             } else if detail.contains(REDIRECT_NOT_CONFIGURED)
                 || text("/message").is_some_and(|m| m.contains(REDIRECT_NOT_CONFIGURED))
             {
@@ -71,6 +79,75 @@ pub(crate) fn error_from_status(
             detail,
         },
     }
+}
+
+/// The text of Dwolla's duplicate-funding-source `ValidationError`.
+const DUPLICATE_FUNDING_SOURCE: &str = "duplicate funding source";
+
+/// [`BridgeError::DuplicateFundingSource`] (with the existing funding source's id where the
+/// body names it) when a 400 is Dwolla's "already a funding source" error; `None` for any other.
+///
+/// Dwolla answers a duplicate in three ways: `DuplicateResource` "Bank already exists: id=..."
+/// with `_links.about` on the existing funding source; the `ValidationError` "Duplicate funding
+/// source or validation error. ..." of its funding-source document; and a `ValidationError`
+/// whose embedded error has the code `Duplicate` (and, in the sample-backend's simulator, its own
+/// `_links.about`). A duplicate whose `about` names another resource (a customer's email, say)
+/// is no funding-source duplicate.
+fn duplicate_funding_source(
+    v: &Value,
+    code: &str,
+    first_code: Option<&str>,
+    messages: &[Option<String>; 2],
+) -> Option<BridgeError> {
+    let about = v
+        .pointer("/_links/about/href")
+        .or_else(|| v.pointer("/_embedded/errors/0/_links/about/href"))
+        .and_then(Value::as_str);
+    let about_id = about.map(funding_source_id);
+    if matches!(about_id, Some(None)) {
+        return None;
+    }
+    let by_code = code == "DuplicateResource"
+        || matches!(first_code, Some("Duplicate" | "DuplicateResource"));
+    let by_text = messages
+        .iter()
+        .flatten()
+        .any(|m| m.to_ascii_lowercase().contains(DUPLICATE_FUNDING_SOURCE));
+    if !by_code && !by_text {
+        return None;
+    }
+    Some(BridgeError::DuplicateFundingSource {
+        existing_id: about_id
+            .flatten()
+            .or_else(|| messages.iter().flatten().find_map(|m| id_after_equals(m))),
+    })
+}
+
+/// The id of `.../funding-sources/{id}` (its last path segment), or `None` for another href.
+fn funding_source_id(href: &str) -> Option<String> {
+    let path = href.split(['?', '#']).next().unwrap_or("");
+    let (_, id) = path
+        .trim_end_matches('/')
+        .rsplit_once("/funding-sources/")?;
+    is_id(id).then(|| id.to_string())
+}
+
+/// The id in Dwolla's "Bank already exists: id=<id>".
+fn id_after_equals(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("id=")?;
+    let id: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    is_id(&id).then_some(id)
+}
+
+fn is_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// `.../exchanges/{id}/exchange-sessions` -> `.../exchanges/{id}`.
@@ -147,6 +224,60 @@ mod tests {
         );
         assert!(
             matches!(error_from_status(502, b"oops", None, &no_rebase), BridgeError::Server { status: 502, ref detail, .. } if detail.contains("bad gateway"))
+        );
+    }
+
+    #[test]
+    fn duplicates_of_a_funding_source_are_typed_with_the_existing_id() {
+        // Dwolla's DuplicateResource, its _links.about on the existing funding source.
+        let e = error_from_status(400, br#"{"code":"DuplicateResource","message":"Bank already exists: id=df8392e5-4c06-42ed-b247-c098ed6f5a11","_links":{"about":{"href":"https://api.dwolla.com/funding-sources/df8392e5-4c06-42ed-b247-c098ed6f5a11","type":"application/vnd.dwolla.v1.hal+json","resource-type":"funding-source"}}}"#, None, &no_rebase);
+        assert_eq!(
+            e,
+            BridgeError::DuplicateFundingSource {
+                existing_id: Some("df8392e5-4c06-42ed-b247-c098ed6f5a11".into())
+            }
+        );
+        // Without _links, the id in the message.
+        let e = error_from_status(
+            400,
+            br#"{"code":"DuplicateResource","message":"Bank already exists: id=abc-123"}"#,
+            None,
+            &no_rebase,
+        );
+        assert_eq!(
+            e,
+            BridgeError::DuplicateFundingSource {
+                existing_id: Some("abc-123".into())
+            }
+        );
+        // The document's ValidationError: a duplicate, no id.
+        let e = error_from_status(400, br#"{"code":"ValidationError","message":"Duplicate funding source or validation error. Authorization already associated to a funding source."}"#, None, &no_rebase);
+        assert_eq!(e, BridgeError::DuplicateFundingSource { existing_id: None });
+        // An embedded Duplicate error with its own about link (a backend-relative href).
+        let e = error_from_status(400, br#"{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{"errors":[{"code":"Duplicate","message":"Duplicate funding source or validation error.","path":"/_links/exchange/href","_links":{"about":{"href":"http://127.0.0.1:9/dwolla/funding-sources/fs-1?x=1"}}}]}}"#, None, &no_rebase);
+        assert_eq!(
+            e,
+            BridgeError::DuplicateFundingSource {
+                existing_id: Some("fs-1".into())
+            }
+        );
+        // A duplicate customer (about on a customer) stays a validation error.
+        let e = error_from_status(400, br#"{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{"errors":[{"code":"Duplicate","message":"A customer with the specified email already exists.","path":"/email","_links":{"about":{"href":"https://api.dwolla.com/customers/c1"}}}]}}"#, None, &no_rebase);
+        assert!(
+            matches!(e, BridgeError::Validation { ref path, .. } if path.as_deref() == Some("/email")),
+            "{e:?}"
+        );
+        // An about href whose last segment is no id is not trusted.
+        assert_eq!(funding_source_id("https://b/funding-sources/"), None);
+        assert_eq!(funding_source_id("https://b/funding-sources/a/b"), None);
+        assert_eq!(funding_source_id("https://b/customers/1"), None);
+        let text = BridgeError::DuplicateFundingSource {
+            existing_id: Some("fs-1".into()),
+        }
+        .to_string();
+        assert!(
+            text.contains("fs-1") && text.contains("remove_funding_source"),
+            "{text}"
         );
     }
 

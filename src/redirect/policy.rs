@@ -18,11 +18,27 @@ use crate::partners::{PLAID, VISA};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum RedirectPolicyError {
     /// The partner needs an https redirect URL, which only [`Platform::Ios`] carries.
-    #[error("{partner} needs an https redirect URL, which only Platform::Ios carries")]
+    #[error("{partner} needs an https redirect URL, which only the iOS platform carries ({}): offer {partner} on iOS only", platform_has(*on))]
     NeedsHttpsUrl {
         /// The partner, as Dwolla names it.
         partner: &'static str,
+        /// The platform the client is configured for.
+        on: PlatformKind,
     },
+}
+
+/// A platform without its redirect value, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PlatformKind {
+    Android,
+    Web,
+}
+
+fn platform_has(on: PlatformKind) -> &'static str {
+    match on {
+        PlatformKind::Android => "on Android the redirect value is the app's package name",
+        PlatformKind::Web => "the web platform has no redirect value",
+    }
 }
 
 /// The redirect value to send with a new exchange session for `partner` on `platform`.
@@ -40,7 +56,14 @@ pub(crate) fn redirect_value(
     if partner.eq_ignore_ascii_case(VISA) {
         return match platform {
             Platform::Ios { redirect_url } => Ok(Some(redirect_url.clone())),
-            _ => Err(RedirectPolicyError::NeedsHttpsUrl { partner: VISA }),
+            Platform::Android { .. } => Err(RedirectPolicyError::NeedsHttpsUrl {
+                partner: VISA,
+                on: PlatformKind::Android,
+            }),
+            Platform::Web => Err(RedirectPolicyError::NeedsHttpsUrl {
+                partner: VISA,
+                on: PlatformKind::Web,
+            }),
         };
     }
     Ok(None)
@@ -69,7 +92,16 @@ mod tests {
         assert_eq!(redirect_value("Plaid", &Platform::Web).unwrap(), None);
         assert_eq!(redirect_value("MX", &ios).unwrap(), None);
         assert_eq!(redirect_value("Checkout.com", &android).unwrap(), None);
-        assert!(redirect_value("Visa", &android).is_err());
+        let e = redirect_value("Visa", &android).unwrap_err().to_string();
+        assert!(
+            e.starts_with("Visa needs an https redirect URL, which only the iOS platform carries")
+                && e.contains("package name"),
+            "{e}"
+        );
+        let e = redirect_value("visa", &Platform::Web)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the web platform has no redirect value"), "{e}");
         assert_eq!(
             redirect_value("Visa", &ios).unwrap().as_deref(),
             Some("https://example.com/app")
