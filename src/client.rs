@@ -9,15 +9,16 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 use url::Url;
 
+use crate::card;
 use crate::config::{BridgeConfig, ValidConfig};
 use crate::error::{AccessTokenError, BridgeError};
-use crate::hal::parse::{self, Malformed, RawResource, RawSession, SessionKind};
-use crate::hal::{BankAccountType, Exchange, ExchangePartner, FundingSource};
+use crate::hal::parse::{self, RawSession, SessionKind};
+use crate::hal::{BankAccountType, BillingAddress, Exchange, ExchangePartner, FundingSource};
 use crate::partners::{self, PartnerCache};
 use crate::quote::Quoted;
 use crate::redirect::policy::redirect_value;
 use crate::runtime;
-use crate::session::{CheckoutPaymentSession, ExchangeSession, PlaidLinkSession};
+use crate::session::{CheckoutPaymentSession, ExchangeSession, MxConnection, PlaidLinkSession};
 use crate::transport::{HrefSupplier, Response, Transport};
 
 /// The app's own credential for its backend (the signed-in user's session token).
@@ -160,14 +161,7 @@ impl BridgeClient {
                 .transport
                 .path_url(&["customers", &customer_id, "exchanges"]);
             let resp = inner.transport.post(&url, &body, deadline).await?;
-            let raw = inner
-                .created_resource(resp, "exchange", parse::exchange, deadline)
-                .await?;
-            Ok(Exchange {
-                id: raw.id,
-                url: raw.self_href,
-                status: raw.label,
-            })
+            inner.created_exchange(resp, deadline).await
         })
         .await
     }
@@ -202,14 +196,153 @@ impl BridgeClient {
                 .transport
                 .path_url(&["customers", &customer_id, "funding-sources"]);
             let resp = inner.transport.post(&url, &body, deadline).await?;
-            let raw = inner
-                .created_resource(resp, "funding source", parse::funding_source, deadline)
+            let v = inner.created_body(resp, "funding source", deadline).await?;
+            inner.funding_source(&v)
+        })
+        .await
+    }
+
+    /// The bank accounts the user connected in MX Connect and that are not exchanged yet
+    /// (`GET customers/{id}/available-exchange-connections`). An empty list is an answer: the
+    /// user connected nothing (yet).
+    ///
+    /// MX Connect runs as a web page (`ExchangeSession::WebRedirect`) that Dwolla builds; it does
+    /// not tell the app reliably when it is done. Call this once the page is closed (or has
+    /// navigated away), then `complete_mx_connection` with the account the user picks.
+    pub async fn mx_connections(
+        &self,
+        customer_id: String,
+    ) -> Result<Vec<Arc<MxConnection>>, BridgeError> {
+        self.call("mx_connections", move |inner, deadline| async move {
+            check_id("customer_id", &customer_id)?;
+            let url = inner.transport.path_url(&[
+                "customers",
+                &customer_id,
+                "available-exchange-connections",
+            ]);
+            let resp = inner.transport.get(&url, deadline).await?;
+            Ok(parse::available_connections(&resp.body)?
+                .into_iter()
+                .map(|c| Arc::new(MxConnection::new(c.name, c.token)))
+                .collect())
+        })
+        .await
+    }
+
+    /// Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
+    /// `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
+    /// The connection's token is single-use.
+    pub async fn complete_mx_connection(
+        &self,
+        customer_id: String,
+        connection: Arc<MxConnection>,
+    ) -> Result<Exchange, BridgeError> {
+        let token = connection.available_connection_token();
+        let secret = token.clone();
+        self.call(
+            "complete_mx_connection",
+            move |inner, deadline| async move {
+                let run = async {
+                    check_id("customer_id", &customer_id)?;
+                    let list = inner.partner_list(deadline).await?;
+                    let mx = partners::find(&list, partners::MX)?;
+                    let body = json!({
+                        "_links": {"exchange-partner": {"href": mx.href}},
+                        "mx": {"availableConnectionToken": token},
+                    });
+                    let url = inner
+                        .transport
+                        .path_url(&["customers", &customer_id, "exchanges"]);
+                    let resp = inner.transport.post(&url, &body, deadline).await?;
+                    inner.created_exchange(resp, deadline).await
+                };
+                run.await.map_err(|e| e.without(&secret))
+            },
+        )
+        .await
+    }
+
+    /// Attaches a debit card to the customer as a funding source (Dwolla's "Create Debit Card
+    /// Funding Source", for Push to Card). `card_token` is what Checkout.com's Flow component
+    /// returned for the `CheckoutPaymentSession`: a secret, never repeated in an error or a log.
+    /// `name` is shown to the user (1 to 50 characters).
+    ///
+    /// Everything is checked before any request, and one `InvalidArgument` names every field to
+    /// fix (see `BillingAddress`). A card that is already a funding source of the customer is
+    /// `DuplicateFundingSource`.
+    pub async fn create_card_funding_source(
+        &self,
+        customer_id: String,
+        card_token: String,
+        name: String,
+        billing_address: BillingAddress,
+    ) -> Result<FundingSource, BridgeError> {
+        let secret = card_token.clone();
+        self.call(
+            "create_card_funding_source",
+            move |inner, deadline| async move {
+                let run = async {
+                    check_id("customer_id", &customer_id)?;
+                    card::check(&card_token, &name, &billing_address)?;
+                    let body = card::body(&card_token, &name, &billing_address);
+                    let url =
+                        inner
+                            .transport
+                            .path_url(&["customers", &customer_id, "funding-sources"]);
+                    let resp = inner.transport.post(&url, &body, deadline).await?;
+                    let v = inner.created_body(resp, "funding source", deadline).await?;
+                    inner.funding_source(&v)
+                };
+                run.await.map_err(|e| e.without(&secret))
+            },
+        )
+        .await
+    }
+
+    /// The customer's bank accounts and debit cards, for a "linked accounts" screen
+    /// (`GET customers/{id}/funding-sources`). Removed ones are left out, and so are Dwolla's
+    /// other kinds (the balance of a verified customer, virtual accounts).
+    pub async fn funding_sources(
+        &self,
+        customer_id: String,
+    ) -> Result<Vec<FundingSource>, BridgeError> {
+        self.call("funding_sources", move |inner, deadline| async move {
+            check_id("customer_id", &customer_id)?;
+            let mut url = inner
+                .transport
+                .path_url(&["customers", &customer_id, "funding-sources"]);
+            url.set_query(Some("removed=false"));
+            let resp = inner.transport.get(&url, deadline).await?;
+            let mut list = parse::funding_sources(&resp.body)?;
+            for fs in &mut list {
+                fs.url = inner.transport.resolve_backend_href(&fs.url)?.to_string();
+            }
+            Ok(list)
+        })
+        .await
+    }
+
+    /// Removes a funding source (`POST funding-sources/{id}` with `{"removed": true}`): Dwolla
+    /// keeps it, marked `removed`, and returns it. Another user's funding source is `NotFound`.
+    pub async fn remove_funding_source(
+        &self,
+        funding_source_id: String,
+    ) -> Result<FundingSource, BridgeError> {
+        self.call("remove_funding_source", move |inner, deadline| async move {
+            check_id("funding_source_id", &funding_source_id)?;
+            let url = inner
+                .transport
+                .path_url(&["funding-sources", &funding_source_id]);
+            let resp = inner
+                .transport
+                .post(&url, &json!({"removed": true}), deadline)
                 .await?;
-            Ok(FundingSource {
-                id: raw.id,
-                url: raw.self_href,
-                name: raw.label,
-            })
+            let body = if is_blank(&resp.body) {
+                inner.transport.get(&url, deadline).await?.body
+            } else {
+                resp.body
+            };
+            inner.funding_source(&parse::json("funding source", &body)?)
         })
         .await
     }
@@ -223,8 +356,12 @@ impl BridgeClient {
         .await
     }
 
-    /// Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`)
-    /// and returns its URL on the backend; read it with `exchange_session`.
+    /// Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
+    /// `Visa`) and returns its URL on the backend; read it with `exchange_session`.
+    ///
+    /// Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
+    /// is sent): on Android and the web a Visa session is refused before any request
+    /// (`InvalidRedirectUrl`).
     pub async fn create_exchange_session(
         &self,
         customer_id: String,
@@ -379,7 +516,7 @@ impl Inner {
                 ),
             })?;
         let url = self.transport.resolve_backend_href(location)?;
-        let body = if resp.body.iter().all(u8::is_ascii_whitespace) {
+        let body = if is_blank(&resp.body) {
             None
         } else {
             Some(parse::session(&resp.body)?)
@@ -400,15 +537,14 @@ impl Inner {
         Ok(parse::session(&resp.body)?)
     }
 
-    /// A created resource: from the `201`'s body, or read from its `Location`.
-    async fn created_resource(
+    /// A created resource's JSON: from the `201`'s body, or read from its `Location`.
+    async fn created_body(
         &self,
         resp: Response,
         what: &str,
-        read: fn(&Value) -> Result<RawResource, Malformed>,
         deadline: Instant,
-    ) -> Result<RawResource, BridgeError> {
-        let body = if resp.body.iter().all(u8::is_ascii_whitespace) {
+    ) -> Result<Value, BridgeError> {
+        let body = if is_blank(&resp.body) {
             let location =
                 resp.location
                     .as_deref()
@@ -423,12 +559,31 @@ impl Inner {
         } else {
             resp.body
         };
-        let mut raw = read(&parse::json(what, &body)?)?;
-        raw.self_href = self
-            .transport
-            .resolve_backend_href(&raw.self_href)?
-            .to_string();
-        Ok(raw)
+        Ok(parse::json(what, &body)?)
+    }
+
+    /// A created exchange (Plaid or MX), its URL on the backend.
+    async fn created_exchange(
+        &self,
+        resp: Response,
+        deadline: Instant,
+    ) -> Result<Exchange, BridgeError> {
+        let raw = parse::exchange(&self.created_body(resp, "exchange", deadline).await?)?;
+        Ok(Exchange {
+            id: raw.id,
+            url: self
+                .transport
+                .resolve_backend_href(&raw.self_href)?
+                .to_string(),
+            status: raw.label,
+        })
+    }
+
+    /// A funding source resource, its URL on the backend.
+    fn funding_source(&self, v: &Value) -> Result<FundingSource, BridgeError> {
+        let mut fs = parse::funding_source(v)?;
+        fs.url = self.transport.resolve_backend_href(&fs.url)?.to_string();
+        Ok(fs)
     }
 
     fn plaid_session(
@@ -481,6 +636,11 @@ impl Inner {
         let i = pending.iter().position(|(u, _)| u == url)?;
         pending.remove(i).map(|(_, raw)| raw)
     }
+}
+
+/// An empty body (or only whitespace).
+fn is_blank(body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
 }
 
 /// Whether the backend refused the exchange-partner href (a stale partner id).

@@ -12,12 +12,17 @@
 //! - the client: [`BridgeClient`] with [`BridgeConfig`], [`Platform`], [`Environment`];
 //! - foreign traits the app implements: [`AccessTokenProvider`], [`LogSink`];
 //! - results: [`PlaidLinkSession`], [`ExchangeSession`], [`CheckoutPaymentSession`],
-//!   [`ExchangePartner`], [`Exchange`], [`FundingSource`], [`BankAccountType`];
+//!   [`MxConnection`], [`ExchangePartner`], [`Exchange`], [`FundingSource`] with
+//!   [`FundingSourceKind`] and [`CardSummary`], [`BankAccountType`];
+//! - arguments: [`BillingAddress`] (a debit card's);
 //! - errors: [`BridgeError`], [`RedirectUrlError`], [`AccessTokenError`];
 //! - Rust-only constants (not in the bindings): [`HAL_JSON`], [`MAX_BODY_BYTES`].
 //!
 //! Where things are (one concern per module):
-//! - `client`: [`BridgeClient`] and the flow of each exported call;
+//! - `client`: [`BridgeClient`] and the flow of each exported call (Plaid, MX, Checkout.com
+//!   cards, Visa, the customer's funding sources);
+//! - `card`: a debit card funding source's checks (billing address, ISO 3166-1 countries) and
+//!   its request body;
 //! - `config`: [`BridgeConfig`], [`Platform`] and their validation; `environment`:
 //!   [`Environment`] and the link-token environment check;
 //! - `redirect`: the redirect rules, `redirect::package_name` (Android) and `redirect::ios_url`
@@ -25,8 +30,8 @@
 //! - `partners`: partner names, lookup and the per-client cache;
 //! - `transport`: HTTP to the backend and the origin rule for hrefs; `retry`: the retry
 //!   policy; `status`: the status-to-error mapping;
-//! - `hal`: Dwolla's media type and the HAL+JSON parsers; `records`: the exported records;
-//!   `session`: the exported sessions;
+//! - `hal`: Dwolla's media type, the exported records (in `hal` itself) and the HAL+JSON
+//!   parsers (`hal::parse`); `session`: the exported sessions and the MX connection;
 //! - `error`: the exported errors and where internal errors become [`BridgeError`];
 //!   `redaction`: token redaction; `quote`: quoting values in messages;
 //! - `logging`, `runtime`, `tls`, and `android` (the JNI entry point, the only `unsafe` code).
@@ -35,6 +40,7 @@ uniffi::setup_scaffolding!();
 
 #[cfg(target_os = "android")]
 mod android;
+mod card;
 mod client;
 mod config;
 mod error;
@@ -54,8 +60,11 @@ mod transport;
 pub use client::{AccessTokenProvider, BridgeClient};
 pub use config::{BridgeConfig, Environment, Platform};
 pub use error::{AccessTokenError, BridgeError};
-pub use hal::{BankAccountType, Exchange, ExchangePartner, FundingSource, HAL_JSON};
+pub use hal::{
+    BankAccountType, BillingAddress, CardSummary, Exchange, ExchangePartner, FundingSource,
+    FundingSourceKind, HAL_JSON,
+};
 pub use logging::{set_log_sink, LogLevel, LogRecord, LogSink};
 pub use redirect::{validate_android_package_name, validate_ios_redirect_url, RedirectUrlError};
-pub use session::{CheckoutPaymentSession, ExchangeSession, PlaidLinkSession};
+pub use session::{CheckoutPaymentSession, ExchangeSession, MxConnection, PlaidLinkSession};
 pub use transport::MAX_BODY_BYTES;

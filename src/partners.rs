@@ -8,6 +8,8 @@ use crate::hal::ExchangePartner;
 
 /// Plaid's name in Dwolla's partner list.
 pub const PLAID: &str = "Plaid";
+/// MX's name in Dwolla's partner list.
+pub const MX: &str = "MX";
 /// Visa's name in Dwolla's partner list (removed from Dwolla's API in September 2025; see
 /// [`crate::redirect::policy`] for why the library still knows it).
 pub const VISA: &str = "Visa";

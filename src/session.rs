@@ -1,5 +1,5 @@
 //! What an exchange session hands the app: a Plaid Link token, a web page to open, or a
-//! Checkout.com payment session. Tokens and secrets are readable through their accessors only;
+//! Checkout.com payment session; and what MX Connect leaves behind, an [`MxConnection`]. Tokens and secrets are readable through their accessors only;
 //! `Debug`, `Display`, Kotlin's `toString()` and Swift's `description` redact them (with
 //! [`REDACTED`], from [`crate::redaction`]).
 
@@ -138,6 +138,57 @@ impl fmt::Display for CheckoutPaymentSession {
     }
 }
 
+/// A bank account the user connected in MX Connect, not yet exchanged: pass it to
+/// `BridgeClient::complete_mx_connection`. Its token is a one-time secret, readable through
+/// `available_connection_token()` only; every printed form redacts it.
+#[derive(uniffi::Object, Clone, PartialEq, Eq)]
+#[uniffi::export(Debug, Display)]
+pub struct MxConnection {
+    name: String,
+    available_connection_token: String,
+}
+
+impl MxConnection {
+    pub(crate) fn new(name: String, available_connection_token: String) -> Self {
+        MxConnection {
+            name,
+            available_connection_token,
+        }
+    }
+}
+
+#[uniffi::export]
+impl MxConnection {
+    /// The account's name as MX gives it (for example `XYZ Checking`), to show to the user.
+    pub fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    /// The available connection token Dwolla's exchange takes (one-time). Never log it.
+    pub fn available_connection_token(&self) -> String {
+        self.available_connection_token.clone()
+    }
+}
+
+impl fmt::Debug for MxConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MxConnection")
+            .field("name", &self.name)
+            .field("available_connection_token", &REDACTED)
+            .finish()
+    }
+}
+
+impl fmt::Display for MxConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "MxConnection(name={}, availableConnectionToken={REDACTED})",
+            self.name
+        )
+    }
+}
+
 /// An exchange session, by what its partner hands back.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum ExchangeSession {
@@ -163,4 +214,24 @@ pub enum ExchangeSession {
         /// The exchange session's URL on the app's backend.
         session_url: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_mx_connection_prints_its_name_not_its_token() {
+        let c = MxConnection::new("XYZ Checking".into(), "eyJhY2NvdW50SWQiOiJBQ1Qt".into());
+        assert_eq!(c.available_connection_token(), "eyJhY2NvdW50SWQiOiJBQ1Qt");
+        assert_eq!(
+            c.to_string(),
+            "MxConnection(name=XYZ Checking, availableConnectionToken=<redacted>)"
+        );
+        let debug = format!("{c:?} {c:#?}");
+        assert!(
+            !debug.contains("eyJ") && debug.contains("XYZ Checking"),
+            "{debug}"
+        );
+    }
 }

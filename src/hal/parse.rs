@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::ExchangePartner;
+use super::{CardSummary, ExchangePartner, FundingSource, FundingSourceKind};
+use crate::quote::Quoted;
 
 /// A resource the backend returned that the library cannot use: which resource, and which field
 /// is missing or wrong.
@@ -177,14 +178,161 @@ pub(crate) fn exchange(v: &Value) -> Result<RawResource, Malformed> {
     })
 }
 
-/// `GET funding-sources/{id}` (or the body of a `201`).
-pub(crate) fn funding_source(v: &Value) -> Result<RawResource, Malformed> {
-    const WHAT: &str = "funding source";
-    Ok(RawResource {
-        id: req_str(WHAT, v, "/id")?.to_string(),
-        self_href: req_str(WHAT, v, "/_links/self/href")?.to_string(),
-        label: req_str(WHAT, v, "/name")?.to_string(),
+/// `GET funding-sources/{id}` (or the body of a `201`, or of the `200` to a removal): a bank
+/// account or a debit card, its `url` the self href as given. Another `type` (Dwolla's `balance`,
+/// a virtual account) is refused.
+pub(crate) fn funding_source(v: &Value) -> Result<FundingSource, Malformed> {
+    read_funding_source("funding source", v)?.map_err(|other| {
+        bad(
+            "funding source",
+            format!("'type' is {}, not bank or card", Quoted::new(&other)),
+        )
     })
+}
+
+/// `GET customers/{id}/funding-sources`: the bank accounts and debit cards, hrefs as given.
+/// Removed ones and other types (Dwolla's `balance`, virtual accounts) are left out.
+pub(crate) fn funding_sources(body: &[u8]) -> Result<Vec<FundingSource>, Malformed> {
+    const WHAT: &str = "funding sources";
+    let v = json(WHAT, body)?;
+    let list = match v.pointer("/_embedded/funding-sources") {
+        Some(Value::Array(list)) => list,
+        Some(_) => return Err(bad(WHAT, "'_embedded.funding-sources' is not an array")),
+        None => return Err(bad(WHAT, "'_embedded.funding-sources' is missing")),
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for (i, item) in list.iter().enumerate() {
+        let what = format!("funding source [{i}]");
+        if let Ok(fs) = read_funding_source(&what, item)? {
+            if !fs.removed {
+                out.push(fs);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A funding source of a known type, or `Err(type)` for another type.
+fn read_funding_source(what: &str, v: &Value) -> Result<Result<FundingSource, String>, Malformed> {
+    let kind = match req_str(what, v, "/type")? {
+        "bank" => FundingSourceKind::Bank,
+        "card" => FundingSourceKind::Card,
+        other => return Ok(Err(other.to_string())),
+    };
+    let removed = match v.get("removed") {
+        Some(Value::Bool(b)) => *b,
+        None | Some(Value::Null) => false,
+        Some(_) => return Err(bad(what, "'removed' is not a boolean")),
+    };
+    let card = match kind {
+        FundingSourceKind::Card => Some(card_summary(what, v)?),
+        FundingSourceKind::Bank => None,
+    };
+    Ok(Ok(FundingSource {
+        id: req_str(what, v, "/id")?.to_string(),
+        url: req_str(what, v, "/_links/self/href")?.to_string(),
+        name: req_str(what, v, "/name")?.to_string(),
+        kind,
+        status: req_str(what, v, "/status")?.to_string(),
+        bank_name: match kind {
+            FundingSourceKind::Bank => opt_str(what, v, "/bankName")?.map(str::to_string),
+            FundingSourceKind::Card => None,
+        },
+        card,
+        created: req_str(what, v, "/created")?.to_string(),
+        removed,
+    }))
+}
+
+/// A card's `cardDetails`: brand, last four and expiry only (never `bin`, the name on the card
+/// or the billing address). Values are not repeated in errors: a wrong `lastFour` might be a
+/// whole card number.
+fn card_summary(what: &str, v: &Value) -> Result<CardSummary, Malformed> {
+    if !v.get("cardDetails").is_some_and(Value::is_object) {
+        return Err(bad(
+            what,
+            "a card without 'cardDetails' (an object is required)",
+        ));
+    }
+    let last_four = req_str(what, v, "/cardDetails/lastFour")?;
+    if last_four.len() != 4 || !last_four.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad(what, "'cardDetails.lastFour' is not four digits"));
+    }
+    Ok(CardSummary {
+        brand: req_str(what, v, "/cardDetails/brand")?.to_string(),
+        last_four: last_four.to_string(),
+        expiration_month: req_u32(what, v, "/cardDetails/expirationMonth", 1..=12)?,
+        expiration_year: req_u32(what, v, "/cardDetails/expirationYear", 1000..=9999)?,
+    })
+}
+
+/// The integer at a JSON pointer, within `range`.
+fn req_u32(
+    what: &str,
+    v: &Value,
+    pointer: &str,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, Malformed> {
+    let n = match v.pointer(pointer) {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(_) => return Err(bad(what, format!("'{}' is not a number", dotted(pointer)))),
+        None => return Err(bad(what, format!("'{}' is missing", dotted(pointer)))),
+    };
+    n.and_then(|n| u32::try_from(n).ok())
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            bad(
+                what,
+                format!(
+                    "'{}' is not an integer from {} to {}",
+                    dotted(pointer),
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
+}
+
+/// An MX connection the user made in MX Connect: its account's name and its one-time token.
+pub(crate) struct RawConnection {
+    pub name: String,
+    pub token: String,
+}
+
+/// `GET customers/{id}/available-exchange-connections`. The tokens are secrets: never in an
+/// error.
+pub(crate) fn available_connections(body: &[u8]) -> Result<Vec<RawConnection>, Malformed> {
+    const WHAT: &str = "available exchange connections";
+    let v = json(WHAT, body)?;
+    let list = match v.pointer("/_embedded/available-exchange-connections") {
+        Some(Value::Array(list)) => list,
+        Some(_) => {
+            return Err(bad(
+                WHAT,
+                "'_embedded.available-exchange-connections' is not an array",
+            ))
+        }
+        None => {
+            return Err(bad(
+                WHAT,
+                "'_embedded.available-exchange-connections' is missing",
+            ))
+        }
+    };
+    list.iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let what = format!("available exchange connection [{i}]");
+            let token = req_str(&what, c, "/availableConnectionToken")?;
+            if token.is_empty() {
+                return Err(bad(&what, "'availableConnectionToken' is empty"));
+            }
+            Ok(RawConnection {
+                name: req_str(&what, c, "/name")?.to_string(),
+                token: token.to_string(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -240,5 +388,136 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("'created' is missing"), "{e}");
+    }
+
+    const BANK: &str = r#"{"_links":{"self":{"href":"https://b/funding-sources/fs-1"}},"id":"fs-1","status":"verified","type":"bank","bankAccountType":"checking","name":"Checking","created":"2024-01-01T00:00:00.000Z","removed":false,"bankName":"SANDBOX TEST BANK","fingerprint":"f"}"#;
+    const CARD: &str = r#"{"_links":{"self":{"href":"https://b/funding-sources/fs-2"}},"id":"fs-2","status":"verified","type":"card","name":"My Visa Debit Card","created":"2025-12-10T18:02:47.985Z","removed":false,"channels":[],"cardDetails":{"brand":"VISA","lastFour":"1519","expirationMonth":10,"expirationYear":2027,"nameOnCard":"Jane Doe","bin":"40247644","billingAddress":{"address1":"552 test","city":"Des Moines","stateProvinceRegion":"IA","country":"US","postalCode":"50310"}}}"#;
+
+    fn value(s: &str) -> Value {
+        serde_json::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn bank_and_card_funding_sources() {
+        let bank = funding_source(&value(BANK)).unwrap();
+        assert_eq!(bank.kind, FundingSourceKind::Bank);
+        assert_eq!(bank.status, "verified");
+        assert_eq!(bank.bank_name.as_deref(), Some("SANDBOX TEST BANK"));
+        assert_eq!(bank.card, None);
+        assert_eq!(bank.url, "https://b/funding-sources/fs-1");
+        assert!(!bank.removed);
+
+        let card = funding_source(&value(CARD)).unwrap();
+        assert_eq!(card.kind, FundingSourceKind::Card);
+        assert_eq!(card.bank_name, None);
+        assert_eq!(
+            card.card,
+            Some(CardSummary {
+                brand: "VISA".into(),
+                last_four: "1519".into(),
+                expiration_month: 10,
+                expiration_year: 2027,
+            })
+        );
+        // Nothing beyond the last four, nor the name on the card, reaches the record.
+        let printed = format!("{card:?}");
+        for hidden in ["40247644", "Jane Doe", "552 test", "50310"] {
+            assert!(!printed.contains(hidden), "{printed}");
+        }
+    }
+
+    #[test]
+    fn funding_sources_name_what_is_wrong_without_repeating_card_data() {
+        let mut v = value(CARD);
+        v["cardDetails"]["lastFour"] = "4242424242424242".into();
+        let e = funding_source(&v).unwrap_err().to_string();
+        assert!(
+            e.contains("'cardDetails.lastFour' is not four digits"),
+            "{e}"
+        );
+        assert!(!e.contains("4242"), "{e}");
+        let mut v = value(CARD);
+        v["cardDetails"]["expirationMonth"] = 13.into();
+        let e = funding_source(&v).unwrap_err().to_string();
+        assert!(
+            e.contains("'cardDetails.expirationMonth' is not an integer from 1 to 12"),
+            "{e}"
+        );
+        let mut v = value(CARD);
+        v["cardDetails"]["expirationYear"] = "2027".into();
+        let e = funding_source(&v).unwrap_err().to_string();
+        assert!(
+            e.contains("'cardDetails.expirationYear' is not a number"),
+            "{e}"
+        );
+        let mut v = value(CARD);
+        v.as_object_mut().unwrap().remove("cardDetails");
+        assert!(funding_source(&v)
+            .unwrap_err()
+            .to_string()
+            .contains("without 'cardDetails'"));
+        let mut v = value(BANK);
+        v.as_object_mut().unwrap().remove("status");
+        assert!(funding_source(&v)
+            .unwrap_err()
+            .to_string()
+            .contains("'status' is missing"));
+        let mut v = value(BANK);
+        v["type"] = "balance".into();
+        let e = funding_source(&v).unwrap_err().to_string();
+        assert!(e.contains("'type' is 'balance', not bank or card"), "{e}");
+        let mut v = value(BANK);
+        v["removed"] = "no".into();
+        assert!(funding_source(&v)
+            .unwrap_err()
+            .to_string()
+            .contains("'removed' is not a boolean"));
+    }
+
+    #[test]
+    fn funding_source_lists_leave_out_removed_ones_and_other_types() {
+        let mut removed = value(BANK);
+        removed["id"] = "fs-3".into();
+        removed["removed"] = true.into();
+        let mut balance = value(BANK);
+        balance["type"] = "balance".into();
+        balance["name"] = "Balance".into();
+        let body = format!(
+            r#"{{"_links":{{}},"_embedded":{{"funding-sources":[{BANK},{CARD},{removed},{balance}]}}}}"#
+        );
+        let list = funding_sources(body.as_bytes()).unwrap();
+        let ids: Vec<_> = list.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["fs-1", "fs-2"]);
+        let empty = funding_sources(br#"{"_embedded":{"funding-sources":[]}}"#).unwrap();
+        assert!(empty.is_empty());
+        let e = funding_sources(b"{}").unwrap_err().to_string();
+        assert!(e.contains("'_embedded.funding-sources' is missing"), "{e}");
+        let bad = format!(r#"{{"_embedded":{{"funding-sources":[{BANK},{{"type":"card"}}]}}}}"#);
+        let e = funding_sources(bad.as_bytes()).unwrap_err().to_string();
+        assert!(e.starts_with("funding source [1]:"), "{e}");
+    }
+
+    #[test]
+    fn available_connections_parse_and_hide_their_tokens() {
+        let body = br#"{"_links":{"self":{"href":"x"},"customers":{"href":"y"}},"_embedded":{"available-exchange-connections":[{"availableConnectionToken":"eyJhY2NvdW50SWQiOiJBQ1Qt","name":"XYZ Checking"}]}}"#;
+        let list = available_connections(body).unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].name, "XYZ Checking");
+        assert_eq!(list[0].token, "eyJhY2NvdW50SWQiOiJBQ1Qt");
+        let none = br#"{"_embedded":{"available-exchange-connections":[]}}"#;
+        assert!(available_connections(none).unwrap().is_empty());
+        let e = available_connections(br#"{"_embedded":{"available-exchange-connections":[{"availableConnectionToken":"eyJsecret"}]}}"#)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("connection [0]: 'name' is missing"), "{e}");
+        assert!(!e.contains("eyJsecret"), "{e}");
+        let e = available_connections(br#"{"_embedded":{"available-exchange-connections":[{"availableConnectionToken":"","name":"n"}]}}"#)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("'availableConnectionToken' is empty"), "{e}");
+        let e = available_connections(b"{}").err().unwrap().to_string();
+        assert!(e.contains("is missing"), "{e}");
     }
 }
