@@ -197,7 +197,8 @@ pub enum ExchangeSession {
         /// The session (its token is redacted from every printed form).
         session: Arc<PlaidLinkSession>,
     },
-    /// MX (and Visa): open `url` in a browser or web view.
+    /// MX (and Visa): open `url` in a browser or web view. For MX, once the page is closed,
+    /// `mx_connections` lists what the user connected.
     WebRedirect {
         /// The exchange session's URL on the app's backend.
         session_url: String,

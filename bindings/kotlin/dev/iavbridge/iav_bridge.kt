@@ -733,7 +733,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_iav_bridge_checksum_method_accesstokenprovider_access_token(
     ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection(
+    ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session(
     ): Int
@@ -743,7 +747,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_exchange_session(
     ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_funding_sources(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections(
+    ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_prewarm(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_remove_funding_source(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link(
     ): Int
@@ -758,6 +768,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_iav_bridge_checksum_method_checkoutpaymentsession_payment_session_token(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_checkoutpaymentsession_session_url(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_mxconnection_available_connection_token(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_mxconnection_name(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_plaidlinksession_created(
     ): Int
@@ -803,7 +817,11 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_iav_bridge_fn_constructor_bridgeclient_new(`config`: RustBuffer.ByValue,`tokenProvider`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_complete_mx_connection(`ptr`: Long,`customerId`: RustBuffer.ByValue,`connection`: Long,
+    ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_complete_plaid_link(`ptr`: Long,`customerId`: RustBuffer.ByValue,`publicToken`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_create_card_funding_source(`ptr`: Long,`customerId`: RustBuffer.ByValue,`cardToken`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`billingAddress`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_create_exchange_session(`ptr`: Long,`customerId`: RustBuffer.ByValue,`partnerName`: RustBuffer.ByValue,
     ): Long
@@ -813,8 +831,14 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_exchange_session(`ptr`: Long,`sessionUrl`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_funding_sources(`ptr`: Long,`customerId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_mx_connections(`ptr`: Long,`customerId`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_prewarm(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_remove_funding_source(`ptr`: Long,`fundingSourceId`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_start_plaid_link(`ptr`: Long,`customerId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_start_reauth(`ptr`: Long,`exchangeId`: RustBuffer.ByValue,
@@ -842,6 +866,18 @@ internal object UniffiLib {
     external fun uniffi_iav_bridge_fn_method_checkoutpaymentsession_uniffi_trait_debug(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_iav_bridge_fn_method_checkoutpaymentsession_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_iav_bridge_fn_clone_mxconnection(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_iav_bridge_fn_free_mxconnection(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_iav_bridge_fn_method_mxconnection_available_connection_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_iav_bridge_fn_method_mxconnection_name(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_iav_bridge_fn_method_mxconnection_uniffi_trait_debug(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_iav_bridge_fn_method_mxconnection_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_iav_bridge_fn_clone_plaidlinksession(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1921,14 +1957,37 @@ public object FfiConverterTypeAccessTokenProvider: FfiConverter<AccessTokenProvi
 public interface BridgeClientInterface {
     
     /**
+     * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
+     * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
+     * The connection's token is single-use.
+     */
+    suspend fun `completeMxConnection`(`customerId`: kotlin.String, `connection`: MxConnection): Exchange
+    
+    /**
      * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
      * (a verified connection to the bank account).
      */
     suspend fun `completePlaidLink`(`customerId`: kotlin.String, `publicToken`: kotlin.String): Exchange
     
     /**
-     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`)
-     * and returns its URL on the backend; read it with `exchange_session`.
+     * Attaches a debit card to the customer as a funding source (Dwolla's "Create Debit Card
+     * Funding Source", for Push to Card). `card_token` is what Checkout.com's Flow component
+     * returned for the `CheckoutPaymentSession`: a secret, never repeated in an error or a log.
+     * `name` is shown to the user (1 to 50 characters).
+     *
+     * Everything is checked before any request, and one `InvalidArgument` names every field to
+     * fix (see `BillingAddress`). A card that is already a funding source of the customer is
+     * `DuplicateFundingSource`.
+     */
+    suspend fun `createCardFundingSource`(`customerId`: kotlin.String, `cardToken`: kotlin.String, `name`: kotlin.String, `billingAddress`: BillingAddress): FundingSource
+    
+    /**
+     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
+     * `Visa`) and returns its URL on the backend; read it with `exchange_session`.
+     *
+     * Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
+     * is sent): on Android and the web a Visa session is refused before any request
+     * (`InvalidRedirectUrl`).
      */
     suspend fun `createExchangeSession`(`customerId`: kotlin.String, `partnerName`: kotlin.String): kotlin.String
     
@@ -1950,11 +2009,35 @@ public interface BridgeClientInterface {
     suspend fun `exchangeSession`(`sessionUrl`: kotlin.String): ExchangeSession
     
     /**
+     * The customer's bank accounts and debit cards, for a "linked accounts" screen
+     * (`GET customers/{id}/funding-sources`). Removed ones are left out, and so are Dwolla's
+     * other kinds (the balance of a verified customer, virtual accounts).
+     */
+    suspend fun `fundingSources`(`customerId`: kotlin.String): List<FundingSource>
+    
+    /**
+     * The bank accounts the user connected in MX Connect and that are not exchanged yet
+     * (`GET customers/{id}/available-exchange-connections`). An empty list is an answer: the
+     * user connected nothing (yet).
+     *
+     * MX Connect runs as a web page (`ExchangeSession::WebRedirect`) that Dwolla builds; it does
+     * not tell the app reliably when it is done. Call this once the page is closed (or has
+     * navigated away), then `complete_mx_connection` with the account the user picks.
+     */
+    suspend fun `mxConnections`(`customerId`: kotlin.String): List<MxConnection>
+    
+    /**
      * Starts, in the background, what a first call would wait for (the partner list and a
      * connection to the backend), so the tap that starts Link pays as little as possible.
      * Errors are logged, not thrown: the next call reports them.
      */
     fun `prewarm`()
+    
+    /**
+     * Removes a funding source (`POST funding-sources/{id}` with `{"removed": true}`): Dwolla
+     * keeps it, marked `removed`, and returns it. Another user's funding source is `NotFound`.
+     */
+    suspend fun `removeFundingSource`(`fundingSourceId`: kotlin.String): FundingSource
     
     /**
      * The main job: creates a Plaid exchange session for the customer with the platform's
@@ -2096,6 +2179,34 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
 
     
     /**
+     * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
+     * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
+     * The connection's token is single-use.
+     */
+    @Throws(BridgeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `completeMxConnection`(`customerId`: kotlin.String, `connection`: MxConnection) : Exchange {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_complete_mx_connection(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`customerId`),
+        FfiConverterTypeMxConnection.lower(`connection`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeExchange.lift(it) },
+        // Error FFI converter
+        BridgeException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
      * (a verified connection to the bank account).
      */
@@ -2123,8 +2234,47 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
 
     
     /**
-     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`)
-     * and returns its URL on the backend; read it with `exchange_session`.
+     * Attaches a debit card to the customer as a funding source (Dwolla's "Create Debit Card
+     * Funding Source", for Push to Card). `card_token` is what Checkout.com's Flow component
+     * returned for the `CheckoutPaymentSession`: a secret, never repeated in an error or a log.
+     * `name` is shown to the user (1 to 50 characters).
+     *
+     * Everything is checked before any request, and one `InvalidArgument` names every field to
+     * fix (see `BillingAddress`). A card that is already a funding source of the customer is
+     * `DuplicateFundingSource`.
+     */
+    @Throws(BridgeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `createCardFundingSource`(`customerId`: kotlin.String, `cardToken`: kotlin.String, `name`: kotlin.String, `billingAddress`: BillingAddress) : FundingSource {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_create_card_funding_source(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`customerId`),
+        FfiConverterString.lower(`cardToken`),
+        FfiConverterString.lower(`name`),
+        FfiConverterTypeBillingAddress.lower(`billingAddress`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeFundingSource.lift(it) },
+        // Error FFI converter
+        BridgeException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
+     * `Visa`) and returns its URL on the backend; read it with `exchange_session`.
+     *
+     * Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
+     * is sent): on Android and the web a Visa session is refused before any request
+     * (`InvalidRedirectUrl`).
      */
     @Throws(BridgeException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -2229,6 +2379,64 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
 
     
     /**
+     * The customer's bank accounts and debit cards, for a "linked accounts" screen
+     * (`GET customers/{id}/funding-sources`). Removed ones are left out, and so are Dwolla's
+     * other kinds (the balance of a verified customer, virtual accounts).
+     */
+    @Throws(BridgeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `fundingSources`(`customerId`: kotlin.String) : List<FundingSource> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_funding_sources(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`customerId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeFundingSource.lift(it) },
+        // Error FFI converter
+        BridgeException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The bank accounts the user connected in MX Connect and that are not exchanged yet
+     * (`GET customers/{id}/available-exchange-connections`). An empty list is an answer: the
+     * user connected nothing (yet).
+     *
+     * MX Connect runs as a web page (`ExchangeSession::WebRedirect`) that Dwolla builds; it does
+     * not tell the app reliably when it is done. Call this once the page is closed (or has
+     * navigated away), then `complete_mx_connection` with the account the user picks.
+     */
+    @Throws(BridgeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `mxConnections`(`customerId`: kotlin.String) : List<MxConnection> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_mx_connections(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`customerId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeMxConnection.lift(it) },
+        // Error FFI converter
+        BridgeException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Starts, in the background, what a first call would wait for (the partner list and a
      * connection to the backend), so the tap that starts Link pays as little as possible.
      * Errors are logged, not thrown: the next call reports them.
@@ -2243,6 +2451,32 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
     }
     
     
+
+    
+    /**
+     * Removes a funding source (`POST funding-sources/{id}` with `{"removed": true}`): Dwolla
+     * keeps it, marked `removed`, and returns it. Another user's funding source is `NotFound`.
+     */
+    @Throws(BridgeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `removeFundingSource`(`fundingSourceId`: kotlin.String) : FundingSource {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_remove_funding_source(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`fundingSourceId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeFundingSource.lift(it) },
+        // Error FFI converter
+        BridgeException.ErrorHandler,
+    )
+    }
 
     
     /**
@@ -3103,6 +3337,310 @@ public object FfiConverterTypeLogSink: FfiConverter<LogSink, Long> {
 
 
 /**
+ * A bank account the user connected in MX Connect, not yet exchanged: pass it to
+ * `BridgeClient::complete_mx_connection`. Its token is a one-time secret, readable through
+ * `available_connection_token()` only; every printed form redacts it.
+ */
+public interface MxConnectionInterface {
+    
+    /**
+     * The available connection token Dwolla's exchange takes (one-time). Never log it.
+     */
+    fun `availableConnectionToken`(): kotlin.String
+    
+    /**
+     * The account's name as MX gives it (for example `XYZ Checking`), to show to the user.
+     */
+    fun `name`(): kotlin.String
+    
+    companion object
+}
+
+/**
+ * A bank account the user connected in MX Connect, not yet exchanged: pass it to
+ * `BridgeClient::complete_mx_connection`. Its token is a one-time secret, readable through
+ * `available_connection_token()` only; every printed form redacts it.
+ */
+open class MxConnection: Disposable, AutoCloseable, MxConnectionInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_iav_bridge_fn_free_mxconnection(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_iav_bridge_fn_clone_mxconnection(handle, status)
+        }
+    }
+
+    
+    /**
+     * The available connection token Dwolla's exchange takes (one-time). Never log it.
+     */override fun `availableConnectionToken`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_mxconnection_available_connection_token(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The account's name as MX gives it (for example `XYZ Checking`), to show to the user.
+     */override fun `name`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_mxconnection_name(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_mxconnection_uniffi_trait_display(
+        it,
+        _status)
+}
+    }
+    )
+    }
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMxConnection: FfiConverter<MxConnection, Long> {
+    override fun lower(value: MxConnection): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): MxConnection {
+        return MxConnection(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): MxConnection {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: MxConnection) = 8UL
+
+    override fun write(value: MxConnection, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * A Plaid Link session: open Plaid's Link SDK with `link_token`.
  * The token is short-lived and single-use.
  */
@@ -3334,6 +3872,97 @@ public object FfiConverterTypePlaidLinkSession: FfiConverter<PlaidLinkSession, L
 
 
 /**
+ * The billing address of a debit card, as Dwolla's "Create Debit Card Funding Source" takes it.
+ * `BridgeClient::create_card_funding_source` checks it before any request: `address1`, `city`,
+ * `state_province_region`, `country` and `postal_code` are required; `address1` and `city` at
+ * most 50 characters, `address2` and `address3` at most 100; the state, province or region a
+ * two-letter code (`IA`); the country an ISO 3166-1 alpha-2 code (`US`), in upper case.
+ */
+data class BillingAddress (
+    /**
+     * The first line of the street address (1 to 50 characters).
+     */
+    val `address1`: kotlin.String
+    , 
+    /**
+     * The second line of the street address (at most 100 characters), if any.
+     */
+    val `address2`: kotlin.String? = null 
+    , 
+    /**
+     * The third line of the street address (at most 100 characters), if any.
+     */
+    val `address3`: kotlin.String? = null 
+    , 
+    /**
+     * The city (1 to 50 characters).
+     */
+    val `city`: kotlin.String
+    , 
+    /**
+     * The two-letter state, province or region code, for example `IA`.
+     */
+    val `stateProvinceRegion`: kotlin.String
+    , 
+    /**
+     * The two-letter ISO 3166-1 alpha-2 country code, for example `US`.
+     */
+    val `country`: kotlin.String
+    , 
+    /**
+     * The postal code or ZIP code.
+     */
+    val `postalCode`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBillingAddress: FfiConverterRustBuffer<BillingAddress> {
+    override fun read(buf: ByteBuffer): BillingAddress {
+        return BillingAddress(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BillingAddress) = (
+            FfiConverterString.allocationSize(value.`address1`) +
+            FfiConverterOptionalString.allocationSize(value.`address2`) +
+            FfiConverterOptionalString.allocationSize(value.`address3`) +
+            FfiConverterString.allocationSize(value.`city`) +
+            FfiConverterString.allocationSize(value.`stateProvinceRegion`) +
+            FfiConverterString.allocationSize(value.`country`) +
+            FfiConverterString.allocationSize(value.`postalCode`)
+    )
+
+    override fun write(value: BillingAddress, buf: ByteBuffer) {
+            FfiConverterString.write(value.`address1`, buf)
+            FfiConverterOptionalString.write(value.`address2`, buf)
+            FfiConverterOptionalString.write(value.`address3`, buf)
+            FfiConverterString.write(value.`city`, buf)
+            FfiConverterString.write(value.`stateProvinceRegion`, buf)
+            FfiConverterString.write(value.`country`, buf)
+            FfiConverterString.write(value.`postalCode`, buf)
+    }
+}
+
+
+
+/**
  * How a `BridgeClient` reaches the app's backend.
  */
 data class BridgeConfig (
@@ -3427,6 +4056,69 @@ public object FfiConverterTypeBridgeConfig: FfiConverterRustBuffer<BridgeConfig>
             FfiConverterBoolean.write(value.`allowInsecureHttp`, buf)
             FfiConverterSequenceString.write(value.`additionalRootCertificates`, buf)
             FfiConverterOptionalString.write(value.`userAgent`, buf)
+    }
+}
+
+
+
+/**
+ * What a screen may show of a debit card: never the card number beyond its last four digits.
+ */
+data class CardSummary (
+    /**
+     * The card network as Dwolla names it, for example `VISA` or `MASTERCARD`.
+     */
+    val `brand`: kotlin.String
+    , 
+    /**
+     * The last four digits of the card number.
+     */
+    val `lastFour`: kotlin.String
+    , 
+    /**
+     * The expiry month, 1 to 12.
+     */
+    val `expirationMonth`: kotlin.UInt
+    , 
+    /**
+     * The expiry year, four digits (for example 2027).
+     */
+    val `expirationYear`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCardSummary: FfiConverterRustBuffer<CardSummary> {
+    override fun read(buf: ByteBuffer): CardSummary {
+        return CardSummary(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CardSummary) = (
+            FfiConverterString.allocationSize(value.`brand`) +
+            FfiConverterString.allocationSize(value.`lastFour`) +
+            FfiConverterUInt.allocationSize(value.`expirationMonth`) +
+            FfiConverterUInt.allocationSize(value.`expirationYear`)
+    )
+
+    override fun write(value: CardSummary, buf: ByteBuffer) {
+            FfiConverterString.write(value.`brand`, buf)
+            FfiConverterString.write(value.`lastFour`, buf)
+            FfiConverterUInt.write(value.`expirationMonth`, buf)
+            FfiConverterUInt.write(value.`expirationYear`, buf)
     }
 }
 
@@ -3551,7 +4243,9 @@ public object FfiConverterTypeExchangePartner: FfiConverterRustBuffer<ExchangePa
 
 
 /**
- * A bank account attached to the Dwolla customer.
+ * A bank account or debit card attached to the Dwolla customer: what a "linked accounts"
+ * screen shows. It never holds an account number, nor a card number beyond its last four
+ * digits.
  */
 data class FundingSource (
     /**
@@ -3568,6 +4262,36 @@ data class FundingSource (
      * The name given to it.
      */
     val `name`: kotlin.String
+    , 
+    /**
+     * A bank account or a debit card.
+     */
+    val `kind`: FundingSourceKind
+    , 
+    /**
+     * Dwolla's status: `verified` or `unverified`.
+     */
+    val `status`: kotlin.String
+    , 
+    /**
+     * The bank's name, where Dwolla gives one (bank accounts only).
+     */
+    val `bankName`: kotlin.String?
+    , 
+    /**
+     * The card's brand, last four digits and expiry (debit cards only).
+     */
+    val `card`: CardSummary?
+    , 
+    /**
+     * When Dwolla created it (RFC 3339).
+     */
+    val `created`: kotlin.String
+    , 
+    /**
+     * Whether it was removed (`funding_sources` leaves removed ones out).
+     */
+    val `removed`: kotlin.Boolean
     
 ){
     
@@ -3587,19 +4311,37 @@ public object FfiConverterTypeFundingSource: FfiConverterRustBuffer<FundingSourc
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterTypeFundingSourceKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeCardSummary.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
     override fun allocationSize(value: FundingSource) = (
             FfiConverterString.allocationSize(value.`id`) +
             FfiConverterString.allocationSize(value.`url`) +
-            FfiConverterString.allocationSize(value.`name`)
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterTypeFundingSourceKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`status`) +
+            FfiConverterOptionalString.allocationSize(value.`bankName`) +
+            FfiConverterOptionalTypeCardSummary.allocationSize(value.`card`) +
+            FfiConverterString.allocationSize(value.`created`) +
+            FfiConverterBoolean.allocationSize(value.`removed`)
     )
 
     override fun write(value: FundingSource, buf: ByteBuffer) {
             FfiConverterString.write(value.`id`, buf)
             FfiConverterString.write(value.`url`, buf)
             FfiConverterString.write(value.`name`, buf)
+            FfiConverterTypeFundingSourceKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`status`, buf)
+            FfiConverterOptionalString.write(value.`bankName`, buf)
+            FfiConverterOptionalTypeCardSummary.write(value.`card`, buf)
+            FfiConverterString.write(value.`created`, buf)
+            FfiConverterBoolean.write(value.`removed`, buf)
     }
 }
 
@@ -3810,7 +4552,7 @@ sealed class BridgeException: kotlin.Exception() {
     
     /**
      * An argument of the call is unusable (an empty id, a funding source name over 50
-     * characters, a session URL on another origin).
+     * characters, a billing address field to fix, a session URL on another origin).
      */
     class InvalidArgument(
         
@@ -3873,6 +4615,22 @@ sealed class BridgeException: kotlin.Exception() {
         ) : BridgeException() {
         override val message
             get() = "code=${ `code` }, detail=${ `detail` }, path=${ `path` }"
+    }
+    
+    /**
+     * 400: the bank account (or card) is already a funding source of the customer: Dwolla's
+     * duplicate error. Show the existing one instead of linking again, or remove it first.
+     */
+    class DuplicateFundingSource(
+        
+        /**
+         * The existing funding source's id (from Dwolla's `_links.about`), where the server
+         * named it.
+         */
+        val `existingId`: kotlin.String?
+        ) : BridgeException() {
+        override val message
+            get() = "existingId=${ `existingId` }"
     }
     
     /**
@@ -4109,44 +4867,47 @@ public object FfiConverterTypeBridgeError : FfiConverterRustBuffer<BridgeExcepti
                 FfiConverterString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 )
-            6 -> BridgeException.RedirectUrlNotAllowed(
+            6 -> BridgeException.DuplicateFundingSource(
+                FfiConverterOptionalString.read(buf),
+                )
+            7 -> BridgeException.RedirectUrlNotAllowed(
                 FfiConverterString.read(buf),
                 )
-            7 -> BridgeException.ReauthRequired(
+            8 -> BridgeException.ReauthRequired(
                 FfiConverterString.read(buf),
                 )
-            8 -> BridgeException.Unauthorized(
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                )
-            9 -> BridgeException.Forbidden(
+            9 -> BridgeException.Unauthorized(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            10 -> BridgeException.NotFound(
+            10 -> BridgeException.Forbidden(
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            11 -> BridgeException.RateLimited(
+            11 -> BridgeException.NotFound(
+                FfiConverterString.read(buf),
+                )
+            12 -> BridgeException.RateLimited(
                 FfiConverterULong.read(buf),
                 )
-            12 -> BridgeException.Server(
+            13 -> BridgeException.Server(
                 FfiConverterUShort.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            13 -> BridgeException.Network(
+            14 -> BridgeException.Network(
                 FfiConverterString.read(buf),
                 )
-            14 -> BridgeException.Timeout(
+            15 -> BridgeException.Timeout(
                 FfiConverterULong.read(buf),
                 )
-            15 -> BridgeException.InvalidResponse(
+            16 -> BridgeException.InvalidResponse(
                 FfiConverterString.read(buf),
                 )
-            16 -> BridgeException.TokenProvider(
+            17 -> BridgeException.TokenProvider(
                 FfiConverterString.read(buf),
                 )
-            17 -> BridgeException.Internal(
+            18 -> BridgeException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -4181,6 +4942,11 @@ public object FfiConverterTypeBridgeError : FfiConverterRustBuffer<BridgeExcepti
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`detail`)
                 + FfiConverterOptionalString.allocationSize(value.`path`)
+            )
+            is BridgeException.DuplicateFundingSource -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterOptionalString.allocationSize(value.`existingId`)
             )
             is BridgeException.RedirectUrlNotAllowed -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -4278,67 +5044,72 @@ public object FfiConverterTypeBridgeError : FfiConverterRustBuffer<BridgeExcepti
                 FfiConverterOptionalString.write(value.`path`, buf)
                 Unit
             }
-            is BridgeException.RedirectUrlNotAllowed -> {
+            is BridgeException.DuplicateFundingSource -> {
                 buf.putInt(6)
+                FfiConverterOptionalString.write(value.`existingId`, buf)
+                Unit
+            }
+            is BridgeException.RedirectUrlNotAllowed -> {
+                buf.putInt(7)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
             is BridgeException.ReauthRequired -> {
-                buf.putInt(7)
+                buf.putInt(8)
                 FfiConverterString.write(value.`exchangeUrl`, buf)
                 Unit
             }
             is BridgeException.Unauthorized -> {
-                buf.putInt(8)
-                FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`detail`, buf)
-                Unit
-            }
-            is BridgeException.Forbidden -> {
                 buf.putInt(9)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is BridgeException.NotFound -> {
+            is BridgeException.Forbidden -> {
                 buf.putInt(10)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is BridgeException.NotFound -> {
+                buf.putInt(11)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
             is BridgeException.RateLimited -> {
-                buf.putInt(11)
+                buf.putInt(12)
                 FfiConverterULong.write(value.`retryAfterMs`, buf)
                 Unit
             }
             is BridgeException.Server -> {
-                buf.putInt(12)
+                buf.putInt(13)
                 FfiConverterUShort.write(value.`status`, buf)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
             is BridgeException.Network -> {
-                buf.putInt(13)
+                buf.putInt(14)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
             is BridgeException.Timeout -> {
-                buf.putInt(14)
+                buf.putInt(15)
                 FfiConverterULong.write(value.`afterMs`, buf)
                 Unit
             }
             is BridgeException.InvalidResponse -> {
-                buf.putInt(15)
-                FfiConverterString.write(value.`detail`, buf)
-                Unit
-            }
-            is BridgeException.TokenProvider -> {
                 buf.putInt(16)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is BridgeException.Internal -> {
+            is BridgeException.TokenProvider -> {
                 buf.putInt(17)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is BridgeException.Internal -> {
+                buf.putInt(18)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
@@ -4416,7 +5187,8 @@ sealed class ExchangeSession: Disposable  {
     }
     
     /**
-     * MX (and Visa): open `url` in a browser or web view.
+     * MX (and Visa): open `url` in a browser or web view. For MX, once the page is closed,
+     * `mx_connections` lists what the user connected.
      */
     data class WebRedirect(
         /**
@@ -4588,6 +5360,51 @@ public object FfiConverterTypeExchangeSession : FfiConverterRustBuffer<ExchangeS
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * What a funding source is.
+ */
+
+enum class FundingSourceKind {
+    
+    /**
+     * A bank account (Dwolla's `type: bank`), from an exchange (Plaid, MX).
+     */
+    BANK,
+    /**
+     * A debit card (Dwolla's `type: card`), from a Checkout.com card token (Push to Card).
+     */
+    CARD;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFundingSourceKind: FfiConverterRustBuffer<FundingSourceKind> {
+    override fun read(buf: ByteBuffer) = try {
+        
+        FundingSourceKind.entries[buf.getInt() - 1]
+        
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: FundingSourceKind) = 4UL
+
+    override fun write(value: FundingSourceKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 
@@ -4944,6 +5761,38 @@ public object FfiConverterOptionalTypeAccessTokenProvider: FfiConverterRustBuffe
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeCardSummary: FfiConverterRustBuffer<CardSummary?> {
+    override fun read(buf: ByteBuffer): CardSummary? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeCardSummary.read(buf)
+    }
+
+    override fun allocationSize(value: CardSummary?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeCardSummary.allocationSize(value)
+        }
+    }
+
+    override fun write(value: CardSummary?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeCardSummary.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -4972,6 +5821,34 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeMxConnection: FfiConverterRustBuffer<List<MxConnection>> {
+    override fun read(buf: ByteBuffer): List<MxConnection> {
+        val len = buf.getInt()
+        return List<MxConnection>(len) {
+            FfiConverterTypeMxConnection.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<MxConnection>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMxConnection.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<MxConnection>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMxConnection.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeExchangePartner: FfiConverterRustBuffer<List<ExchangePartner>> {
     override fun read(buf: ByteBuffer): List<ExchangePartner> {
         val len = buf.getInt()
@@ -4990,6 +5867,34 @@ public object FfiConverterSequenceTypeExchangePartner: FfiConverterRustBuffer<Li
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeExchangePartner.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeFundingSource: FfiConverterRustBuffer<List<FundingSource>> {
+    override fun read(buf: ByteBuffer): List<FundingSource> {
+        val len = buf.getInt()
+        return List<FundingSource>(len) {
+            FfiConverterTypeFundingSource.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<FundingSource>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeFundingSource.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<FundingSource>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeFundingSource.write(it, buf)
         }
     }
 }

@@ -842,14 +842,37 @@ public func FfiConverterTypeAccessTokenProvider_lower(_ value: AccessTokenProvid
 public protocol BridgeClientProtocol: AnyObject, Sendable {
     
     /**
+     * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
+     * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
+     * The connection's token is single-use.
+     */
+    func completeMxConnection(customerId: String, connection: MxConnection) async throws  -> Exchange
+    
+    /**
      * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
      * (a verified connection to the bank account).
      */
     func completePlaidLink(customerId: String, publicToken: String) async throws  -> Exchange
     
     /**
-     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`)
-     * and returns its URL on the backend; read it with `exchange_session`.
+     * Attaches a debit card to the customer as a funding source (Dwolla's "Create Debit Card
+     * Funding Source", for Push to Card). `card_token` is what Checkout.com's Flow component
+     * returned for the `CheckoutPaymentSession`: a secret, never repeated in an error or a log.
+     * `name` is shown to the user (1 to 50 characters).
+     *
+     * Everything is checked before any request, and one `InvalidArgument` names every field to
+     * fix (see `BillingAddress`). A card that is already a funding source of the customer is
+     * `DuplicateFundingSource`.
+     */
+    func createCardFundingSource(customerId: String, cardToken: String, name: String, billingAddress: BillingAddress) async throws  -> FundingSource
+    
+    /**
+     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
+     * `Visa`) and returns its URL on the backend; read it with `exchange_session`.
+     *
+     * Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
+     * is sent): on Android and the web a Visa session is refused before any request
+     * (`InvalidRedirectUrl`).
      */
     func createExchangeSession(customerId: String, partnerName: String) async throws  -> String
     
@@ -871,11 +894,35 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
     func exchangeSession(sessionUrl: String) async throws  -> ExchangeSession
     
     /**
+     * The customer's bank accounts and debit cards, for a "linked accounts" screen
+     * (`GET customers/{id}/funding-sources`). Removed ones are left out, and so are Dwolla's
+     * other kinds (the balance of a verified customer, virtual accounts).
+     */
+    func fundingSources(customerId: String) async throws  -> [FundingSource]
+    
+    /**
+     * The bank accounts the user connected in MX Connect and that are not exchanged yet
+     * (`GET customers/{id}/available-exchange-connections`). An empty list is an answer: the
+     * user connected nothing (yet).
+     *
+     * MX Connect runs as a web page (`ExchangeSession::WebRedirect`) that Dwolla builds; it does
+     * not tell the app reliably when it is done. Call this once the page is closed (or has
+     * navigated away), then `complete_mx_connection` with the account the user picks.
+     */
+    func mxConnections(customerId: String) async throws  -> [MxConnection]
+    
+    /**
      * Starts, in the background, what a first call would wait for (the partner list and a
      * connection to the backend), so the tap that starts Link pays as little as possible.
      * Errors are logged, not thrown: the next call reports them.
      */
     func prewarm() 
+    
+    /**
+     * Removes a funding source (`POST funding-sources/{id}` with `{"removed": true}`): Dwolla
+     * keeps it, marked `removed`, and returns it. Another user's funding source is `NotFound`.
+     */
+    func removeFundingSource(fundingSourceId: String) async throws  -> FundingSource
     
     /**
      * The main job: creates a Plaid exchange session for the customer with the platform's
@@ -966,6 +1013,28 @@ public convenience init(config: BridgeConfig, tokenProvider: AccessTokenProvider
 
     
     /**
+     * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
+     * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
+     * The connection's token is single-use.
+     */
+open func completeMxConnection(customerId: String, connection: MxConnection)async throws  -> Exchange  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_iav_bridge_fn_method_bridgeclient_complete_mx_connection(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterTypeMxConnection_lower(connection)
+                )
+            },
+            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
+            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
+            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
+            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
+            liftFunc: FfiConverterTypeExchange_lift,
+            errorHandler: FfiConverterTypeBridgeError_lift
+        )
+}
+    
+    /**
      * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
      * (a verified connection to the bank account).
      */
@@ -987,8 +1056,39 @@ open func completePlaidLink(customerId: String, publicToken: String)async throws
 }
     
     /**
-     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`)
-     * and returns its URL on the backend; read it with `exchange_session`.
+     * Attaches a debit card to the customer as a funding source (Dwolla's "Create Debit Card
+     * Funding Source", for Push to Card). `card_token` is what Checkout.com's Flow component
+     * returned for the `CheckoutPaymentSession`: a secret, never repeated in an error or a log.
+     * `name` is shown to the user (1 to 50 characters).
+     *
+     * Everything is checked before any request, and one `InvalidArgument` names every field to
+     * fix (see `BillingAddress`). A card that is already a funding source of the customer is
+     * `DuplicateFundingSource`.
+     */
+open func createCardFundingSource(customerId: String, cardToken: String, name: String, billingAddress: BillingAddress)async throws  -> FundingSource  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_iav_bridge_fn_method_bridgeclient_create_card_funding_source(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterString.lower(cardToken),FfiConverterString.lower(name),FfiConverterTypeBillingAddress_lower(billingAddress)
+                )
+            },
+            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
+            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
+            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
+            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
+            liftFunc: FfiConverterTypeFundingSource_lift,
+            errorHandler: FfiConverterTypeBridgeError_lift
+        )
+}
+    
+    /**
+     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
+     * `Visa`) and returns its URL on the backend; read it with `exchange_session`.
+     *
+     * Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
+     * is sent): on Android and the web a Visa session is refused before any request
+     * (`InvalidRedirectUrl`).
      */
 open func createExchangeSession(customerId: String, partnerName: String)async throws  -> String  {
     return
@@ -1070,6 +1170,54 @@ open func exchangeSession(sessionUrl: String)async throws  -> ExchangeSession  {
 }
     
     /**
+     * The customer's bank accounts and debit cards, for a "linked accounts" screen
+     * (`GET customers/{id}/funding-sources`). Removed ones are left out, and so are Dwolla's
+     * other kinds (the balance of a verified customer, virtual accounts).
+     */
+open func fundingSources(customerId: String)async throws  -> [FundingSource]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_iav_bridge_fn_method_bridgeclient_funding_sources(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId)
+                )
+            },
+            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
+            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
+            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
+            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeFundingSource.lift,
+            errorHandler: FfiConverterTypeBridgeError_lift
+        )
+}
+    
+    /**
+     * The bank accounts the user connected in MX Connect and that are not exchanged yet
+     * (`GET customers/{id}/available-exchange-connections`). An empty list is an answer: the
+     * user connected nothing (yet).
+     *
+     * MX Connect runs as a web page (`ExchangeSession::WebRedirect`) that Dwolla builds; it does
+     * not tell the app reliably when it is done. Call this once the page is closed (or has
+     * navigated away), then `complete_mx_connection` with the account the user picks.
+     */
+open func mxConnections(customerId: String)async throws  -> [MxConnection]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_iav_bridge_fn_method_bridgeclient_mx_connections(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId)
+                )
+            },
+            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
+            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
+            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
+            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeMxConnection.lift,
+            errorHandler: FfiConverterTypeBridgeError_lift
+        )
+}
+    
+    /**
      * Starts, in the background, what a first call would wait for (the partner list and a
      * connection to the backend), so the tap that starts Link pays as little as possible.
      * Errors are logged, not thrown: the next call reports them.
@@ -1080,6 +1228,27 @@ open func prewarm()  {try! rustCall() {
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Removes a funding source (`POST funding-sources/{id}` with `{"removed": true}`): Dwolla
+     * keeps it, marked `removed`, and returns it. Another user's funding source is `NotFound`.
+     */
+open func removeFundingSource(fundingSourceId: String)async throws  -> FundingSource  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_iav_bridge_fn_method_bridgeclient_remove_funding_source(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(fundingSourceId)
+                )
+            },
+            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
+            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
+            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
+            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
+            liftFunc: FfiConverterTypeFundingSource_lift,
+            errorHandler: FfiConverterTypeBridgeError_lift
+        )
 }
     
     /**
@@ -1594,6 +1763,178 @@ public func FfiConverterTypeLogSink_lower(_ value: LogSink) -> UInt64 {
 
 
 /**
+ * A bank account the user connected in MX Connect, not yet exchanged: pass it to
+ * `BridgeClient::complete_mx_connection`. Its token is a one-time secret, readable through
+ * `available_connection_token()` only; every printed form redacts it.
+ */
+public protocol MxConnectionProtocol: AnyObject, Sendable {
+    
+    /**
+     * The available connection token Dwolla's exchange takes (one-time). Never log it.
+     */
+    func availableConnectionToken()  -> String
+    
+    /**
+     * The account's name as MX gives it (for example `XYZ Checking`), to show to the user.
+     */
+    func name()  -> String
+    
+}
+/**
+ * A bank account the user connected in MX Connect, not yet exchanged: pass it to
+ * `BridgeClient::complete_mx_connection`. Its token is a one-time secret, readable through
+ * `available_connection_token()` only; every printed form redacts it.
+ */
+open class MxConnection: MxConnectionProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_iav_bridge_fn_clone_mxconnection(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_iav_bridge_fn_free_mxconnection(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The available connection token Dwolla's exchange takes (one-time). Never log it.
+     */
+open func availableConnectionToken() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_mxconnection_available_connection_token(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The account's name as MX gives it (for example `XYZ Checking`), to show to the user.
+     */
+open func name() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_mxconnection_name(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_mxconnection_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_mxconnection_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMxConnection: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = MxConnection
+
+    public static func lift(_ handle: UInt64) throws -> MxConnection {
+        return MxConnection(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: MxConnection) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MxConnection {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: MxConnection, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMxConnection_lift(_ handle: UInt64) throws -> MxConnection {
+    return try FfiConverterTypeMxConnection.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMxConnection_lower(_ value: MxConnection) -> UInt64 {
+    return FfiConverterTypeMxConnection.lower(value)
+}
+
+
+
+
+
+
+/**
  * A Plaid Link session: open Plaid's Link SDK with `link_token`.
  * The token is short-lived and single-use.
  */
@@ -1781,6 +2122,129 @@ public func FfiConverterTypePlaidLinkSession_lower(_ value: PlaidLinkSession) ->
 
 
 /**
+ * The billing address of a debit card, as Dwolla's "Create Debit Card Funding Source" takes it.
+ * `BridgeClient::create_card_funding_source` checks it before any request: `address1`, `city`,
+ * `state_province_region`, `country` and `postal_code` are required; `address1` and `city` at
+ * most 50 characters, `address2` and `address3` at most 100; the state, province or region a
+ * two-letter code (`IA`); the country an ISO 3166-1 alpha-2 code (`US`), in upper case.
+ */
+public struct BillingAddress: Equatable, Hashable {
+    /**
+     * The first line of the street address (1 to 50 characters).
+     */
+    public let address1: String
+    /**
+     * The second line of the street address (at most 100 characters), if any.
+     */
+    public let address2: String?
+    /**
+     * The third line of the street address (at most 100 characters), if any.
+     */
+    public let address3: String?
+    /**
+     * The city (1 to 50 characters).
+     */
+    public let city: String
+    /**
+     * The two-letter state, province or region code, for example `IA`.
+     */
+    public let stateProvinceRegion: String
+    /**
+     * The two-letter ISO 3166-1 alpha-2 country code, for example `US`.
+     */
+    public let country: String
+    /**
+     * The postal code or ZIP code.
+     */
+    public let postalCode: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The first line of the street address (1 to 50 characters).
+         */address1: String, 
+        /**
+         * The second line of the street address (at most 100 characters), if any.
+         */address2: String? = nil, 
+        /**
+         * The third line of the street address (at most 100 characters), if any.
+         */address3: String? = nil, 
+        /**
+         * The city (1 to 50 characters).
+         */city: String, 
+        /**
+         * The two-letter state, province or region code, for example `IA`.
+         */stateProvinceRegion: String, 
+        /**
+         * The two-letter ISO 3166-1 alpha-2 country code, for example `US`.
+         */country: String, 
+        /**
+         * The postal code or ZIP code.
+         */postalCode: String) {
+        self.address1 = address1
+        self.address2 = address2
+        self.address3 = address3
+        self.city = city
+        self.stateProvinceRegion = stateProvinceRegion
+        self.country = country
+        self.postalCode = postalCode
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BillingAddress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBillingAddress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BillingAddress {
+        return
+            try BillingAddress(
+                address1: FfiConverterString.read(from: &buf), 
+                address2: FfiConverterOptionString.read(from: &buf), 
+                address3: FfiConverterOptionString.read(from: &buf), 
+                city: FfiConverterString.read(from: &buf), 
+                stateProvinceRegion: FfiConverterString.read(from: &buf), 
+                country: FfiConverterString.read(from: &buf), 
+                postalCode: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BillingAddress, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.address1, into: &buf)
+        FfiConverterOptionString.write(value.address2, into: &buf)
+        FfiConverterOptionString.write(value.address3, into: &buf)
+        FfiConverterString.write(value.city, into: &buf)
+        FfiConverterString.write(value.stateProvinceRegion, into: &buf)
+        FfiConverterString.write(value.country, into: &buf)
+        FfiConverterString.write(value.postalCode, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBillingAddress_lift(_ buf: RustBuffer) throws -> BillingAddress {
+    return try FfiConverterTypeBillingAddress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBillingAddress_lower(_ value: BillingAddress) -> RustBuffer {
+    return FfiConverterTypeBillingAddress.lower(value)
+}
+
+
+/**
  * How a `BridgeClient` reaches the app's backend.
  */
 public struct BridgeConfig: Equatable, Hashable {
@@ -1914,6 +2378,95 @@ public func FfiConverterTypeBridgeConfig_lift(_ buf: RustBuffer) throws -> Bridg
 #endif
 public func FfiConverterTypeBridgeConfig_lower(_ value: BridgeConfig) -> RustBuffer {
     return FfiConverterTypeBridgeConfig.lower(value)
+}
+
+
+/**
+ * What a screen may show of a debit card: never the card number beyond its last four digits.
+ */
+public struct CardSummary: Equatable, Hashable {
+    /**
+     * The card network as Dwolla names it, for example `VISA` or `MASTERCARD`.
+     */
+    public let brand: String
+    /**
+     * The last four digits of the card number.
+     */
+    public let lastFour: String
+    /**
+     * The expiry month, 1 to 12.
+     */
+    public let expirationMonth: UInt32
+    /**
+     * The expiry year, four digits (for example 2027).
+     */
+    public let expirationYear: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The card network as Dwolla names it, for example `VISA` or `MASTERCARD`.
+         */brand: String, 
+        /**
+         * The last four digits of the card number.
+         */lastFour: String, 
+        /**
+         * The expiry month, 1 to 12.
+         */expirationMonth: UInt32, 
+        /**
+         * The expiry year, four digits (for example 2027).
+         */expirationYear: UInt32) {
+        self.brand = brand
+        self.lastFour = lastFour
+        self.expirationMonth = expirationMonth
+        self.expirationYear = expirationYear
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CardSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCardSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CardSummary {
+        return
+            try CardSummary(
+                brand: FfiConverterString.read(from: &buf), 
+                lastFour: FfiConverterString.read(from: &buf), 
+                expirationMonth: FfiConverterUInt32.read(from: &buf), 
+                expirationYear: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CardSummary, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.brand, into: &buf)
+        FfiConverterString.write(value.lastFour, into: &buf)
+        FfiConverterUInt32.write(value.expirationMonth, into: &buf)
+        FfiConverterUInt32.write(value.expirationYear, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardSummary_lift(_ buf: RustBuffer) throws -> CardSummary {
+    return try FfiConverterTypeCardSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardSummary_lower(_ value: CardSummary) -> RustBuffer {
+    return FfiConverterTypeCardSummary.lower(value)
 }
 
 
@@ -2086,7 +2639,9 @@ public func FfiConverterTypeExchangePartner_lower(_ value: ExchangePartner) -> R
 
 
 /**
- * A bank account attached to the Dwolla customer.
+ * A bank account or debit card attached to the Dwolla customer: what a "linked accounts"
+ * screen shows. It never holds an account number, nor a card number beyond its last four
+ * digits.
  */
 public struct FundingSource: Equatable, Hashable {
     /**
@@ -2101,6 +2656,30 @@ public struct FundingSource: Equatable, Hashable {
      * The name given to it.
      */
     public let name: String
+    /**
+     * A bank account or a debit card.
+     */
+    public let kind: FundingSourceKind
+    /**
+     * Dwolla's status: `verified` or `unverified`.
+     */
+    public let status: String
+    /**
+     * The bank's name, where Dwolla gives one (bank accounts only).
+     */
+    public let bankName: String?
+    /**
+     * The card's brand, last four digits and expiry (debit cards only).
+     */
+    public let card: CardSummary?
+    /**
+     * When Dwolla created it (RFC 3339).
+     */
+    public let created: String
+    /**
+     * Whether it was removed (`funding_sources` leaves removed ones out).
+     */
+    public let removed: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2113,10 +2692,34 @@ public struct FundingSource: Equatable, Hashable {
          */url: String, 
         /**
          * The name given to it.
-         */name: String) {
+         */name: String, 
+        /**
+         * A bank account or a debit card.
+         */kind: FundingSourceKind, 
+        /**
+         * Dwolla's status: `verified` or `unverified`.
+         */status: String, 
+        /**
+         * The bank's name, where Dwolla gives one (bank accounts only).
+         */bankName: String?, 
+        /**
+         * The card's brand, last four digits and expiry (debit cards only).
+         */card: CardSummary?, 
+        /**
+         * When Dwolla created it (RFC 3339).
+         */created: String, 
+        /**
+         * Whether it was removed (`funding_sources` leaves removed ones out).
+         */removed: Bool) {
         self.id = id
         self.url = url
         self.name = name
+        self.kind = kind
+        self.status = status
+        self.bankName = bankName
+        self.card = card
+        self.created = created
+        self.removed = removed
     }
 
     
@@ -2137,7 +2740,13 @@ public struct FfiConverterTypeFundingSource: FfiConverterRustBuffer {
             try FundingSource(
                 id: FfiConverterString.read(from: &buf), 
                 url: FfiConverterString.read(from: &buf), 
-                name: FfiConverterString.read(from: &buf)
+                name: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeFundingSourceKind.read(from: &buf), 
+                status: FfiConverterString.read(from: &buf), 
+                bankName: FfiConverterOptionString.read(from: &buf), 
+                card: FfiConverterOptionTypeCardSummary.read(from: &buf), 
+                created: FfiConverterString.read(from: &buf), 
+                removed: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -2145,6 +2754,12 @@ public struct FfiConverterTypeFundingSource: FfiConverterRustBuffer {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.url, into: &buf)
         FfiConverterString.write(value.name, into: &buf)
+        FfiConverterTypeFundingSourceKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.bankName, into: &buf)
+        FfiConverterOptionTypeCardSummary.write(value.card, into: &buf)
+        FfiConverterString.write(value.created, into: &buf)
+        FfiConverterBool.write(value.removed, into: &buf)
     }
 }
 
@@ -2433,7 +3048,7 @@ enum BridgeError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     /**
      * An argument of the call is unusable (an empty id, a funding source name over 50
-     * characters, a session URL on another origin).
+     * characters, a billing address field to fix, a session URL on another origin).
      */
     case InvalidArgument(
         /**
@@ -2469,6 +3084,16 @@ enum BridgeError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
         /**
          * The JSON path of the offending field, where the server named one.
          */path: String?
+    )
+    /**
+     * 400: the bank account (or card) is already a funding source of the customer: Dwolla's
+     * duplicate error. Show the existing one instead of linking again, or remove it first.
+     */
+    case DuplicateFundingSource(
+        /**
+         * The existing funding source's id (from Dwolla's `_links.about`), where the server
+         * named it.
+         */existingId: String?
     )
     /**
      * 400: the redirect value is not one of the URLs configured for the Dwolla account.
@@ -2636,44 +3261,47 @@ public struct FfiConverterTypeBridgeError: FfiConverterRustBuffer {
             detail: try FfiConverterString.read(from: &buf), 
             path: try FfiConverterOptionString.read(from: &buf)
             )
-        case 6: return .RedirectUrlNotAllowed(
+        case 6: return .DuplicateFundingSource(
+            existingId: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 7: return .RedirectUrlNotAllowed(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 7: return .ReauthRequired(
+        case 8: return .ReauthRequired(
             exchangeUrl: try FfiConverterString.read(from: &buf)
             )
-        case 8: return .Unauthorized(
+        case 9: return .Unauthorized(
             code: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 9: return .Forbidden(
+        case 10: return .Forbidden(
             code: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 10: return .NotFound(
+        case 11: return .NotFound(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 11: return .RateLimited(
+        case 12: return .RateLimited(
             retryAfterMs: try FfiConverterUInt64.read(from: &buf)
             )
-        case 12: return .Server(
+        case 13: return .Server(
             status: try FfiConverterUInt16.read(from: &buf), 
             code: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 13: return .Network(
+        case 14: return .Network(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 14: return .Timeout(
+        case 15: return .Timeout(
             afterMs: try FfiConverterUInt64.read(from: &buf)
             )
-        case 15: return .InvalidResponse(
+        case 16: return .InvalidResponse(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 16: return .TokenProvider(
+        case 17: return .TokenProvider(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 17: return .Internal(
+        case 18: return .Internal(
             detail: try FfiConverterString.read(from: &buf)
             )
 
@@ -2715,67 +3343,72 @@ public struct FfiConverterTypeBridgeError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(path, into: &buf)
             
         
-        case let .RedirectUrlNotAllowed(detail):
+        case let .DuplicateFundingSource(existingId):
             writeInt(&buf, Int32(6))
+            FfiConverterOptionString.write(existingId, into: &buf)
+            
+        
+        case let .RedirectUrlNotAllowed(detail):
+            writeInt(&buf, Int32(7))
             FfiConverterString.write(detail, into: &buf)
             
         
         case let .ReauthRequired(exchangeUrl):
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(8))
             FfiConverterString.write(exchangeUrl, into: &buf)
             
         
         case let .Unauthorized(code,detail):
-            writeInt(&buf, Int32(8))
-            FfiConverterString.write(code, into: &buf)
-            FfiConverterString.write(detail, into: &buf)
-            
-        
-        case let .Forbidden(code,detail):
             writeInt(&buf, Int32(9))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             
         
-        case let .NotFound(detail):
+        case let .Forbidden(code,detail):
             writeInt(&buf, Int32(10))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .NotFound(detail):
+            writeInt(&buf, Int32(11))
             FfiConverterString.write(detail, into: &buf)
             
         
         case let .RateLimited(retryAfterMs):
-            writeInt(&buf, Int32(11))
+            writeInt(&buf, Int32(12))
             FfiConverterUInt64.write(retryAfterMs, into: &buf)
             
         
         case let .Server(status,code,detail):
-            writeInt(&buf, Int32(12))
+            writeInt(&buf, Int32(13))
             FfiConverterUInt16.write(status, into: &buf)
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             
         
         case let .Network(detail):
-            writeInt(&buf, Int32(13))
+            writeInt(&buf, Int32(14))
             FfiConverterString.write(detail, into: &buf)
             
         
         case let .Timeout(afterMs):
-            writeInt(&buf, Int32(14))
+            writeInt(&buf, Int32(15))
             FfiConverterUInt64.write(afterMs, into: &buf)
             
         
         case let .InvalidResponse(detail):
-            writeInt(&buf, Int32(15))
-            FfiConverterString.write(detail, into: &buf)
-            
-        
-        case let .TokenProvider(detail):
             writeInt(&buf, Int32(16))
             FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Internal(detail):
+        case let .TokenProvider(detail):
             writeInt(&buf, Int32(17))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .Internal(detail):
+            writeInt(&buf, Int32(18))
             FfiConverterString.write(detail, into: &buf)
             
         }
@@ -2889,7 +3522,8 @@ public enum ExchangeSession {
          */session: PlaidLinkSession
     )
     /**
-     * MX (and Visa): open `url` in a browser or web view.
+     * MX (and Visa): open `url` in a browser or web view. For MX, once the page is closed,
+     * `mx_connections` lists what the user connected.
      */
     case webRedirect(
         /**
@@ -2993,6 +3627,81 @@ public func FfiConverterTypeExchangeSession_lift(_ buf: RustBuffer) throws -> Ex
 #endif
 public func FfiConverterTypeExchangeSession_lower(_ value: ExchangeSession) -> RustBuffer {
     return FfiConverterTypeExchangeSession.lower(value)
+}
+
+
+
+/**
+ * What a funding source is.
+ */
+
+public enum FundingSourceKind: Equatable, Hashable {
+    
+    /**
+     * A bank account (Dwolla's `type: bank`), from an exchange (Plaid, MX).
+     */
+    case bank
+    /**
+     * A debit card (Dwolla's `type: card`), from a Checkout.com card token (Push to Card).
+     */
+    case card
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FundingSourceKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFundingSourceKind: FfiConverterRustBuffer {
+    typealias SwiftType = FundingSourceKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FundingSourceKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .bank
+        
+        case 2: return .card
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FundingSourceKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .bank:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .card:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFundingSourceKind_lift(_ buf: RustBuffer) throws -> FundingSourceKind {
+    return try FfiConverterTypeFundingSourceKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFundingSourceKind_lower(_ value: FundingSourceKind) -> RustBuffer {
+    return FfiConverterTypeFundingSourceKind.lower(value)
 }
 
 
@@ -3362,6 +4071,30 @@ fileprivate struct FfiConverterOptionTypeAccessTokenProvider: FfiConverterRustBu
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeCardSummary: FfiConverterRustBuffer {
+    typealias SwiftType = CardSummary?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCardSummary.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCardSummary.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -3387,6 +4120,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeMxConnection: FfiConverterRustBuffer {
+    typealias SwiftType = [MxConnection]
+
+    public static func write(_ value: [MxConnection], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMxConnection.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MxConnection] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MxConnection]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMxConnection.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeExchangePartner: FfiConverterRustBuffer {
     typealias SwiftType = [ExchangePartner]
 
@@ -3404,6 +4162,31 @@ fileprivate struct FfiConverterSequenceTypeExchangePartner: FfiConverterRustBuff
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeExchangePartner.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeFundingSource: FfiConverterRustBuffer {
+    typealias SwiftType = [FundingSource]
+
+    public static func write(_ value: [FundingSource], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeFundingSource.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [FundingSource] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [FundingSource]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeFundingSource.read(from: &buf))
         }
         return seq
     }
@@ -3640,10 +4423,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_iav_bridge_checksum_method_accesstokenprovider_access_token() != 35858) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection() != 18204) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() != 42740) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session() != 16055) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source() != 41462) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session() != 25744) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() != 27133) {
@@ -3655,7 +4444,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_iav_bridge_checksum_method_bridgeclient_exchange_session() != 31213) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_funding_sources() != 6216) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections() != 52060) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_prewarm() != 49248) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_remove_funding_source() != 29959) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() != 33666) {
@@ -3677,6 +4475,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_checkoutpaymentsession_session_url() != 48967) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_mxconnection_available_connection_token() != 55401) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_mxconnection_name() != 58918) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_plaidlinksession_created() != 4693) {
