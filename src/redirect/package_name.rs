@@ -148,23 +148,6 @@ mod tests {
     const NEAR: &str = "[a-zA-Z0-9_.:/%?#@\\[\\] é-]{0,24}";
 
     proptest::proptest! {
-        #[test]
-        fn helper_agrees_with_the_exported_function(
-            value in proptest::prop_oneof![
-                proptest::prelude::any::<String>(),
-                "[a-z]{1,5}(\\.[a-z0-9_]{0,5}){0,3}",
-                "https?://[a-z.:\\[\\]0-9@%]{0,15}(/[a-z.%?#]{0,5}){0,3}",
-            ]
-        ) {
-            match (check_android_package_name(&value), validate_android_package_name(value.clone())) {
-                (Ok(()), Ok(out)) => proptest::prop_assert_eq!(&out, &value),
-                (Err(a), Err(b)) => proptest::prop_assert_eq!(a, b),
-                (a, b) => proptest::prop_assert!(false, "android: {:?} vs {:?}", a, b),
-            }
-        }
-    }
-
-    proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
 
         #[test]
