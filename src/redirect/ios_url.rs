@@ -405,7 +405,6 @@ fn scheme_reason(redirect_url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::redirect::validate_ios_redirect_url;
 
     fn reason(result: Result<(), RedirectUrlError>) -> String {
         match result {

@@ -107,7 +107,6 @@ pub(crate) fn check_android_package_name(package_name: &str) -> Result<(), Redir
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::redirect::validate_android_package_name;
 
     fn reason(result: Result<(), RedirectUrlError>) -> String {
         match result {
