@@ -7,6 +7,10 @@ Android, with a package name as redirect URL), the session's Plaid link token, L
 through the simulator's /sim control surface, the exchange, the funding source; plus the seed
 errors dwollav2 must map (redirect URL not configured, unsupported partner, unknown customer),
 single-use sessions, Idempotency-Key replays and the UpdateCredentials re-authentication signal.
+Then every other partner's flow to its end: MX (available connection, exchange, funding source),
+Checkout.com (card token through /sim, debit card funding source and its validation), the
+customer's funding-source list and removal, the duplicate bank account (DuplicateResource), and
+Visa listed through PUT /sim/account (https redirect URL required).
 
 Usage:
   dwollav2-flow.py --url http://127.0.0.1:PORT [--key KEY] [--secret SECRET]
@@ -17,6 +21,7 @@ Access, link and public tokens are never printed.
 """
 
 import argparse
+import copy
 import os
 import sys
 import uuid
@@ -164,6 +169,122 @@ def main(c):
     c.check(fs["name"] == "Flow Checking" and fs["bankAccountType"] == "checking", "funding source retrieved")
     c.raises(dwollav2.ValidationError, 400, "ValidationError", None,
              lambda: token.post("%s/funding-sources" % customer, fs_body), "duplicate funding source refused")
+
+    # MX: no connection yet, MX Connect completed through /sim, the connection, exchange, funding source.
+    funding_sources = "%s/funding-sources" % customer
+    mx = by_name["MX"]["_links"]["self"]["href"]
+    connections_url = "%s/available-exchange-connections" % customer
+    c.check(token.get(connections_url).body["_embedded"]["available-exchange-connections"] == [],
+            "no MX connection yet: 200 with an empty list")
+    res = token.post("%s/exchange-sessions" % customer, {"_links": {"exchange-partner": {"href": mx}}})
+    mx_session_url = res.headers["location"]
+    page = token.get(mx_session_url).body["_links"]["external-provider-session"]
+    c.check(page["href"].startswith("https://") and page["resource-type"] == "text/html",
+            "MX session links a web page to open")
+    res = requests.post(base + "/sim/mx/complete-session",
+                        json={"exchangeSessionId": mx_session_url.rsplit("/", 1)[1]}, timeout=10)
+    c.check(res.status_code == 200, "MX Connect completed through /sim")
+    conns = token.get(connections_url).body["_embedded"]["available-exchange-connections"]
+    c.check(len(conns) == 1 and bool(conns[0]["name"]) and bool(conns[0]["availableConnectionToken"]),
+            "one available connection with name and availableConnectionToken")
+    mx_body = {"_links": {"exchange-partner": {"href": mx}},
+               "mx": {"availableConnectionToken": conns[0]["availableConnectionToken"]}}
+    res = token.post("%s/exchanges" % customer, mx_body)
+    mx_exchange = res.headers["location"]
+    c.check(res.status == 201 and mx_exchange.startswith(base + "/exchanges/"), "MX exchange created")
+    c.raises(dwollav2.Error, 400, "InvalidExchangeToken", None,
+             lambda: token.post("%s/exchanges" % customer, mx_body), "a used connection token is refused")
+    res = token.post(funding_sources, {"_links": {"exchange": {"href": mx_exchange}},
+                                       "bankAccountType": "savings", "name": "MX Savings"})
+    mx_fs = res.headers["location"]
+    c.check(res.status == 201 and token.get(mx_fs).body["bankAccountType"] == "savings", "MX funding source created")
+
+    # Checkout.com: the Flow component's card token (through /sim), the debit card funding source.
+    checkout = by_name["Checkout.com"]["_links"]["self"]["href"]
+    res = token.post("%s/exchange-sessions" % customer, {"_links": {"exchange-partner": {"href": checkout}}})
+    payment_session = token.get(res.headers["location"]).body["externalProviderSessionData"]["id"]
+    complete = base + "/sim/checkout/complete-payment-session"
+    res = requests.post(complete, json={"paymentSessionId": payment_session}, timeout=10)
+    card_token = res.json().get("cardToken", "") if res.status_code == 200 else ""
+    c.check(card_token.startswith("src_"), "card token issued through /sim")
+    res = requests.post(complete, json={"paymentSessionId": payment_session}, timeout=10)
+    c.check(res.status_code == 404, "a payment session gives one card token")
+    card_body = {"cardToken": card_token, "name": "Flow Debit Card",
+                 "cardDetails": {"billingAddress": {"address1": "123 Main St", "address2": "Apt 4B", "city": "Dallas",
+                                                    "stateProvinceRegion": "TX", "country": "US",
+                                                    "postalCode": "76034"}}}
+    bad_card = copy.deepcopy(card_body)
+    bad_card["cardDetails"]["billingAddress"]["country"] = "USA"
+    bad_card["name"] = "n" * 51
+    err = c.raises(dwollav2.ValidationError, 400, "ValidationError", None,
+                   lambda: token.post(funding_sources, bad_card), "card funding source validated")
+    c.check([e["path"] for e in err["_embedded"]["errors"]] == ["/name", "/cardDetails/billingAddress/country"],
+            "validation errors name /name and /cardDetails/billingAddress/country")
+    res = token.post(funding_sources, card_body)
+    card_fs = res.headers["location"]
+    card = token.get(card_fs).body
+    c.check(res.status == 201 and card["type"] == "card" and card["status"] == "verified",
+            "card funding source created (type card, verified)")
+    details = card["cardDetails"]
+    c.check(len(details["lastFour"]) == 4 and bool(details["brand"]) and 1 <= details["expirationMonth"] <= 12
+            and details["expirationYear"] >= 2026 and details["nameOnCard"] == "Flow Test",
+            "card details: brand, lastFour, expiration, nameOnCard")
+    err = c.raises(dwollav2.ValidationError, 400, "ValidationError", None,
+                   lambda: token.post(funding_sources, card_body), "a used card token is refused")
+    c.check(err["_embedded"]["errors"][0]["path"] == "/cardToken"
+            and err["_embedded"]["errors"][0]["message"] == "The card data is invalid.",
+            "the refusal names /cardToken")
+
+    # The customer's funding sources, and removal.
+    listed = token.get(funding_sources).body["_embedded"]["funding-sources"]
+    c.check([f["type"] for f in listed] == ["bank", "bank", "card"], "three funding sources listed, oldest first")
+    res = token.post(mx_fs, {"removed": True})
+    c.check(res.status == 200 and res.body["removed"] is True, "funding source removed: 200, removed true")
+    c.raises(dwollav2.InvalidResourceStateError, 403, "InvalidResourceState", "A removed bank cannot be updated.",
+             lambda: token.post(mx_fs, {"removed": True}), "a removed funding source cannot be changed")
+    c.check(len(token.get(funding_sources).body["_embedded"]["funding-sources"]) == 3,
+            "removed ones are listed by default")
+    active = token.get(funding_sources, {"removed": "false"}).body["_embedded"]["funding-sources"]
+    c.check([f["_links"]["self"]["href"] for f in active] == [funding_source, card_fs],
+            "removed=false leaves the removed one out")
+
+    # The same bank account linked twice: Dwolla's DuplicateResource, linking the first.
+    def plaid_exchange(account):
+        session = {"_links": {"exchange-partner": {"href": plaid}, "redirect-url": {"href": "com.example.app"}}}
+        link = token.get(token.post("%s/exchange-sessions" % customer, session).headers["location"])
+        res = requests.post(base + "/sim/plaid/complete-link",
+                            json={"linkToken": link.body["externalProviderSessionToken"], "account": account},
+                            timeout=10)
+        res = token.post("%s/exchanges" % customer, {"_links": {"exchange-partner": {"href": plaid}},
+                                                     "plaid": {"publicToken": res.json()["publicToken"]}})
+        return {"_links": {"exchange": {"href": res.headers["location"]}}, "bankAccountType": "checking",
+                "name": "Same account"}
+    first = token.post(funding_sources, plaid_exchange("flow-account")).headers["location"]
+    second = plaid_exchange("flow-account")
+    err = c.raises(dwollav2.Error, 400, "DuplicateResource", "Bank already exists: id=%s" % first.rsplit("/", 1)[1],
+                   lambda: token.post(funding_sources, second), "the same bank account twice -> DuplicateResource")
+    c.check(err["_links"]["about"]["href"] == first, "DuplicateResource links the existing funding source")
+
+    # Visa: off by default, listed and enabled through /sim; an https redirect URL is required.
+    res = requests.put(base + "/sim/account", timeout=10, json={
+        "partners": ["Finicity", "MX", "Plaid", "Flinks", "Checkout.com", "Visa"],
+        "enabledPartners": ["MX", "Plaid", "Checkout.com", "Visa"]})
+    c.check(res.status_code == 200 and "Visa" in res.json()["partners"], "Visa listed through PUT /sim/account")
+    listed = {p["name"]: p for p in token.get("exchange-partners").body["_embedded"]["exchange-partners"]}
+    c.check(len(listed) == 6 and "Visa" in listed, "six exchange partners with Visa")
+    visa = listed["Visa"]["_links"]["self"]["href"]
+    for redirect in (None, "com.example.app"):
+        links = {"exchange-partner": {"href": visa}}
+        if redirect:
+            links["redirect-url"] = {"href": redirect}
+        c.raises(dwollav2.ValidationError, 400, "ValidationError", "/_links/redirect-url/href is invalid",
+                 lambda: token.post("%s/exchange-sessions" % customer, {"_links": links}),
+                 "a Visa session with redirect URL %s" % (redirect or "none"))
+    res = token.post("%s/exchange-sessions" % customer,
+                     {"_links": {"exchange-partner": {"href": visa}, "redirect-url": {"href": "https://example.com/app"}}})
+    visa_session = token.get(res.headers["location"]).body
+    c.check(res.status == 201 and visa_session["_links"]["external-provider-session"]["href"].startswith("https://"),
+            "a Visa session with an https redirect URL links a web page")
 
     # Expired access token.
     res = requests.post(base + "/sim/tokens/expire", timeout=10)

@@ -54,25 +54,9 @@ bindgen() {
 bindgen --language kotlin --out-dir "$work/kotlin-raw" >/dev/null
 bindgen --language swift --out-dir "$work/swift-raw" >/dev/null
 
-# uniffi 0.32's Swift does not propagate Task cancellation to Rust (the Kotlin side does): a
-# cancelled Task keeps waiting for the request, and a cancelled Rust future would hit a
-# fatalError. Patch the generated async helper so that cancelling the Swift Task cancels the Rust
-# future (dropping the request in flight) and throws CancellationError, as Kotlin's coroutines do.
-# Every patch must apply exactly as expected, so a uniffi upgrade that changes the template fails
-# here instead of silently losing cancellation.
-patch_swift_cancellation() {
-    local file="$1"
-    perl -0pi -e '
-        my $n = 0;
-        $n += s/(fileprivate func uniffiRustCallAsync<F, T>\(\n(\s+)rustFutureFunc: .*?\n\s+freeFunc: \(UInt64\) -> \(\),\n)/$1$2cancelFunc: \@convention(c) (UInt64) -> (),\n/s;
-        $n += s/\n(\s+)var pollResult: Int8;\n\s+repeat \{\n(.*?)\n\s+\} while pollResult != UNIFFI_RUST_FUTURE_POLL_READY\n/\n$1var pollResult: Int8 = UNIFFI_RUST_FUTURE_POLL_READY\n$1\/\/ Patched by scripts\/generate-bindings.sh: Task cancellation cancels the Rust future.\n$1await withTaskCancellationHandler {\n$1    repeat {\n$2\n$1    } while pollResult != UNIFFI_RUST_FUTURE_POLL_READY\n$1} onCancel: {\n$1    cancelFunc(rustFuture)\n$1}\n$1if Task.isCancelled {\n$1    throw CancellationError()\n$1}\n/s;
-        $n += s/fatalError\("Cancellation not supported yet"\)/throw CancellationError()/;
-        my $sites = (s/(\n(\s+)freeFunc: ffi_(\w+)_rust_future_free_(\w+),\n)/$1$2cancelFunc: ffi_$3_rust_future_cancel_$4,\n/g);
-        $n += ($sites > 0 ? 1 : 0);
-        die "generate-bindings: the Swift cancellation patch applied $n of 4 parts\n" unless $n == 4;
-    ' "$file"
-}
-patch_swift_cancellation "$work/swift-raw/IAVBridge.swift"
+# The Swift cancellation fix (uniffi 0.32's Swift does not cancel the Rust future when a Task is
+# cancelled): scripts/lib/swift-cancellation-patch.pl, which fails unless every part applies.
+perl scripts/lib/swift-cancellation-patch.pl "$work/swift-raw/IAVBridge.swift"
 
 out="$work/out"
 mkdir -p "$out/kotlin/dev/iavbridge" "$out/swift/Sources/IAVBridge" "$out/swift/Headers/IAVBridgeFFI"

@@ -13,7 +13,8 @@ Checks the Dwolla simulator against Dwolla's official Python client, dwollav2:
   2. builds target/debug/sample-backend and starts `sample-backend simulate --listen 127.0.0.1:0`
      with a ready file, waiting for it to listen;
   3. runs scripts/dwollav2-flow.py against it (token, partners, customer, exchange session, Link
-     through /sim, exchange, funding source, seed errors, re-auth, token expiry);
+     through /sim, exchange, funding source, seed errors, re-auth, MX connection, Checkout.com
+     card funding source, funding-source list and removal, duplicate bank, Visa, token expiry);
   4. always stops the simulator, whatever happened.
 Exits non-zero when any step or check fails.
 

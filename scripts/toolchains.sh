@@ -247,6 +247,7 @@ install_swift() {
             log "apt-get install ca-certificates in the ${DEBIAN_SUITE_FOR_SWIFT} root"
             chroot_apt_install "$SWIFT_ROOT" ca-certificates
         fi
+        stub_missing_testing_foundation "$SWIFT_ROOT"
         log "Swift toolchain present in $SWIFT_ROOT"
         return
     fi
@@ -266,8 +267,24 @@ install_swift() {
     # ca-certificates: the core trusts the system's roots (as on a device), and refuses to build
     # a client on a system without any.
     chroot_apt_install "$partial" swiftlang libc6-dev ca-certificates
+    stub_missing_testing_foundation "$partial"
     mv "$partial" "$SWIFT_ROOT"
     log "Swift toolchain installed in $SWIFT_ROOT"
+}
+
+# Debian's swiftlang 6.2.3 ships the _Testing_Foundation module (swift-testing's Foundation
+# overlay) without its library. SwiftPM's generated test runner imports Testing whenever it can,
+# Foundation's cross-import then autolinks -l_Testing_Foundation, and `swift test` of an XCTest
+# target fails to link. An empty library of that name (nothing of the overlay is used by XCTest
+# tests) lets it link; a toolchain that ships the real one is left alone.
+stub_missing_testing_foundation() {
+    local lib="$1/usr/libexec/swift/lib/swift/linux"
+    if [ -f "$lib/_Testing_Foundation.swiftmodule" ] || [ -d "$lib/_Testing_Foundation.swiftmodule" ]; then
+        if [ ! -e "$lib/lib_Testing_Foundation.so" ]; then
+            log "the Swift root lacks lib_Testing_Foundation.so (a packaging gap of Debian's swiftlang): adding an empty one"
+            printf '' | chroot_env "$1" cc -shared -x c - -o /usr/libexec/swift/lib/swift/linux/lib_Testing_Foundation.so
+        fi
+    fi
 }
 
 # Installs Debian packages inside a root made by debootstrap.

@@ -3,9 +3,10 @@
 //! On Android the core verifies TLS certificates with the platform's trust store through
 //! rustls-platform-verifier, which calls into the JVM (its Kotlin component ships in the AAR).
 //! It needs the application `Context` once per process, before the first request. The AAR does
-//! that for the app: an androidx.startup `Initializer` calls
-//! `dev.iavbridge.android.IavBridgeAndroid.initialize(context)`, which loads this library and
-//! calls [`Java_dev_iavbridge_android_IavBridgeAndroid_nativeInitialize`].
+//! that for the app when it asks for a client, never at app start: `IavBridgeAndroid.loadClient`
+//! (suspend) or `preload` load this library on a background thread and call
+//! [`Java_dev_iavbridge_android_IavBridgeAndroid_nativeInitialize`]; the blocking
+//! `IavBridgeAndroid.initialize(context)` does the same on the calling thread.
 //!
 //! The entry point never unwinds into the JVM (that would abort the app): JNI errors and panics
 //! are turned into a status code that the Kotlin side reports as an exception.

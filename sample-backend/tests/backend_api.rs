@@ -430,7 +430,7 @@ async fn the_openapi_document_lists_exactly_the_served_operations() {
     let c = client();
     let base = s.backend_url.trim_end_matches('/');
     let ops = documented_operations();
-    assert_eq!(ops.len(), 11, "{ops:?}");
+    assert_eq!(ops.len(), 13, "{ops:?}");
     for (method, path) in &ops {
         let url = format!("{base}{}", path.replace("{id}", "me"));
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();

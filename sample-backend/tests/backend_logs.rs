@@ -77,6 +77,98 @@ async fn no_secret_is_ever_logged() {
         );
         answers.extend([session.text, exchange.text, fs.text]);
     }
+    // MX: the available-connection token; Checkout.com: the card token; the accounts routes.
+    let mx = partner_href(&c, b, "demo-alice", "MX").await;
+    let mx_session = post(
+        &c,
+        &format!("{b}customers/me/exchange-sessions"),
+        "demo-alice",
+        &session_body(&mx, None),
+        None,
+    )
+    .await;
+    let mx_id = mx_session.header("location").unwrap();
+    let connection = s
+        .simulator
+        .complete_mx_session(mx_id.rsplit('/').next().unwrap())
+        .unwrap();
+    secrets.push(connection.clone());
+    let list = get(
+        &c,
+        &format!("{b}customers/me/available-exchange-connections"),
+        Some("demo-alice"),
+    )
+    .await;
+    assert_eq!(list.status, 200);
+    let mx_exchange = json!({"_links": {"exchange-partner": {"href": mx}}, "mx": {"availableConnectionToken": connection}});
+    for _ in 0..2 {
+        let a = post(
+            &c,
+            &format!("{b}customers/me/exchanges"),
+            "demo-alice",
+            &mx_exchange,
+            None,
+        )
+        .await;
+        answers.push(a.text);
+    }
+    let checkout = partner_href(&c, b, "demo-alice", "Checkout.com").await;
+    let co = post(
+        &c,
+        &format!("{b}customers/me/exchange-sessions"),
+        "demo-alice",
+        &session_body(&checkout, None),
+        None,
+    )
+    .await;
+    let data = &co.body["externalProviderSessionData"];
+    for field in ["payment_session_secret", "payment_session_token"] {
+        secrets.push(data[field].as_str().unwrap().to_string());
+    }
+    let card = s
+        .simulator
+        .complete_checkout_payment(data["id"].as_str().unwrap())
+        .unwrap();
+    secrets.push(card.clone());
+    let card_body = json!({"cardToken": card, "name": "Card", "cardDetails": {"billingAddress": {
+        "address1": "1 Main St", "city": "Dallas", "stateProvinceRegion": "TX", "country": "US", "postalCode": "75001"}}});
+    let mut invalid = card_body.clone();
+    invalid["cardDetails"]["billingAddress"]["country"] = json!("XX");
+    for body in [&invalid, &card_body, &card_body] {
+        let a = post(
+            &c,
+            &format!("{b}customers/me/funding-sources"),
+            "demo-alice",
+            body,
+            None,
+        )
+        .await;
+        answers.push(a.text);
+    }
+    let list = get(
+        &c,
+        &format!("{b}customers/me/funding-sources"),
+        Some("demo-alice"),
+    )
+    .await;
+    let card_fs = list.body["_embedded"]["funding-sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["type"] == "card")
+        .unwrap()["_links"]["self"]["href"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let removed = post(&c, &card_fs, "demo-alice", &json!({"removed": true}), None).await;
+    assert_eq!(removed.status, 200, "{}", removed.text);
+    answers.extend([list.text, removed.text]);
+    // Neither the card token nor the connection token comes back in an answer that is not
+    // the connections list.
+    for a in &answers {
+        assert_no_secret(a, &[&card, &connection]);
+    }
+
     s.simulator.expire_tokens();
     let plaid = partner_href(&c, b, "demo-alice", "Plaid").await;
     let session = post(
@@ -127,6 +219,10 @@ async fn no_secret_is_ever_logged() {
     let log = lines.join("\n");
     assert!(
         log.contains("POST /customers/me/exchange-sessions -> 201"),
+        "{log}"
+    );
+    assert!(
+        log.contains("GET /customers/me/funding-sources -> 200"),
         "{log}"
     );
     assert!(log.contains("dwolla POST /token -> 200"), "{log}");

@@ -284,8 +284,15 @@ async fn control_surface_refuses_bad_input() {
         let url = format!("{}/sim/account", sim.url);
         async move { client.put(url).json(&body).send().await.unwrap() }
     };
+    // Visa is a partner the simulator knows (off by default); a name it does not know is refused.
     assert_eq!(
-        put(json!({ "enabledPartners": ["Visa"] })).await.status(),
+        put(json!({ "enabledPartners": ["Yodlee"] })).await.status(),
+        400
+    );
+    assert_eq!(
+        put(json!({ "partners": ["Plaid", "Yodlee"] }))
+            .await
+            .status(),
         400
     );
     assert_eq!(
@@ -302,6 +309,10 @@ async fn control_surface_refuses_bad_input() {
         ["com.example.app", "https://example.com/app"]
     );
     assert_eq!(settings.enabled_partners, ["MX", "Plaid", "Checkout.com"]);
+    assert_eq!(
+        settings.partners,
+        ["Finicity", "MX", "Plaid", "Flinks", "Checkout.com"]
+    );
     let resp = client
         .post(format!("{}/sim/plaid/complete-link", sim.url))
         .body("not json")

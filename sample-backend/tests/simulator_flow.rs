@@ -764,17 +764,7 @@ async fn debug_output_holds_no_secret() {
     })
     .await;
     let config = sim.simulator.config().clone();
-    let resp = client
-        .post(format!("{}/token", sim.url))
-        .basic_auth(&config.client_key, Some(&config.client_secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    let token = resp.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = token(&sim, &client).await;
     let text = format!("{:?} {:?} {:?}", config, sim.simulator, sim);
     assert_no_secret(&text, &["key-7f3a9", "secret-c41d2", &token]);
     assert!(text.contains("<redacted>"));

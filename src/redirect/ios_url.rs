@@ -405,7 +405,6 @@ fn scheme_reason(redirect_url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::redirect::validate_ios_redirect_url;
 
     fn reason(result: Result<(), RedirectUrlError>) -> String {
         match result {
@@ -430,23 +429,6 @@ mod tests {
         assert_eq!(bad_percent_escape("/a%2"), Some("%2"));
         assert_eq!(bad_percent_escape("/a%"), Some("%"));
         assert_eq!(bad_percent_escape("/a%zz"), Some("%zz"));
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn helper_agrees_with_the_exported_function(
-            value in proptest::prop_oneof![
-                proptest::prelude::any::<String>(),
-                "[a-z]{1,5}(\\.[a-z0-9_]{0,5}){0,3}",
-                "https?://[a-z.:\\[\\]0-9@%]{0,15}(/[a-z.%?#]{0,5}){0,3}",
-            ]
-        ) {
-            match (check_ios_redirect_url(&value), validate_ios_redirect_url(value.clone())) {
-                (Ok(()), Ok(out)) => proptest::prop_assert_eq!(&out, &value),
-                (Err(a), Err(b)) => proptest::prop_assert_eq!(a, b),
-                (a, b) => proptest::prop_assert!(false, "ios: {:?} vs {:?}", a, b),
-            }
-        }
     }
 
     /// Strings near the accepted sets: mostly the characters the rules look at.

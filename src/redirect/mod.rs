@@ -102,3 +102,33 @@ fn char_len(value: &str) -> usize {
 fn char_at(value: &str, at: usize) -> char {
     value[at..].chars().next().unwrap_or('\u{fffd}')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ios_url::check_ios_redirect_url;
+    use super::package_name::check_android_package_name;
+    use super::{validate_android_package_name, validate_ios_redirect_url};
+
+    proptest::proptest! {
+        /// Each exported validator is its rule's helper plus the value handed back unchanged.
+        #[test]
+        fn helpers_agree_with_the_exported_functions(
+            value in proptest::prop_oneof![
+                proptest::prelude::any::<String>(),
+                "[a-z]{1,5}(\\.[a-z0-9_]{0,5}){0,3}",
+                "https?://[a-z.:\\[\\]0-9@%]{0,15}(/[a-z.%?#]{0,5}){0,3}",
+            ]
+        ) {
+            match (check_android_package_name(&value), validate_android_package_name(value.clone())) {
+                (Ok(()), Ok(out)) => proptest::prop_assert_eq!(&out, &value),
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a, b),
+                (a, b) => proptest::prop_assert!(false, "android: {:?} vs {:?}", a, b),
+            }
+            match (check_ios_redirect_url(&value), validate_ios_redirect_url(value.clone())) {
+                (Ok(()), Ok(out)) => proptest::prop_assert_eq!(&out, &value),
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a, b),
+                (a, b) => proptest::prop_assert!(false, "ios: {:?} vs {:?}", a, b),
+            }
+        }
+    }
+}

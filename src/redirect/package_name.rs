@@ -107,7 +107,6 @@ pub(crate) fn check_android_package_name(package_name: &str) -> Result<(), Redir
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::redirect::validate_android_package_name;
 
     fn reason(result: Result<(), RedirectUrlError>) -> String {
         match result {
@@ -146,23 +145,6 @@ mod tests {
 
     /// Strings near the accepted sets: mostly the characters the rules look at.
     const NEAR: &str = "[a-zA-Z0-9_.:/%?#@\\[\\] é-]{0,24}";
-
-    proptest::proptest! {
-        #[test]
-        fn helper_agrees_with_the_exported_function(
-            value in proptest::prop_oneof![
-                proptest::prelude::any::<String>(),
-                "[a-z]{1,5}(\\.[a-z0-9_]{0,5}){0,3}",
-                "https?://[a-z.:\\[\\]0-9@%]{0,15}(/[a-z.%?#]{0,5}){0,3}",
-            ]
-        ) {
-            match (check_android_package_name(&value), validate_android_package_name(value.clone())) {
-                (Ok(()), Ok(out)) => proptest::prop_assert_eq!(&out, &value),
-                (Err(a), Err(b)) => proptest::prop_assert_eq!(a, b),
-                (a, b) => proptest::prop_assert!(false, "android: {:?} vs {:?}", a, b),
-            }
-        }
-    }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]

@@ -33,7 +33,9 @@ private class BenchContext : Context() {
 
 private fun ms(nanos: Long): String = "%.3f".format(nanos / 1e6)
 
-fun main() {
+/** With the argument `blocking`: the same, through the blocking IavBridgeAndroid.createClient. */
+fun main(args: Array<String>) {
+    val blocking = args.firstOrNull() == "blocking"
     val mainThread = Executors.newSingleThreadExecutor { r -> Thread(r, "main") }
     val main = mainThread.asCoroutineDispatcher()
     // Warm the app's coroutine machinery (not the library's cost).
@@ -76,7 +78,11 @@ fun main() {
         val config = IavBridgeAndroid.config(context, "https://api.example.com/dwolla/", Environment.SANDBOX)
         // The caller's coroutine (the app's code, created before the clock starts).
         val call: suspend kotlinx.coroutines.CoroutineScope.() -> Unit = {
-            val client = IavBridgeAndroid.loadClient(context, config)
+            val client = if (blocking) {
+                IavBridgeAndroid.createClient(context, config)
+            } else {
+                IavBridgeAndroid.loadClient(context, config)
+            }
             val resumedAt = System.nanoTime()
             firstUseNs = resumedAt - startedAt
             blockedNs += System.nanoTime() - resumedAt
@@ -87,7 +93,7 @@ fun main() {
         setupNs = startedAt - setupAt
         // The call as a ViewModel's coroutine makes it: started on the main thread.
         kotlinx.coroutines.GlobalScope.launch(main, start = CoroutineStart.UNDISPATCHED, block = call)
-        // The coroutine has suspended: the main thread is free again.
+        // The coroutine has suspended (or, blocking, finished): the main thread is free again.
         blockedNs += System.nanoTime() - startedAt
     }
     done.await()

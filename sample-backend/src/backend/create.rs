@@ -13,7 +13,7 @@ use super::Backend;
 
 /// The app's `Idempotency-Key` when it is usable (1 to 255 visible ASCII characters), else a new
 /// random one.
-fn idempotency_key(headers: &HeaderMap) -> HeaderValue {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> HeaderValue {
     headers
         .get("idempotency-key")
         .filter(|v| !v.is_empty() && v.len() <= 255 && v.to_str().is_ok())

@@ -14,6 +14,7 @@
 //! | `ownership` | the ownership check: own customer, own resources, 404 for the rest |
 //! | [`store`] | [`OwnershipStore`], where owners are recorded, and its in-memory implementation |
 //! | `create` | the create flow: POST to Dwolla, claim, read back, 201 |
+//! | `accounts` | the customer's funding sources: the list (removed ones left out) and removal |
 //! | `passthrough` | Dwolla's answers and errors passed on to the app |
 //! | `redirects` | the redirect allow-list |
 //! | [`dwolla`] | the Dwolla client (token cache, HAL requests) |
@@ -22,6 +23,7 @@
 //! | [`users`] | app users and the users file |
 //! | [`logger`] | the binary's stderr logger |
 
+mod accounts;
 mod auth;
 mod create;
 pub mod dwolla;

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use super::accounts;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::passthrough::Answer;
@@ -37,9 +38,12 @@ pub(crate) fn router(backend: Backend) -> Router {
         )
         .route(
             "/customers/{id}/funding-sources",
-            post(create_funding_source),
+            post(create_funding_source).get(accounts::list_funding_sources),
         )
-        .route("/funding-sources/{id}", get(get_funding_source))
+        .route(
+            "/funding-sources/{id}",
+            get(get_funding_source).post(accounts::remove_funding_source),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn(log_requests))

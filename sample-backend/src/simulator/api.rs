@@ -12,9 +12,11 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Map, Value};
 
+use super::accounts;
 use super::middleware::{dwolla_layer, BaseUrl};
 use super::model::{
-    new_id, now_iso, random_alnum, Exchange, FundingSource, SessionKind, State as SimState,
+    new_id, now_iso, random_alnum, Exchange, FundingSource, FundingSourceKind, SessionKind,
+    State as SimState,
 };
 use super::response::{
     created, error, hal, json_response, not_found, validation, validation_with_code,
@@ -79,9 +81,12 @@ pub(crate) fn router(sim: Simulator) -> Router {
         )
         .route(
             "/customers/{id}/funding-sources",
-            post(create_funding_source),
+            post(create_funding_source).get(accounts::list_funding_sources),
         )
-        .route("/funding-sources/{id}", get(get_funding_source))
+        .route(
+            "/funding-sources/{id}",
+            get(accounts::get_funding_source).post(accounts::update_funding_source),
+        )
         .layer(axum::middleware::from_fn_with_state(
             sim.clone(),
             dwolla_layer,
@@ -105,12 +110,12 @@ async fn method_not_allowed() -> Response {
 }
 
 /// A HAL link.
-fn link(href: String, resource_type: &str) -> Value {
+pub(crate) fn link(href: String, resource_type: &str) -> Value {
     json!({ "href": href, "type": HAL_JSON, "resource-type": resource_type })
 }
 
 /// The body as JSON; 400 `BadRequest` when it is not a JSON object.
-fn parse_body(body: &Bytes, empty_ok: bool) -> Result<Value, Response> {
+pub(crate) fn parse_body(body: &Bytes, empty_ok: bool) -> Result<Value, Response> {
     if empty_ok && body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
@@ -125,12 +130,12 @@ fn parse_body(body: &Bytes, empty_ok: bool) -> Result<Value, Response> {
 }
 
 /// `body._links[rel].href` as a string.
-fn link_href<'a>(body: &'a Value, rel: &str) -> Option<&'a str> {
+pub(crate) fn link_href<'a>(body: &'a Value, rel: &str) -> Option<&'a str> {
     body.get("_links")?.get(rel)?.get("href")?.as_str()
 }
 
 /// The id in `<base>/<collection>/<id>`.
-fn id_in_href<'a>(href: &'a str, base: &str, collection: &str) -> Option<&'a str> {
+pub(crate) fn id_in_href<'a>(href: &'a str, base: &str, collection: &str) -> Option<&'a str> {
     let rest = href.strip_prefix(base)?.strip_prefix('/')?;
     let id = rest.strip_prefix(collection)?.strip_prefix('/')?;
     (!id.is_empty() && !id.contains('/') && !id.contains('?')).then_some(id)
@@ -217,14 +222,16 @@ async fn list_partners(
     let partners: Vec<Value> = state
         .partners
         .iter()
+        .filter(|p| state.listed_partner(&p.id).is_some())
         .map(|p| partner_json(&base, p))
         .collect();
+    let total = partners.len();
     hal(
         StatusCode::OK,
         json!({
             "_links": { "self": link(format!("{base}/exchange-partners"), "exchange-partner") },
             "_embedded": { "exchange-partners": partners },
-            "total": state.partners.len(),
+            "total": total,
         }),
     )
 }
@@ -234,7 +241,7 @@ async fn get_partner(
     Extension(BaseUrl(base)): Extension<BaseUrl>,
     Path(id): Path<String>,
 ) -> Response {
-    match sim.state().partner(&id) {
+    match sim.state().listed_partner(&id) {
         Some(p) => hal(StatusCode::OK, partner_json(&base, p)),
         None => not_found(),
     }
@@ -357,19 +364,26 @@ pub(crate) fn is_android_package(name: &str) -> bool {
 }
 
 /// Dwolla's redirect rules: a value starting with `https://` or `http://` is a URL (iOS), anything
-/// else an Android package name; only Plaid takes one; it must match a configured value byte for byte.
+/// else an Android package name; only Plaid and Visa take one, Visa needs one and only an https
+/// URL; it must match a configured value byte for byte.
 fn check_redirect(state: &SimState, body: &Value, partner_name: &str) -> Result<(), Response> {
+    let invalid = || validation(REDIRECT_HREF_INVALID, "/_links/redirect-url/href");
     let redirect = match body.get("_links").and_then(|l| l.get("redirect-url")) {
+        // Visa exchange sessions need a redirect URL (Dwolla's exchange-session documentation).
+        None | Some(Value::Null) if partner_name == "Visa" => return Err(invalid()),
         None | Some(Value::Null) => return Ok(()),
         Some(r) => r,
     };
-    let invalid = || validation(REDIRECT_HREF_INVALID, "/_links/redirect-url/href");
     let href = redirect
         .get("href")
         .and_then(Value::as_str)
         .ok_or_else(invalid)?;
     // Simulator choice: MX and Checkout.com take no redirect URL.
-    if partner_name != "Plaid" {
+    if partner_name != "Plaid" && partner_name != "Visa" {
+        return Err(invalid());
+    }
+    // Visa sends the user back to a web URL: an Android package name (or http) is refused.
+    if partner_name == "Visa" && !href.starts_with("https://") {
         return Err(invalid());
     }
     if href.starts_with("https://") || href.starts_with("http://") {
@@ -391,7 +405,7 @@ fn check_redirect(state: &SimState, body: &Value, partner_name: &str) -> Result<
 
 /// Checks that the partner supports sessions and is enabled; returns its name.
 fn check_partner(state: &SimState, partner_id: &str) -> Result<String, Response> {
-    let Some(partner) = state.partner(partner_id) else {
+    let Some(partner) = state.listed_partner(partner_id) else {
         return Err(validation(
             PARTNER_HREF_INVALID,
             "/_links/exchange-partner/href",
@@ -439,7 +453,7 @@ async fn create_customer_session(
     };
     let partner_id = match link_href(&body, "exchange-partner")
         .and_then(|h| id_in_href(h, &base, "exchange-partners"))
-        .filter(|id| state.partner(id).is_some())
+        .filter(|id| state.listed_partner(id).is_some())
     {
         Some(id) => id.to_string(),
         None => return validation(PARTNER_HREF_INVALID, "/_links/exchange-partner/href"),
@@ -506,7 +520,7 @@ async fn get_session(
         SessionKind::Plaid { link_token } => {
             body["externalProviderSessionToken"] = json!(link_token);
         }
-        SessionKind::Mx { url } => {
+        SessionKind::Mx { url } | SessionKind::Visa { url } => {
             body["_links"]["external-provider-session"] = link(url.clone(), "text/html");
         }
         SessionKind::Checkout { id, secret, token } => {
@@ -539,7 +553,7 @@ async fn create_exchange(
     };
     let Some(partner) = link_href(&body, "exchange-partner")
         .and_then(|h| id_in_href(h, &base, "exchange-partners"))
-        .and_then(|id| state.partner(id))
+        .and_then(|id| state.listed_partner(id))
     else {
         return validation(PARTNER_HREF_INVALID, "/_links/exchange-partner/href");
     };
@@ -570,9 +584,13 @@ async fn create_exchange(
             INVALID_EXCHANGE_TOKEN,
         );
     }
-    if let Some(t) = state.exchange_tokens.get_mut(token) {
-        t.used = true;
-    }
+    let account = match state.exchange_tokens.get_mut(token) {
+        Some(t) => {
+            t.used = true;
+            t.account.clone()
+        }
+        None => new_id(),
+    };
     let id = new_id();
     state.exchanges.insert(
         id.clone(),
@@ -581,6 +599,7 @@ async fn create_exchange(
             partner_id,
             created: now_iso(),
             needs_reauth: false,
+            account,
         },
     );
     created(&format!("{base}/exchanges/{id}"))
@@ -659,6 +678,10 @@ async fn create_funding_source(
         Ok(v) => v,
         Err(resp) => return resp,
     };
+    // A card token (Checkout.com) makes a debit card funding source.
+    if body.get("cardToken").is_some() || body.get("cardDetails").is_some() {
+        return accounts::create_card(&mut state, &base, &customer_id, &body);
+    }
     let Some(exchange_id) = link_href(&body, "exchange")
         .and_then(|h| id_in_href(h, &base, "exchanges"))
         .filter(|id| {
@@ -705,11 +728,9 @@ async fn create_funding_source(
         }
         _ => return validation_with_code("Required", "Name required.", "/name"),
     };
-    if let Some((existing, _)) = state
-        .funding_sources
-        .iter()
-        .find(|(_, fs)| fs.exchange_id == exchange_id)
-    {
+    if let Some((existing, _)) = state.funding_sources.iter().find(
+        |(_, fs)| matches!(&fs.kind, FundingSourceKind::Bank { exchange_id: x, .. } if *x == exchange_id),
+    ) {
         return hal(
             StatusCode::BAD_REQUEST,
             json!({
@@ -724,52 +745,34 @@ async fn create_funding_source(
             }),
         );
     }
+    let account = state
+        .exchanges
+        .get(&exchange_id)
+        .map(|x| x.account.clone())
+        .unwrap_or_default();
+    // The same bank account linked again (through a new exchange): Dwolla's DuplicateResource.
+    if let Some(existing) = accounts::same_bank(&state, &customer_id, &account) {
+        return accounts::duplicate_bank(&base, &existing);
+    }
     let id = new_id();
+    let seq = state.next_seq();
     state.funding_sources.insert(
         id.clone(),
         FundingSource {
             customer_id,
-            exchange_id,
             name,
-            bank_account_type: account_type,
             created: now_iso(),
-            fingerprint: format!("{}{}", new_id().replace('-', ""), new_id().replace('-', "")),
+            fingerprint: accounts::fingerprint(),
+            removed: false,
+            seq,
+            kind: FundingSourceKind::Bank {
+                exchange_id,
+                bank_account_type: account_type,
+                account,
+            },
         },
     );
     created(&format!("{base}/funding-sources/{id}"))
-}
-
-async fn get_funding_source(
-    State(sim): State<Simulator>,
-    Extension(BaseUrl(base)): Extension<BaseUrl>,
-    Path(id): Path<String>,
-) -> Response {
-    let state = sim.state();
-    let Some(fs) = state.funding_sources.get(&id) else {
-        return not_found();
-    };
-    let me = format!("{base}/funding-sources/{id}");
-    hal(
-        StatusCode::OK,
-        json!({
-            "_links": {
-                "self": link(me.clone(), "funding-source"),
-                "customer": link(format!("{base}/customers/{}", fs.customer_id), "customer"),
-                "exchange": link(format!("{base}/exchanges/{}", fs.exchange_id), "exchange"),
-                "remove": link(me, "funding-source"),
-            },
-            "id": id,
-            "status": "verified",
-            "type": "bank",
-            "bankAccountType": fs.bank_account_type,
-            "name": fs.name,
-            "created": fs.created,
-            "removed": false,
-            "channels": ["ach"],
-            "bankName": "SANDBOX TEST BANK",
-            "fingerprint": fs.fingerprint,
-        }),
-    )
 }
 
 #[cfg(test)]

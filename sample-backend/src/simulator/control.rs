@@ -19,6 +19,10 @@ pub(crate) fn router(sim: Simulator) -> Router {
     Router::new()
         .route("/sim/plaid/complete-link", post(complete_link))
         .route("/sim/mx/complete-session", post(complete_mx))
+        .route(
+            "/sim/checkout/complete-payment-session",
+            post(complete_checkout),
+        )
         .route("/sim/exchanges/{id}/require-reauth", post(require_reauth))
         .route("/sim/account", get(get_account).put(put_account))
         .route("/sim/faults", post(add_fault).merge(delete(clear_faults)))
@@ -39,6 +43,7 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Response> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CompleteLink {
     link_token: String,
+    account: Option<String>,
 }
 
 async fn complete_link(State(sim): State<Simulator>, body: Bytes) -> Response {
@@ -46,7 +51,7 @@ async fn complete_link(State(sim): State<Simulator>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    match sim.complete_plaid_link(&req.link_token) {
+    match sim.complete_plaid_link_with_account(&req.link_token, req.account.as_deref()) {
         Some(public_token) => json_response(StatusCode::OK, json!({ "publicToken": public_token })),
         None => json_response(
             StatusCode::NOT_FOUND,
@@ -59,6 +64,7 @@ async fn complete_link(State(sim): State<Simulator>, body: Bytes) -> Response {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CompleteMx {
     exchange_session_id: String,
+    account: Option<String>,
 }
 
 async fn complete_mx(State(sim): State<Simulator>, body: Bytes) -> Response {
@@ -66,11 +72,31 @@ async fn complete_mx(State(sim): State<Simulator>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    match sim.complete_mx_session(&req.exchange_session_id) {
+    match sim.complete_mx_session_with_account(&req.exchange_session_id, req.account.as_deref()) {
         Some(token) => json_response(StatusCode::OK, json!({ "availableConnectionToken": token })),
         None => json_response(
             StatusCode::NOT_FOUND,
             json!({ "error": "unknown, used or non-MX exchange session" }),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CompleteCheckout {
+    payment_session_id: String,
+}
+
+async fn complete_checkout(State(sim): State<Simulator>, body: Bytes) -> Response {
+    let req: CompleteCheckout = match parse(&body) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    match sim.complete_checkout_payment(&req.payment_session_id) {
+        Some(token) => json_response(StatusCode::OK, json!({ "cardToken": token })),
+        None => json_response(
+            StatusCode::NOT_FOUND,
+            json!({ "error": "unknown or already used payment session" }),
         ),
     }
 }
@@ -90,6 +116,7 @@ async fn require_reauth(State(sim): State<Simulator>, Path(id): Path<String>) ->
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct AccountUpdate {
     redirect_urls: Option<Vec<String>>,
+    partners: Option<Vec<String>>,
     enabled_partners: Option<Vec<String>>,
     scopes: Option<Scopes>,
 }
@@ -103,7 +130,7 @@ async fn put_account(State(sim): State<Simulator>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    if let Some(names) = &req.enabled_partners {
+    for names in [&req.partners, &req.enabled_partners].into_iter().flatten() {
         if let Some(unknown) = names.iter().find(|n| !PARTNER_NAMES.contains(&n.as_str())) {
             return bad_request(&format!(
                 "unknown partner {unknown:?}; known: {}",
@@ -113,6 +140,9 @@ async fn put_account(State(sim): State<Simulator>, body: Bytes) -> Response {
     }
     if let Some(urls) = req.redirect_urls {
         sim.set_allowed_redirect_urls(urls);
+    }
+    if let Some(names) = req.partners {
+        sim.set_partners(names);
     }
     if let Some(names) = req.enabled_partners {
         sim.set_enabled_partners(names);

@@ -15,14 +15,17 @@
 //! | Method and path | Answer |
 //! | --- | --- |
 //! | `POST /token` | Basic auth (or `client_id`/`client_secret` form fields), `grant_type=client_credentials`: 200 `{"access_token","token_type":"bearer","expires_in"}`; 401 `{"error":"invalid_client"}` |
-//! | `GET /exchange-partners`, `GET /exchange-partners/{id}` | MX, Plaid, Checkout.com, Finicity, Flinks (random ids per instance) |
+//! | `GET /exchange-partners`, `GET /exchange-partners/{id}` | the listed partners (default MX, Plaid, Checkout.com, Finicity, Flinks; Visa when `PUT /sim/account` lists it; random ids per instance) |
 //! | `POST /customers`, `GET /customers/{id}` | minimal unverified customers (`firstName`, `lastName`, `email`) |
 //! | `POST /customers/{id}/exchange-sessions` | 201 + `Location: <base>/exchange-sessions/<id>`, or the documented errors, word for word |
-//! | `GET /exchange-sessions/{id}` | Plaid: `externalProviderSessionToken`; MX: `_links.external-provider-session`; Checkout.com: `externalProviderSessionData` |
+//! | `GET /exchange-sessions/{id}` | Plaid: `externalProviderSessionToken`; MX and Visa: `_links.external-provider-session`; Checkout.com: `externalProviderSessionData` |
 //! | `POST /exchanges/{id}/exchange-sessions` | re-authentication session, same redirect rules |
 //! | `POST /customers/{id}/exchanges`, `GET /exchanges/{id}` | exchange from a Plaid public token or an MX available-connection token |
 //! | `GET /customers/{id}/available-exchange-connections` | MX connections made through completed MX sessions |
-//! | `POST /customers/{id}/funding-sources`, `GET /funding-sources/{id}` | bank funding source from an exchange |
+//! | `POST /customers/{id}/funding-sources` | bank funding source from an exchange; debit card funding source from a card token (`cardToken`, `name`, `cardDetails.billingAddress`) |
+//! | `GET /customers/{id}/funding-sources` | the customer's funding sources, `?removed=false` leaves removed ones out |
+//! | `GET /funding-sources/{id}` | a bank (`type: bank`) or card (`type: card`, `cardDetails`) funding source |
+//! | `POST /funding-sources/{id}` | `{"removed": true}` removes (soft delete, 200 with the funding source); `{"name"}` renames a bank |
 //!
 //! Choices where Dwolla's documents say nothing (marked "simulator choice" in the code):
 //! - Exchange sessions are single use: once Link was completed with a session's link token (or an
@@ -34,6 +37,14 @@
 //!   later request with that key, whatever its body; while the first request is still in
 //!   progress, another one with the key gets 409 `Conflict`. Error answers are not stored, so a
 //!   client may retry a failed request with the same key. Keys do not expire.
+//! - Visa, when listed and enabled, takes only an https `redirect-url`, and needs one.
+//! - A second bank funding source of the same bank account (the same `account` given to
+//!   `complete-link`/`complete-session`, same customer, the first not removed) answers Dwolla's
+//!   400 `DuplicateResource` "Bank already exists: id=<id>" with `_links.about` on that funding
+//!   source; a second one from the same exchange answers the document's `ValidationError`
+//!   "Duplicate funding source or validation error. ...". Removed funding sources are no duplicates.
+//! - Card validation messages other than "Card token is required." and "The card data is
+//!   invalid." (the document's) are the simulator's wording; cards read back without `bin`.
 //! - An exchange marked for re-authentication answers `POST /customers/{id}/funding-sources` with
 //!   400 `UpdateCredentials` whose `_links.about` points at `<base>/exchanges/<id>/exchange-sessions`;
 //!   completing Link on a re-authentication session clears the mark.
@@ -42,10 +53,11 @@
 //!
 //! | Method and path | Body | Answer |
 //! | --- | --- | --- |
-//! | `POST /sim/plaid/complete-link` | `{"linkToken"}` | 200 `{"publicToken":"public-sandbox-<uuid>"}`; 404 for an unknown or used token |
-//! | `POST /sim/mx/complete-session` | `{"exchangeSessionId"}` | 200 `{"availableConnectionToken"}`; 404 for an unknown or used MX session |
+//! | `POST /sim/plaid/complete-link` | `{"linkToken", "account"?}` | 200 `{"publicToken":"public-sandbox-<uuid>"}`; 404 for an unknown or used token. `account` names the bank account linked (the same value twice: the same bank) |
+//! | `POST /sim/mx/complete-session` | `{"exchangeSessionId", "account"?}` | 200 `{"availableConnectionToken"}`; 404 for an unknown or used MX session |
+//! | `POST /sim/checkout/complete-payment-session` | `{"paymentSessionId"}` | 200 `{"cardToken":"src_..."}`; 404 for an unknown or used payment session |
 //! | `POST /sim/exchanges/{id}/require-reauth` | - | 204; 404 for an unknown exchange |
-//! | `PUT /sim/account` | `{"redirectUrls"?: [..], "enabledPartners"?: [..], "scopes"?: {"exchangeSessions": bool}}` | 200 the current settings |
+//! | `PUT /sim/account` | `{"redirectUrls"?: [..], "partners"?: [..], "enabledPartners"?: [..], "scopes"?: {"exchangeSessions": bool}}` | 200 the current settings; 400 for an unknown partner name |
 //! | `GET /sim/account` | - | 200 the current settings |
 //! | `POST /sim/faults` | a [`Fault`] | 201 |
 //! | `DELETE /sim/faults` | - | 204 |
@@ -68,6 +80,7 @@
 //! | --- | --- |
 //! | this one | the public types: `Simulator`, `SimulatorConfig`, `AccountSettings`, `RunningSimulator` |
 //! | `api` | Dwolla's paths and their handlers |
+//! | `accounts` | the customer's funding sources: card creation, list, read, remove |
 //! | `control` | the `/sim/` control surface |
 //! | `middleware` | what wraps every Dwolla path: base URL, faults, access tokens, idempotency |
 //! | `faults` | `Fault` and the answers faults give |
@@ -80,6 +93,7 @@
 // cold paths, so the size of `Response` does not matter.
 #![allow(clippy::result_large_err)]
 
+mod accounts;
 mod api;
 mod control;
 mod faults;
@@ -162,6 +176,9 @@ impl fmt::Debug for SimulatorConfig {
 pub struct AccountSettings {
     /// Redirect URLs (and Android package names) configured for the account, matched byte for byte.
     pub redirect_urls: Vec<String>,
+    /// Names of the exchange partners `GET /exchange-partners` lists (default: all but Visa); an
+    /// unlisted partner is unknown everywhere.
+    pub partners: Vec<String>,
     /// Names of the exchange partners whose sessions are enabled for the account.
     pub enabled_partners: Vec<String>,
     /// OAuth scopes granted to the application.
@@ -280,14 +297,44 @@ impl Simulator {
     /// Completes Plaid Link for the session holding `link_token`; returns the public token, or
     /// `None` when the link token is unknown or was already used.
     pub fn complete_plaid_link(&self, link_token: &str) -> Option<String> {
+        self.complete_plaid_link_with_account(link_token, None)
+    }
+
+    /// Like [`Simulator::complete_plaid_link`], naming the bank account the user picked: two
+    /// links of the same `account` by one customer are the same bank account, so the second
+    /// funding source is Dwolla's duplicate (`DuplicateResource`). `None`: a new account.
+    pub fn complete_plaid_link_with_account(
+        &self,
+        link_token: &str,
+        account: Option<&str>,
+    ) -> Option<String> {
         let env = self.inner.config.environment;
-        self.state().complete_plaid_link(link_token, env)
+        self.state().complete_plaid_link(link_token, env, account)
     }
 
     /// Completes an MX session; returns its available-connection token, or `None` when the
     /// session is unknown, not an MX session, or already used.
     pub fn complete_mx_session(&self, exchange_session_id: &str) -> Option<String> {
-        self.state().complete_mx_session(exchange_session_id)
+        self.complete_mx_session_with_account(exchange_session_id, None)
+    }
+
+    /// Like [`Simulator::complete_mx_session`], naming the bank account (see
+    /// [`Simulator::complete_plaid_link_with_account`]).
+    pub fn complete_mx_session_with_account(
+        &self,
+        exchange_session_id: &str,
+        account: Option<&str>,
+    ) -> Option<String> {
+        self.state()
+            .complete_mx_session(exchange_session_id, account)
+    }
+
+    /// Completes a Checkout.com payment session (its `externalProviderSessionData.id`, `ps_...`),
+    /// as the Flow component does in the app; returns the card token (`src_...`) for
+    /// `POST /customers/{id}/funding-sources`, or `None` when the payment session is unknown or
+    /// already used.
+    pub fn complete_checkout_payment(&self, payment_session_id: &str) -> Option<String> {
+        self.state().complete_checkout_payment(payment_session_id)
     }
 
     /// Marks an exchange as needing re-authentication; `false` when the exchange is unknown.
@@ -298,6 +345,15 @@ impl Simulator {
     /// Replaces the account's configured redirect URLs (matched byte for byte).
     pub fn set_allowed_redirect_urls(&self, urls: Vec<String>) {
         self.state().account.redirect_urls = urls;
+    }
+
+    /// Replaces the names of the partners `GET /exchange-partners` lists (names the simulator
+    /// does not know are ignored).
+    pub fn set_partners(&self, names: Vec<String>) {
+        self.state().account.partners = names
+            .into_iter()
+            .filter(|n| model::PARTNER_NAMES.contains(&n.as_str()))
+            .collect();
     }
 
     /// Replaces the names of the partners whose exchange sessions are enabled.

@@ -9,12 +9,17 @@ use bytes::Bytes;
 
 use super::{AccountSettings, Fault, Scopes, SimEnvironment};
 
-/// Names of the partners, in the order `GET /exchange-partners` lists them.
-pub(crate) const PARTNER_NAMES: [&str; 5] = ["Finicity", "MX", "Plaid", "Flinks", "Checkout.com"];
+/// Names of the partners the simulator knows, in the order `GET /exchange-partners` lists them.
+pub(crate) const PARTNER_NAMES: [&str; 6] =
+    ["Finicity", "MX", "Plaid", "Flinks", "Checkout.com", "Visa"];
+
+/// The partners listed by default: all but Visa, which Dwolla removed from its API in 2025.
+pub(crate) const DEFAULT_PARTNERS: [&str; 5] =
+    ["Finicity", "MX", "Plaid", "Flinks", "Checkout.com"];
 
 /// Partners that support exchange sessions.
 fn supports_sessions(name: &str) -> bool {
-    matches!(name, "MX" | "Plaid" | "Checkout.com")
+    matches!(name, "MX" | "Plaid" | "Checkout.com" | "Visa")
 }
 
 pub(crate) struct Partner {
@@ -39,6 +44,10 @@ pub(crate) enum SessionKind {
     Mx {
         url: String,
     },
+    /// Visa open banking: a web page to open, like MX.
+    Visa {
+        url: String,
+    },
     Checkout {
         id: String,
         secret: String,
@@ -61,6 +70,9 @@ pub(crate) struct ExchangeToken {
     pub used: bool,
     /// Name of the bank account (MX available connections list it).
     pub account_name: String,
+    /// Which bank account the user linked: two links of the same account (same customer, same
+    /// value) make the second funding source a duplicate.
+    pub account: String,
 }
 
 pub(crate) struct Exchange {
@@ -68,15 +80,48 @@ pub(crate) struct Exchange {
     pub partner_id: String,
     pub created: String,
     pub needs_reauth: bool,
+    /// The bank account behind the exchange (see [`ExchangeToken::account`]).
+    pub account: String,
+}
+
+/// What a card funding source shows of the card: never more than the last four digits.
+#[derive(Clone)]
+pub(crate) struct CardDetails {
+    pub brand: String,
+    pub last_four: String,
+    pub expiration_month: u32,
+    pub expiration_year: u32,
+    pub name_on_card: String,
+}
+
+/// A card token (`src_...`) handed out when a Checkout.com payment session completes.
+pub(crate) struct CardToken {
+    pub customer_id: String,
+    pub used: bool,
+    pub card: CardDetails,
+}
+
+pub(crate) enum FundingSourceKind {
+    Bank {
+        exchange_id: String,
+        bank_account_type: String,
+        account: String,
+    },
+    Card {
+        card: CardDetails,
+        billing_address: serde_json::Value,
+    },
 }
 
 pub(crate) struct FundingSource {
     pub customer_id: String,
-    pub exchange_id: String,
     pub name: String,
-    pub bank_account_type: String,
     pub created: String,
     pub fingerprint: String,
+    pub removed: bool,
+    /// Creation order, for lists.
+    pub seq: u64,
+    pub kind: FundingSourceKind,
 }
 
 /// A stored 2xx answer replayed for a repeated `Idempotency-Key`.
@@ -110,6 +155,9 @@ pub(crate) struct State {
     pub exchange_tokens: HashMap<String, ExchangeToken>,
     pub exchanges: HashMap<String, Exchange>,
     pub funding_sources: HashMap<String, FundingSource>,
+    /// Checkout.com card tokens (`src_...`).
+    pub card_tokens: HashMap<String, CardToken>,
+    next_seq: u64,
     pub account: AccountSettings,
     pub faults: Vec<ActiveFault>,
     pub idempotency: HashMap<String, Idempotency>,
@@ -136,11 +184,14 @@ impl State {
             exchange_tokens: HashMap::new(),
             exchanges: HashMap::new(),
             funding_sources: HashMap::new(),
+            card_tokens: HashMap::new(),
+            next_seq: 0,
             account: AccountSettings {
                 redirect_urls: vec![
                     "com.example.app".to_string(),
                     "https://example.com/app".to_string(),
                 ],
+                partners: DEFAULT_PARTNERS.iter().map(|n| n.to_string()).collect(),
                 enabled_partners: vec!["MX".into(), "Plaid".into(), "Checkout.com".into()],
                 scopes: Scopes {
                     exchange_sessions: true,
@@ -183,6 +234,18 @@ impl State {
         self.partners.iter().find(|p| p.name == name)
     }
 
+    /// A partner the account lists (`PUT /sim/account` `partners`); an unlisted one is unknown.
+    pub fn listed_partner(&self, id: &str) -> Option<&Partner> {
+        self.partner(id)
+            .filter(|p| self.account.partners.iter().any(|n| n == &p.name))
+    }
+
+    /// The next creation-order number.
+    pub fn next_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
     /// Creates an exchange session for `partner_id` and returns its id.
     pub fn add_session(
         &mut self,
@@ -214,6 +277,12 @@ impl State {
                     id: ps,
                 }
             }
+            "Visa" => SessionKind::Visa {
+                url: format!(
+                    "https://open-banking.visa.invalid/authorize/{}",
+                    random_alnum(64)
+                ),
+            },
             _ => SessionKind::Mx {
                 url: format!(
                     "https://int-widgets.moneydesktop.com/md/connect/{}",
@@ -250,7 +319,12 @@ impl State {
         Some(result)
     }
 
-    pub fn complete_plaid_link(&mut self, link_token: &str, env: SimEnvironment) -> Option<String> {
+    pub fn complete_plaid_link(
+        &mut self,
+        link_token: &str,
+        env: SimEnvironment,
+        account: Option<&str>,
+    ) -> Option<String> {
         let session_id = self.link_tokens.remove(link_token)?;
         let (customer_id, partner_id) = self.consume_session(&session_id)?;
         let public_token = format!("public-{}-{}", env.plaid_word(), new_id());
@@ -261,12 +335,17 @@ impl State {
                 partner_id,
                 used: false,
                 account_name: "Plaid Checking".to_string(),
+                account: account.map_or_else(new_id, str::to_string),
             },
         );
         Some(public_token)
     }
 
-    pub fn complete_mx_session(&mut self, session_id: &str) -> Option<String> {
+    pub fn complete_mx_session(
+        &mut self,
+        session_id: &str,
+        account: Option<&str>,
+    ) -> Option<String> {
         match self.sessions.get(session_id) {
             Some(Session {
                 kind: SessionKind::Mx { .. },
@@ -289,6 +368,47 @@ impl State {
                 partner_id,
                 used: false,
                 account_name: "MX Bank Checking".to_string(),
+                account: account.map_or_else(new_id, str::to_string),
+            },
+        );
+        Some(token)
+    }
+
+    /// Completes the Checkout.com payment session `ps_...` (what the Flow component does in the
+    /// app); returns a new card token, or `None` when the payment session is unknown or used.
+    pub fn complete_checkout_payment(&mut self, payment_session_id: &str) -> Option<String> {
+        let session_id = self
+            .sessions
+            .iter()
+            .find(|(_, s)| {
+                !s.consumed
+                    && matches!(&s.kind, SessionKind::Checkout { id, .. } if id == payment_session_id)
+            })
+            .map(|(id, _)| id.clone())?;
+        let (customer_id, _) = self.consume_session(&session_id)?;
+        let name_on_card = self
+            .customers
+            .get(&customer_id)
+            .map(|c| format!("{} {}", c.first_name, c.last_name))
+            .unwrap_or_default();
+        let year: u32 = now_iso()[..4].parse().unwrap_or(2026);
+        let last_four: String = uuid::Uuid::new_v4().as_bytes()[..4]
+            .iter()
+            .map(|b| char::from(b'0' + b % 10))
+            .collect();
+        let token = format!("src_{}", random_alnum(26).to_ascii_lowercase());
+        self.card_tokens.insert(
+            token.clone(),
+            CardToken {
+                customer_id,
+                used: false,
+                card: CardDetails {
+                    brand: "VISA".to_string(),
+                    last_four,
+                    expiration_month: 12,
+                    expiration_year: year + 3,
+                    name_on_card,
+                },
             },
         );
         Some(token)

@@ -1,0 +1,121 @@
+//! The customer's accounts: the list of the caller's funding sources (removed ones left out) and
+//! the removal of one of them. Both go through the ownership check: another user's customer or
+//! funding source answers 404 as if it did not exist.
+
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use serde_json::{json, Value};
+
+use super::auth::Caller;
+use super::create::idempotency_key;
+use super::error::ApiError;
+use super::passthrough::Answer;
+use super::rewrite::valid_id;
+use super::store::ResourceKind;
+use super::Backend;
+
+/// The id of the path, 404 when it is not a valid Dwolla id.
+fn id_of(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    match path {
+        Ok(Path(id)) if valid_id(&id) => Ok(id),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// `GET /customers/{id}/funding-sources`: Dwolla's list of the caller's funding sources, asked
+/// with `removed=false` (whatever query the app sent), removed ones left out once more.
+pub(crate) async fn list_funding_sources(
+    State(b): State<Backend>,
+    Caller(user): Caller,
+    path: Result<Path<String>, PathRejection>,
+) -> Answer {
+    let customer = b.customer(&user, &id_of(path)?)?;
+    let mut resp = b
+        .inner
+        .dwolla
+        .get(&format!(
+            "/customers/{customer}/funding-sources?removed=false"
+        ))
+        .await?;
+    if let Some(items) = resp
+        .body
+        .as_mut()
+        .and_then(|v| v.pointer_mut("/_embedded/funding-sources"))
+        .and_then(Value::as_array_mut)
+    {
+        items.retain(|fs| fs.get("removed") != Some(&Value::Bool(true)));
+        let total = items.len();
+        if let Some(body) = resp.body.as_mut().and_then(Value::as_object_mut) {
+            if body.contains_key("total") {
+                body.insert("total".into(), json!(total));
+            }
+        }
+    }
+    b.answer(resp)
+}
+
+/// The only body the remove route takes: `{"removed": true}`; anything else is 400
+/// `ValidationError` at the offending path.
+fn check_remove_body(bytes: &Bytes) -> Result<(), ApiError> {
+    let body: Value = serde_json::from_slice(bytes).map_err(|_| ApiError::bad_body())?;
+    let object = body.as_object().ok_or_else(ApiError::bad_body)?;
+    if let Some(other) = object.keys().find(|k| *k != "removed") {
+        return Err(ApiError::validation(
+            &format!("{other} is not accepted: only removed may be sent."),
+            &format!("/{other}"),
+        ));
+    }
+    if object.get("removed") != Some(&Value::Bool(true)) {
+        return Err(ApiError::validation("removed must be true.", "/removed"));
+    }
+    Ok(())
+}
+
+/// `POST /funding-sources/{id}` with `{"removed": true}`: removes the caller's funding source
+/// (Dwolla's soft delete) and answers 200 with it, `removed: true`.
+pub(crate) async fn remove_funding_source(
+    State(b): State<Backend>,
+    Caller(user): Caller,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Answer {
+    let id = id_of(path)?;
+    check_remove_body(&bytes)?;
+    b.fetch_owned(ResourceKind::FundingSource, &id, &user)
+        .await?;
+    // The body sent to Dwolla is built here, never the app's.
+    let resp = b
+        .inner
+        .dwolla
+        .post(
+            &format!("/funding-sources/{id}"),
+            &json!({ "removed": true }),
+            &idempotency_key(&headers),
+        )
+        .await?;
+    b.answer(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_removed_true_is_accepted() {
+        assert!(check_remove_body(&Bytes::from_static(br#"{"removed": true}"#)).is_ok());
+        for (body, status) in [
+            (&br#"{"removed": false}"#[..], 400),
+            (br#"{"removed": "true"}"#, 400),
+            (br#"{}"#, 400),
+            (br#"{"removed": true, "name": "x"}"#, 400),
+            (br#"not json"#, 400),
+            (br#"[true]"#, 400),
+        ] {
+            let e = check_remove_body(&Bytes::from_static(body)).unwrap_err();
+            assert_eq!(e.status().as_u16(), status);
+        }
+    }
+}
