@@ -1,14 +1,15 @@
 //! The whole flow against the sample-backend and its Dwolla simulator on loopback: Plaid on
 //! each platform, MX and Checkout.com sessions, completing Link, funding sources, re-auth, and
-//! the server's errors as typed errors.
+//! the server's errors as typed errors; MX, Checkout.com cards and Visa to their end, and the
+//! customer's funding sources (list, removal, duplicates).
 
 mod support;
 
 use std::sync::Arc;
 
 use iav_bridge::{
-    BankAccountType, BridgeClient, BridgeConfig, BridgeError, Environment, ExchangeSession,
-    Platform,
+    BankAccountType, BillingAddress, BridgeClient, BridgeConfig, BridgeError, Environment,
+    ExchangeSession, FundingSourceKind, Platform,
 };
 use sample_backend::{start_stack, Stack, StackOptions};
 use support::Tokens;
@@ -86,13 +87,12 @@ async fn plaid_flow_on_every_platform_to_a_funding_source() {
             )
             .await
             .unwrap_err();
-        match &dup {
-            BridgeError::DuplicateFundingSource { existing_id } => assert!(
-                existing_id.is_none() || existing_id.as_deref() == Some(fs.id.as_str()),
-                "{dup:?}"
-            ),
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(
+            dup,
+            BridgeError::DuplicateFundingSource {
+                existing_id: Some(fs.id.clone())
+            }
+        );
     }
 }
 
@@ -352,4 +352,312 @@ async fn sixty_four_flows_share_one_client() {
         tokens.insert(t.await.unwrap().unwrap());
     }
     assert_eq!(tokens.len(), 64);
+}
+
+/// The last path segment of a URL (a session's id).
+fn last_segment(url: &str) -> &str {
+    url.rsplit('/').next().unwrap()
+}
+
+fn billing_address() -> BillingAddress {
+    BillingAddress {
+        address1: "552 Test St".into(),
+        address2: None,
+        address3: None,
+        city: "Des Moines".into(),
+        state_province_region: "IA".into(),
+        country: "US".into(),
+        postal_code: "50310".into(),
+    }
+}
+
+#[tokio::test]
+async fn mx_from_connect_to_a_funding_source() {
+    let stack = stack().await;
+    let client = client_as(&stack, "bob", android());
+    // Nothing connected yet: an empty list, not an error.
+    assert!(client.mx_connections("me".into()).await.unwrap().is_empty());
+
+    let url = client
+        .create_exchange_session("me".into(), "MX".into())
+        .await
+        .unwrap();
+    assert!(matches!(
+        client.exchange_session(url.clone()).await.unwrap(),
+        ExchangeSession::WebRedirect { .. }
+    ));
+    let token = stack
+        .simulator
+        .complete_mx_session(last_segment(&url))
+        .expect("a known MX session");
+
+    let connections = client.mx_connections("me".into()).await.unwrap();
+    assert_eq!(connections.len(), 1);
+    let connection = connections[0].clone();
+    assert_eq!(connection.available_connection_token(), token);
+    assert!(!connection.name().is_empty());
+    assert!(!format!("{connection} {connection:?}").contains(&token));
+
+    let exchange = client
+        .complete_mx_connection("me".into(), connection.clone())
+        .await
+        .unwrap();
+    assert_eq!(exchange.status, "active");
+    assert!(exchange.url.starts_with(&stack.backend_url));
+    // The token is used: no longer listed, and refused a second time.
+    assert!(client.mx_connections("me".into()).await.unwrap().is_empty());
+    let err = client
+        .complete_mx_connection("me".into(), connection)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, BridgeError::Validation { code, .. } if code == "InvalidExchangeToken"),
+        "{err:?}"
+    );
+    assert!(!format!("{err} {err:?}").contains(&token));
+
+    let fs = client
+        .create_funding_source(
+            "me".into(),
+            exchange.id,
+            BankAccountType::Savings,
+            "MX savings".into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(fs.kind, FundingSourceKind::Bank);
+    assert_eq!(fs.name, "MX savings");
+    assert!(fs.card.is_none());
+}
+
+#[tokio::test]
+async fn checkout_card_token_to_a_card_funding_source() {
+    let stack = stack().await;
+    let client = client_as(&stack, "alice", ios());
+    let url = client
+        .create_exchange_session("me".into(), "Checkout.com".into())
+        .await
+        .unwrap();
+    let ExchangeSession::CheckoutPayment { session } = client.exchange_session(url).await.unwrap()
+    else {
+        panic!("not a Checkout.com session")
+    };
+    let card_token = stack
+        .simulator
+        .complete_checkout_payment(&session.id())
+        .expect("a known payment session");
+    assert!(card_token.starts_with("src_"), "{card_token}");
+
+    let fs = client
+        .create_card_funding_source(
+            "me".into(),
+            card_token.clone(),
+            "My debit card".into(),
+            billing_address(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(fs.kind, FundingSourceKind::Card);
+    assert_eq!(fs.name, "My debit card");
+    assert!(fs.bank_name.is_none());
+    let card = fs.card.clone().expect("a card summary");
+    assert_eq!(card.last_four.len(), 4);
+    assert!((1..=12).contains(&card.expiration_month));
+    assert!(card.expiration_year >= 2025);
+    assert!(!card.brand.is_empty());
+    assert!(fs.url.starts_with(&stack.backend_url));
+
+    // A used card token: Dwolla's "The card data is invalid.", without the token.
+    let err = client
+        .create_card_funding_source(
+            "me".into(),
+            card_token.clone(),
+            "Again".into(),
+            billing_address(),
+        )
+        .await
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        matches!(&err, BridgeError::Validation { path: Some(p), .. } if p == "/cardToken"),
+        "{text}"
+    );
+    assert!(!text.contains(&card_token), "{text}");
+}
+
+#[tokio::test]
+async fn visa_on_ios_only() {
+    let stack = stack().await;
+    stack.simulator.set_partners(
+        ["Finicity", "MX", "Plaid", "Flinks", "Checkout.com", "Visa"]
+            .map(String::from)
+            .to_vec(),
+    );
+    stack.simulator.set_enabled_partners(
+        ["MX", "Plaid", "Checkout.com", "Visa"]
+            .map(String::from)
+            .to_vec(),
+    );
+    let client = client_as(&stack, "alice", ios());
+    let url = client
+        .create_exchange_session("me".into(), "Visa".into())
+        .await
+        .unwrap();
+    match client.exchange_session(url.clone()).await.unwrap() {
+        ExchangeSession::WebRedirect {
+            session_url,
+            url: page,
+        } => {
+            assert_eq!(session_url, url);
+            assert!(page.starts_with("https://"), "{page}");
+        }
+        other => panic!("{other:?}"),
+    }
+    for platform in [android(), Platform::Web] {
+        let err = client_as(&stack, "alice", platform.clone())
+            .create_exchange_session("me".into(), "Visa".into())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, BridgeError::InvalidRedirectUrl { reason } if reason.contains("Visa needs an https redirect URL, which only the iOS platform carries")),
+            "{platform:?}: {err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_customers_accounts_listed_removed_and_duplicates_typed() {
+    let stack = stack().await;
+    let alice = client_as(&stack, "alice", android());
+    assert!(alice.funding_sources("me".into()).await.unwrap().is_empty());
+
+    // A bank account, linked through Plaid with a named account.
+    let s = alice.start_plaid_link("me".into()).await.unwrap();
+    let public = stack
+        .simulator
+        .complete_plaid_link_with_account(&s.link_token(), Some("acct-1"))
+        .unwrap();
+    let x = alice
+        .complete_plaid_link("me".into(), public)
+        .await
+        .unwrap();
+    let bank = alice
+        .create_funding_source("me".into(), x.id, BankAccountType::Checking, "Main".into())
+        .await
+        .unwrap();
+
+    // The same bank account again, through a new exchange: Dwolla's DuplicateResource.
+    let s = alice.start_plaid_link("me".into()).await.unwrap();
+    let public = stack
+        .simulator
+        .complete_plaid_link_with_account(&s.link_token(), Some("acct-1"))
+        .unwrap();
+    let x2 = alice
+        .complete_plaid_link("me".into(), public)
+        .await
+        .unwrap();
+    let err = alice
+        .create_funding_source(
+            "me".into(),
+            x2.id.clone(),
+            BankAccountType::Checking,
+            "Main again".into(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        BridgeError::DuplicateFundingSource {
+            existing_id: Some(bank.id.clone())
+        }
+    );
+
+    // A debit card.
+    let url = alice
+        .create_exchange_session("me".into(), "Checkout.com".into())
+        .await
+        .unwrap();
+    let ExchangeSession::CheckoutPayment { session } = alice.exchange_session(url).await.unwrap()
+    else {
+        panic!("not a Checkout.com session")
+    };
+    let card_token = stack
+        .simulator
+        .complete_checkout_payment(&session.id())
+        .unwrap();
+    let card = alice
+        .create_card_funding_source("me".into(), card_token, "Card".into(), billing_address())
+        .await
+        .unwrap();
+
+    let list = alice.funding_sources("me".into()).await.unwrap();
+    let mut seen: Vec<_> = list
+        .iter()
+        .map(|f| (f.id.clone(), f.kind, f.status.clone()))
+        .collect();
+    seen.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut want = vec![
+        (
+            bank.id.clone(),
+            FundingSourceKind::Bank,
+            bank.status.clone(),
+        ),
+        (
+            card.id.clone(),
+            FundingSourceKind::Card,
+            card.status.clone(),
+        ),
+    ];
+    want.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(seen, want);
+    for f in &list {
+        assert!(
+            ["verified", "unverified"].contains(&f.status.as_str()),
+            "{f:?}"
+        );
+        assert!(!f.removed && !f.created.is_empty());
+        assert!(f.url.starts_with(&stack.backend_url), "{}", f.url);
+        assert_eq!(f.card.is_some(), f.kind == FundingSourceKind::Card);
+    }
+    let listed_bank = list.iter().find(|f| f.id == bank.id).unwrap();
+    assert_eq!(listed_bank.bank_name, bank.bank_name);
+
+    // Another user may neither see nor remove alice's.
+    let bob = client_as(&stack, "bob", android());
+    assert!(bob.funding_sources("me".into()).await.unwrap().is_empty());
+    let err = bob
+        .remove_funding_source(bank.id.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BridgeError::NotFound { .. }), "{err:?}");
+    let alice_id = stack.user("alice").unwrap().customer_id.clone();
+    let err = bob.funding_sources(alice_id).await.unwrap_err();
+    assert!(matches!(err, BridgeError::NotFound { .. }), "{err:?}");
+
+    let removed = alice.remove_funding_source(bank.id.clone()).await.unwrap();
+    assert!(removed.removed);
+    assert_eq!(removed.id, bank.id);
+    let ids: Vec<_> = alice
+        .funding_sources("me".into())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(ids, vec![card.id]);
+    // Removing it again: Dwolla's InvalidResourceState.
+    let err = alice.remove_funding_source(bank.id).await.unwrap_err();
+    assert!(matches!(err, BridgeError::Forbidden { .. }), "{err:?}");
+
+    // A removed funding source is no duplicate: the account links again.
+    let again = alice
+        .create_funding_source(
+            "me".into(),
+            x2.id,
+            BankAccountType::Checking,
+            "Main again".into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.kind, FundingSourceKind::Bank);
 }

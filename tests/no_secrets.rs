@@ -1,18 +1,46 @@
 //! No secret in output: every log record of a full flow (at Trace), every error's message and
-//! Debug, and every printed session are searched for the tokens and secrets seen in the run.
+//! Debug, and every printed session are searched for the tokens and secrets seen in the run:
+//! the app's bearer tokens, Plaid's link and public tokens, Checkout.com's payment session
+//! secret and token and its card tokens, MX's available connection tokens, and card details
+//! beyond the last four digits (a BIN, a whole card number a backend might send by mistake).
 
 mod support;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use iav_bridge::{
-    set_log_sink, BankAccountType, BridgeClient, BridgeConfig, Environment, ExchangeSession,
-    LogLevel, LogRecord, LogSink, Platform,
+    set_log_sink, BankAccountType, BillingAddress, BridgeClient, BridgeConfig, Environment,
+    ExchangeSession, LogLevel, LogRecord, LogSink, Platform,
 };
 use sample_backend::{start_stack, StackOptions};
-use support::Tokens;
+use support::{FakeServer, Reply, Tokens};
+
+fn billing_address() -> BillingAddress {
+    BillingAddress {
+        address1: "552 Test St".into(),
+        address2: Some("Apt 4B".into()),
+        address3: None,
+        city: "Des Moines".into(),
+        state_province_region: "IA".into(),
+        country: "US".into(),
+        postal_code: "50310".into(),
+    }
+}
 
 struct Capture(Mutex<Vec<LogRecord>>);
+
+/// The one sink of this test binary: the sink is process-wide and the tests run in parallel, so
+/// both install the same capture (at Trace) and search every record it holds.
+fn capture() -> Arc<Capture> {
+    static CAPTURE: OnceLock<Arc<Capture>> = OnceLock::new();
+    CAPTURE
+        .get_or_init(|| {
+            let c = Arc::new(Capture(Mutex::new(Vec::new())));
+            set_log_sink(c.clone(), LogLevel::Trace);
+            c
+        })
+        .clone()
+}
 
 impl LogSink for Capture {
     fn log(&self, record: LogRecord) {
@@ -22,8 +50,7 @@ impl LogSink for Capture {
 
 #[tokio::test]
 async fn no_token_or_secret_reaches_logs_errors_or_printed_forms() {
-    let capture = Arc::new(Capture(Mutex::new(Vec::new())));
-    set_log_sink(capture.clone(), LogLevel::Trace);
+    let capture = capture();
 
     let stack = start_stack(StackOptions::default()).await.unwrap();
     let bearer = stack.user("alice").unwrap().token.clone();
@@ -86,13 +113,68 @@ async fn no_token_or_secret_reaches_logs_errors_or_printed_forms() {
         .await
         .unwrap();
     let checkout = client.exchange_session(url).await.unwrap();
-    if let ExchangeSession::CheckoutPayment { session } = &checkout {
+    let payment_session_id = if let ExchangeSession::CheckoutPayment { session } = &checkout {
         secrets.push(session.payment_session_secret());
         secrets.push(session.payment_session_token());
+        session.id()
     } else {
         panic!("{checkout:?}");
-    }
+    };
     printed.push(format!("{checkout:?}"));
+
+    // Checkout.com's card token to a card funding source, then the token again (refused) and
+    // malformed (refused before any request).
+    let card_token = stack
+        .simulator
+        .complete_checkout_payment(&payment_session_id)
+        .unwrap();
+    secrets.push(card_token.clone());
+    let card = client
+        .create_card_funding_source(
+            "me".into(),
+            card_token.clone(),
+            "Debit".into(),
+            billing_address(),
+        )
+        .await
+        .unwrap();
+    printed.push(format!("{card:?}"));
+    for token in [card_token.clone(), format!("{card_token} x")] {
+        let err = client
+            .create_card_funding_source("me".into(), token, "Debit".into(), billing_address())
+            .await
+            .unwrap_err();
+        printed.push(format!("{err} {err:?}"));
+    }
+
+    // MX Connect to an exchange, then the used connection again.
+    let url = client
+        .create_exchange_session("me".into(), "MX".into())
+        .await
+        .unwrap();
+    let mx_token = stack
+        .simulator
+        .complete_mx_session(url.rsplit('/').next().unwrap())
+        .unwrap();
+    secrets.push(mx_token.clone());
+    let connection = client.mx_connections("me".into()).await.unwrap().remove(0);
+    printed.push(format!("{connection} {connection:?} {connection:#?}"));
+    let mx_exchange = client
+        .complete_mx_connection("me".into(), connection.clone())
+        .await
+        .unwrap();
+    printed.push(format!("{mx_exchange:?}"));
+    let err = client
+        .complete_mx_connection("me".into(), connection)
+        .await
+        .unwrap_err();
+    printed.push(format!("{err} {err:?}"));
+
+    // The accounts screen: list, remove.
+    let list = client.funding_sources("me".into()).await.unwrap();
+    printed.push(format!("{list:?}"));
+    let removed = client.remove_funding_source(card.id).await.unwrap();
+    printed.push(format!("{removed:?}"));
 
     let url = client
         .create_exchange_session("me".into(), "Plaid".into())
@@ -131,6 +213,100 @@ async fn no_token_or_secret_reaches_logs_errors_or_printed_forms() {
             assert!(
                 !p.contains(secret.as_str()),
                 "a printed form holds a secret"
+            );
+        }
+    }
+}
+
+/// Card details beyond the last four digits never leave the library: a BIN and a name on the
+/// card in a backend's answer, and a whole card number sent where the last four belong; nor a
+/// card token or an MX token that a server echoes back without any recognizable prefix.
+#[tokio::test]
+async fn card_details_and_echoed_tokens_stay_out_of_records_logs_and_errors() {
+    const PAN: &str = "4024764412341519";
+    const BIN: &str = "40247644";
+    const CARD_TOKEN: &str = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+    const MX_TOKEN: &str = "QUNULTIwMWNhZDNjLWM3NmItNDdjNQ";
+    let capture = capture();
+    let server = FakeServer::start(Arc::new(|req, _| {
+        let base = req.base();
+        let card = |id: &str, last_four: &str| {
+            format!(
+                r#"{{"_links":{{"self":{{"href":"{base}funding-sources/{id}"}}}},"id":"{id}","status":"verified","type":"card","name":"Debit","created":"2025-12-10T18:02:47.985Z","removed":false,"cardDetails":{{"brand":"VISA","lastFour":"{last_four}","expirationMonth":10,"expirationYear":2027,"nameOnCard":"Jane Q Cardholder","bin":"{BIN}","billingAddress":{{"address1":"552 Test St","city":"Des Moines","stateProvinceRegion":"IA","country":"US","postalCode":"50310"}}}}}}"#
+            )
+        };
+        match (req.method.as_str(), req.path.as_str()) {
+            ("GET", "/customers/c1/funding-sources?removed=false") => Reply::json(
+                200,
+                &format!(r#"{{"_embedded":{{"funding-sources":[{}]}}}}"#, card("fs-1", "1519")),
+            ),
+            ("GET", "/customers/c2/funding-sources?removed=false") => Reply::json(
+                200,
+                &format!(r#"{{"_embedded":{{"funding-sources":[{}]}}}}"#, card("fs-2", PAN)),
+            ),
+            ("GET", "/exchange-partners") => Reply::json(200, &support::partners_body(&base)),
+            ("GET", "/customers/c1/available-exchange-connections") => Reply::json(
+                200,
+                &format!(
+                    r#"{{"_embedded":{{"available-exchange-connections":[{{"availableConnectionToken":"{MX_TOKEN}","name":"XYZ Checking"}}]}}}}"#
+                ),
+            ),
+            ("POST", "/customers/c1/exchanges") => Reply::json(
+                400,
+                &format!(r#"{{"code":"InvalidExchangeToken","message":"not valid: {MX_TOKEN}"}}"#),
+            ),
+            ("POST", "/customers/c1/funding-sources") => Reply::json(
+                400,
+                &format!(
+                    r#"{{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{{"errors":[{{"code":"Invalid","message":"The card data is invalid: {CARD_TOKEN}","path":"/cardToken"}}]}}}}"#
+                ),
+            ),
+            _ => Reply::json(404, r#"{"code":"NotFound","message":"not found"}"#),
+        }
+    }))
+    .await;
+    let mut cfg = BridgeConfig::new(&server.url, Platform::Web, Environment::Sandbox);
+    cfg.allow_insecure_http = true;
+    cfg.max_retries = 0;
+    let client = BridgeClient::new(cfg, None).unwrap();
+
+    let mut printed = Vec::new();
+    let list = client.funding_sources("c1".into()).await.unwrap();
+    assert_eq!(list[0].card.as_ref().unwrap().last_four, "1519");
+    printed.push(format!("{list:?} {list:#?}"));
+    let err = client.funding_sources("c2".into()).await.unwrap_err();
+    printed.push(format!("{err} {err:?}"));
+    let err = client
+        .create_card_funding_source(
+            "c1".into(),
+            CARD_TOKEN.into(),
+            "Debit".into(),
+            billing_address(),
+        )
+        .await
+        .unwrap_err();
+    printed.push(format!("{err} {err:?}"));
+    let connection = client.mx_connections("c1".into()).await.unwrap().remove(0);
+    printed.push(format!("{connection} {connection:?}"));
+    let err = client
+        .complete_mx_connection("c1".into(), connection)
+        .await
+        .unwrap_err();
+    printed.push(format!("{err} {err:?}"));
+
+    let records = capture.0.lock().unwrap().clone();
+    assert!(records
+        .iter()
+        .any(|r| r.message.contains("funding_sources")));
+    for secret in [PAN, BIN, CARD_TOKEN, MX_TOKEN, "Jane Q Cardholder"] {
+        for p in &printed {
+            assert!(!p.contains(secret), "a printed form holds {secret}: {p}");
+        }
+        for r in &records {
+            assert!(
+                !r.message.contains(secret),
+                "a log record holds {secret}: {}",
+                r.message
             );
         }
     }
