@@ -32,6 +32,10 @@ class DocsTest {
             "fun `paymentSessionSecret`", "^sealed class ExchangeSession", "^data class ExchangePartner",
             "^data class Exchange ", "^data class FundingSource", "^enum class BankAccountType",
             "^sealed class BridgeException", "^sealed class RedirectUrlException", "^sealed class AccessTokenException",
+            "suspend fun `mxConnections`", "suspend fun `completeMxConnection`", "suspend fun `createCardFundingSource`",
+            "suspend fun `fundingSources`", "suspend fun `removeFundingSource`", "^open class MxConnection",
+            "fun `availableConnectionToken`", "^data class BillingAddress", "^data class CardSummary",
+            "^enum class FundingSourceKind", "class DuplicateFundingSource\\(",
         )
         val missing = items.filterNot { documented(Regex(it)) }
         assertTrue("without doc comment in the generated Kotlin: $missing", missing.isEmpty())

@@ -171,7 +171,8 @@ class ErrorsTest {
         val kind = when (e) {
             is BridgeException.InvalidConfiguration, is BridgeException.InvalidArgument,
             is BridgeException.InvalidRedirectUrl, is BridgeException.PartnerUnavailable,
-            is BridgeException.Validation, is BridgeException.RedirectUrlNotAllowed,
+            is BridgeException.Validation, is BridgeException.DuplicateFundingSource,
+            is BridgeException.RedirectUrlNotAllowed,
             is BridgeException.ReauthRequired, is BridgeException.Unauthorized,
             is BridgeException.Forbidden, is BridgeException.RateLimited, is BridgeException.Server,
             is BridgeException.Network, is BridgeException.Timeout, is BridgeException.InvalidResponse,

@@ -37,13 +37,11 @@ class FlowTest {
             assertEquals("Alice checking", fs.name)
             assertTrue(fs.url, fs.url.startsWith(Backend.backendUrl) && fs.url.endsWith(fs.id))
 
-            // The same exchange again: Dwolla's duplicate refusal, with the path of the field.
-            val dup = assertThrowsTypeSuspend<BridgeException.Validation> {
+            // The same exchange again: Dwolla's duplicate, typed, naming the existing funding source.
+            val dup = assertThrowsTypeSuspend<BridgeException.DuplicateFundingSource> {
                 c.createFundingSource(alice.customerId, exchange.id, BankAccountType.CHECKING, "Alice again")
             }
-            assertTrue(dup.code, dup.code == "ValidationError" || dup.code == "Duplicate")
-            assertTrue(dup.detail, dup.detail.contains("Duplicate funding source"))
-            assertEquals("/_links/exchange/href", dup.path)
+            assertEquals(fs.id, dup.existingId)
         }
     }
 

@@ -142,11 +142,30 @@ object Sim {
         return result.second
     }
 
-    /** Completes Plaid Link for a link token, as the Link SDK would; returns the public token. */
-    fun completeLink(linkToken: String): String {
-        val body = expect(200, send("POST", "/sim/plaid/complete-link", Json.obj("linkToken" to linkToken)), "complete-link")
+    /**
+     * Completes Plaid Link for a link token, as the Link SDK would; returns the public token.
+     * `account` names the bank account the user picked (the same one twice: the same bank account).
+     */
+    fun completeLink(linkToken: String, account: String? = null): String {
+        val fields = mutableListOf<Pair<String, Any?>>("linkToken" to linkToken)
+        if (account != null) fields += "account" to account
+        val body = expect(200, send("POST", "/sim/plaid/complete-link", Json.obj(*fields.toTypedArray())), "complete-link")
         @Suppress("UNCHECKED_CAST")
         return (Json.parse(body) as Map<String, Any?>)["publicToken"] as String
+    }
+
+    /** Completes MX Connect for an MX exchange session (its id); returns the available connection token. */
+    fun completeMxSession(exchangeSessionId: String): String {
+        val body = expect(200, send("POST", "/sim/mx/complete-session", Json.obj("exchangeSessionId" to exchangeSessionId)), "mx complete-session")
+        @Suppress("UNCHECKED_CAST")
+        return (Json.parse(body) as Map<String, Any?>)["availableConnectionToken"] as String
+    }
+
+    /** Completes a Checkout.com payment session (its `ps_...` id), as the Flow component would; returns the card token. */
+    fun completePaymentSession(paymentSessionId: String): String {
+        val body = expect(200, send("POST", "/sim/checkout/complete-payment-session", Json.obj("paymentSessionId" to paymentSessionId)), "checkout complete-payment-session")
+        @Suppress("UNCHECKED_CAST")
+        return (Json.parse(body) as Map<String, Any?>)["cardToken"] as String
     }
 
     fun requireReauth(exchangeId: String) {
