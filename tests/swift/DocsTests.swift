@@ -18,6 +18,10 @@ let docsTests: [TestCase] = [
             "^    func paymentSessionSecret\\(", "^public enum ExchangeSession", "^public struct ExchangePartner",
             "^public struct Exchange:", "^public struct FundingSource", "^public enum BankAccountType",
             "^enum BridgeError", "^enum RedirectUrlError", "^enum AccessTokenError",
+            "^    func mxConnections\\(", "^    func completeMxConnection\\(", "^    func createCardFundingSource\\(",
+            "^    func fundingSources\\(", "^    func removeFundingSource\\(", "^open class MxConnection",
+            "^    func availableConnectionToken\\(", "^public struct BillingAddress", "^public struct CardSummary",
+            "^public enum FundingSourceKind", "^    case DuplicateFundingSource\\(",
         ]
         var missing: [String] = []
         for item in items {

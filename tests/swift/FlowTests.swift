@@ -16,15 +16,13 @@ let flowTests: [TestCase] = [
                                                  bankAccountType: .checking, name: "Alice checking")
         try checkEqual(fs.name, "Alice checking")
         try check(fs.url.hasSuffix(fs.id))
-        // The same exchange again: Dwolla's duplicate refusal, with the path of the field.
+        // The same exchange again: Dwolla's duplicate, typed, naming the existing funding source.
         let dup = try await expectError(BridgeError.self) {
             _ = try await c.createFundingSource(customerId: alice.customerId, exchangeId: exchange.id,
                                                 bankAccountType: .checking, name: "Alice again")
         }
-        guard case let .Validation(code, detail, path) = dup else { throw TestFailure(description: "expected Validation, got \(dup)") }
-        try check(code == "ValidationError" || code == "Duplicate", code)
-        try check(detail.contains("Duplicate funding source"), detail)
-        try checkEqual(path, "/_links/exchange/href")
+        guard case let .DuplicateFundingSource(existingId) = dup else { throw TestFailure(description: "expected DuplicateFundingSource, got \(dup)") }
+        try checkEqual(existingId, fs.id)
     },
     TestCase(name: "flow.webAndAndroidPlatforms") {
         for platform in [Platform.web, .android(packageName: packageName)] {

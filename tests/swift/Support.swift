@@ -191,10 +191,28 @@ enum Sim {
     }
 
     /// Completes Plaid Link for a link token, as the Link SDK would; returns the public token.
-    static func completeLink(_ linkToken: String) async throws -> String {
-        let data = try expect(200, try await send("POST", "/sim/plaid/complete-link", ["linkToken": linkToken]), "complete-link")
+    /// `account` names the bank account the user picked (the same one twice: the same bank account).
+    static func completeLink(_ linkToken: String, account: String? = nil) async throws -> String {
+        var body: [String: Any] = ["linkToken": linkToken]
+        if let account = account { body["account"] = account }
+        let data = try expect(200, try await send("POST", "/sim/plaid/complete-link", body), "complete-link")
         let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         return obj?["publicToken"] as! String
+    }
+
+    /// Completes MX Connect for an MX exchange session (its id); returns the available connection token.
+    static func completeMxSession(_ exchangeSessionId: String) async throws -> String {
+        let data = try expect(200, try await send("POST", "/sim/mx/complete-session", ["exchangeSessionId": exchangeSessionId]), "mx complete-session")
+        let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        return obj?["availableConnectionToken"] as! String
+    }
+
+    /// Completes a Checkout.com payment session (its `ps_...` id), as the Flow component would;
+    /// returns the card token.
+    static func completePaymentSession(_ paymentSessionId: String) async throws -> String {
+        let data = try expect(200, try await send("POST", "/sim/checkout/complete-payment-session", ["paymentSessionId": paymentSessionId]), "checkout complete-payment-session")
+        let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        return obj?["cardToken"] as! String
     }
 
     static func requireReauth(_ exchangeId: String) async throws {
