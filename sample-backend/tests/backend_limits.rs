@@ -226,6 +226,7 @@ async fn dwolla_overflow_is_503_with_retry_after_and_never_sent() {
             other => panic!("{other}: {}", a.text),
         }
     }
+    eprintln!("600 concurrent creations, 4 Dwolla slots: {created} x 201, {busy} x 503");
     assert!(created >= 1 && busy >= 1, "{created} created, {busy} busy");
     // Dwolla saw exactly the accepted ones: a POST and a read-back each.
     assert_eq!(s.sim.simulator.requests_received() - before, 2 * created);
