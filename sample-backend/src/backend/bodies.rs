@@ -266,6 +266,17 @@ const MX_TOKEN: &str = "/mx/availableConnectionToken";
 const CARD_TOKEN: &str = "/token";
 const ACCOUNT_TYPE: &str = "/bankAccountType";
 const NAME: &str = "/name";
+const FUNDING_CARD_TOKEN: &str = "/cardToken";
+/// The billing address of a debit card funding source (Dwolla's `cardDetails.billingAddress`).
+const BILLING_ADDRESS: [&str; 7] = [
+    "/cardDetails/billingAddress/address1",
+    "/cardDetails/billingAddress/address2",
+    "/cardDetails/billingAddress/address3",
+    "/cardDetails/billingAddress/city",
+    "/cardDetails/billingAddress/stateProvinceRegion",
+    "/cardDetails/billingAddress/country",
+    "/cardDetails/billingAddress/postalCode",
+];
 
 /// `_links` of a body to Dwolla: each `(relation, href)`.
 fn links(items: &[(&str, String)]) -> Value {
@@ -348,18 +359,34 @@ pub(crate) fn exchange_body(rw: &Rewriter, body: &Value) -> Result<Value, ApiErr
     Ok(out)
 }
 
-/// The body of `POST /customers/{id}/funding-sources` to Dwolla, and the id of its exchange
-/// (whose owner the caller must be).
+/// What a funding source is made from: an exchange (a bank account, verified instantly), whose
+/// owner the caller must be, or a debit card token (Checkout.com), which Dwolla ties to the
+/// customer itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FundingSourceOrigin {
+    /// `_links.exchange`: the id of the exchange.
+    Exchange(String),
+    /// `cardToken`: a debit card funding source.
+    Card,
+}
+
+/// The body of `POST /customers/{id}/funding-sources` to Dwolla and what it is made from. A bank
+/// funding source takes `_links.exchange.href` (required), `bankAccountType` and `name`; a card
+/// funding source `cardToken`, `name` and `cardDetails.billingAddress` (Dwolla checks the
+/// address's fields). Bank account numbers are never accepted.
 pub(crate) fn funding_source_body(
     rw: &Rewriter,
     body: &Value,
-) -> Result<(Value, String), ApiError> {
+) -> Result<(Value, FundingSourceOrigin), ApiError> {
+    if body.get("cardToken").is_some() {
+        return card_funding_source_body(body);
+    }
     let f = fields(
         body,
         &[EXCHANGE, ACCOUNT_TYPE, NAME],
         Some((
             EXCHANGE,
-            "a funding source is created only from an exchange (instant account verification); bank account numbers are not accepted.",
+            "a funding source is created only from an exchange (instant account verification) or a debit card token (cardToken); bank account numbers are not accepted.",
         )),
         "a funding source",
     )?;
@@ -374,7 +401,37 @@ pub(crate) fn funding_source_body(
     if let Some(n) = f.get(NAME) {
         out["name"] = json!(n);
     }
-    Ok((out, exchange))
+    Ok((out, FundingSourceOrigin::Exchange(exchange)))
+}
+
+/// The card form of [`funding_source_body`]: `cardToken`, `name`, `cardDetails.billingAddress`.
+fn card_funding_source_body(body: &Value) -> Result<(Value, FundingSourceOrigin), ApiError> {
+    let mut allowed = vec![FUNDING_CARD_TOKEN, NAME];
+    allowed.extend(BILLING_ADDRESS);
+    let f = fields(
+        body,
+        &allowed,
+        Some((
+            FUNDING_CARD_TOKEN,
+            "the debit card token of the card funding source.",
+        )),
+        "a debit card funding source",
+    )?;
+    let mut out = json!({ "cardToken": f[FUNDING_CARD_TOKEN] });
+    if let Some(n) = f.get(NAME) {
+        out["name"] = json!(n);
+    }
+    let mut address = serde_json::Map::new();
+    for path in BILLING_ADDRESS {
+        if let Some(v) = f.get(path) {
+            let key = path.rsplit('/').next().unwrap_or(path);
+            address.insert(key.to_string(), json!(v));
+        }
+    }
+    if !address.is_empty() {
+        out["cardDetails"] = json!({ "billingAddress": Value::Object(address) });
+    }
+    Ok((out, FundingSourceOrigin::Card))
 }
 
 #[cfg(test)]
@@ -383,6 +440,29 @@ mod tests {
 
     fn rw() -> Rewriter {
         Rewriter::new("http://dwolla", "http://public")
+    }
+
+    #[test]
+    fn a_card_funding_source_is_rebuilt_from_its_fields_only() {
+        let (b, origin) = funding_source_body(
+            &rw(),
+            &json!({"cardToken": "src_x", "name": "Debit", "cardDetails": {"billingAddress": {
+                "address1": "1 Main St", "city": "Des Moines", "stateProvinceRegion": "IA",
+                "country": "US", "postalCode": "50309"}}}),
+        )
+        .unwrap();
+        assert_eq!(origin, FundingSourceOrigin::Card);
+        assert_eq!(b["cardToken"], "src_x");
+        assert_eq!(b["cardDetails"]["billingAddress"]["city"], "Des Moines");
+        for bad in [
+            json!({"cardToken": "src_x", "name": "Debit", "cardNumber": "4111111111111111"}),
+            json!({"cardToken": "src_x", "cardDetails": {"billingAddress": {"address1": "x", "street9": "y"}}}),
+            json!({"cardToken": 7, "name": "Debit"}),
+            json!({"cardToken": "src_x", "_links": {"exchange": {"href": "http://public/exchanges/ab-1"}}}),
+        ] {
+            let e = funding_source_body(&rw(), &bad).unwrap_err();
+            assert_eq!(e.status(), StatusCode::BAD_REQUEST, "{bad}");
+        }
     }
 
     #[test]
@@ -402,7 +482,7 @@ mod tests {
             &json!({"_links": {"exchange": {"href": "http://public/exchanges/ab-1"}}, "bankAccountType": "savings", "name": "n"}),
         )
         .unwrap();
-        assert_eq!(id, "ab-1");
+        assert_eq!(id, FundingSourceOrigin::Exchange("ab-1".into()));
         assert_eq!(
             b,
             json!({"_links": {"exchange": {"href": "http://dwolla/exchanges/ab-1"}}, "bankAccountType": "savings", "name": "n"})

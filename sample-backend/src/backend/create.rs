@@ -20,6 +20,13 @@ pub(crate) struct IdempotencyKey {
     from_app: bool,
 }
 
+impl IdempotencyKey {
+    /// The key as it is sent to Dwolla.
+    pub(crate) fn header(&self) -> &HeaderValue {
+        &self.value
+    }
+}
+
 /// What an app's `Idempotency-Key` must be.
 pub(crate) const IDEMPOTENCY_KEY_RULE: &str =
     "An Idempotency-Key must be 1 to 255 printable ASCII characters (a UUID is recommended), sent once.";

@@ -200,18 +200,24 @@ async fn create_funding_source(
 ) -> Answer {
     let customer = b.customer(&user, &id_of(path)?)?;
     let key = idempotency_key(&headers)?;
-    let (body, exchange) = bodies::funding_source_body(&b.inner.rw, &body)?;
+    let (body, origin) = bodies::funding_source_body(&b.inner.rw, &body)?;
     let _slot = b.inner.dwolla_slots.acquire().await?;
-    // Another customer's exchange is refused exactly like one that does not exist.
-    b.fetch_owned(ResourceKind::Exchange, &exchange, &user)
-        .await
-        .map_err(|e| {
-            if e.status() == StatusCode::NOT_FOUND {
-                ApiError::validation("/_links/exchange/href is invalid.", "/_links/exchange/href")
-            } else {
-                e
-            }
-        })?;
+    // Another customer's exchange is refused exactly like one that does not exist. A card token
+    // is tied to its customer by Dwolla itself.
+    if let bodies::FundingSourceOrigin::Exchange(exchange) = &origin {
+        b.fetch_owned(ResourceKind::Exchange, exchange, &user)
+            .await
+            .map_err(|e| {
+                if e.status() == StatusCode::NOT_FOUND {
+                    ApiError::validation(
+                        "/_links/exchange/href is invalid.",
+                        "/_links/exchange/href",
+                    )
+                } else {
+                    e
+                }
+            })?;
+    }
     let dwolla_path = format!("/customers/{customer}/funding-sources");
     b.create(
         &dwolla_path,
