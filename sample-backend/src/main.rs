@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use sample_backend::backend::{
-    self, logger, AppUser, Backend, BackendConfig, DwollaCredentials, DWOLLA_PRODUCTION,
-    DWOLLA_SANDBOX,
+    self, logger, AppUser, Backend, BackendConfig, DwollaCredentials, Limits, Tls,
+    DWOLLA_PRODUCTION, DWOLLA_SANDBOX,
 };
 use sample_backend::simulator::{RunningSimulator, Simulator, SimulatorConfig};
 use sample_backend::{start_simulated_dwolla, StackOptions};
@@ -82,6 +82,26 @@ struct ServeArgs {
     /// Time limit of one request to Dwolla, in seconds.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     dwolla_timeout: f64,
+    /// Time a client may take to send a request's head (from its first byte; on a new
+    /// connection from its start), and a TLS handshake, in seconds; then the connection is
+    /// closed.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    header_timeout: f64,
+    /// Time a client may take to send a request's body, in seconds; then 408 and the connection
+    /// is closed.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    body_timeout: f64,
+    /// Time a keep-alive connection may stay open with no request, in seconds.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    idle_timeout: f64,
+    /// Client connections open at once; more wait in the listen backlog. Keep it below the
+    /// file-descriptor limit (ulimit -n).
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    max_connections: usize,
+    /// App requests talking to Dwolla at once; more wait up to 2 s, then get 503 with
+    /// Retry-After (nothing sent to Dwolla).
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    max_dwolla_requests: usize,
     /// PEM certificate chain: serve HTTPS (rustls) instead of HTTP; needs --tls-key.
     #[arg(long, requires = "tls_key", value_name = "FILE")]
     tls_cert: Option<PathBuf>,
@@ -100,12 +120,14 @@ struct SimulateArgs {
     /// Address to listen on (port 0: any free port).
     #[arg(long, default_value = "127.0.0.1:8081")]
     listen: SocketAddr,
-    /// Client key the simulated `POST /token` accepts.
-    #[arg(long, default_value = "sim-key")]
-    key: String,
-    /// Client secret the simulated `POST /token` accepts.
-    #[arg(long, default_value = "sim-secret")]
-    secret: String,
+    /// Client key the simulated `POST /token` accepts (default: drawn at random for this run,
+    /// printed and written to the ready file).
+    #[arg(long)]
+    key: Option<String>,
+    /// Client secret the simulated `POST /token` accepts (default: drawn at random for this run,
+    /// printed and written to the ready file).
+    #[arg(long)]
+    secret: Option<String>,
     /// Once listening, write {"simulatorUrl","clientKey","clientSecret","demoCustomerId"} to
     /// this file (atomically).
     #[arg(long, value_name = "FILE")]
@@ -162,22 +184,25 @@ async fn start_simulator(
 }
 
 async fn simulate(args: SimulateArgs) -> Result<(), String> {
-    let config = SimulatorConfig {
-        client_key: args.key.clone(),
-        client_secret: args.secret.clone(),
-        ..SimulatorConfig::default()
-    };
+    let mut config = SimulatorConfig::with_random_credentials();
+    if let Some(key) = &args.key {
+        config.client_key = key.clone();
+    }
+    if let Some(secret) = &args.secret {
+        config.client_secret = secret.clone();
+    }
+    let (key, secret) = (config.client_key.clone(), config.client_secret.clone());
     let sim = start_simulator(args.listen, config).await?;
     let customer = sim.simulator.demo_customer_id();
     println!("Dwolla simulator: {}", sim.url);
-    println!("client key:       {}", args.key);
-    println!("client secret:    {}", args.secret);
+    println!("client key:       {key}");
+    println!("client secret:    {secret}");
     println!("demo customer:    {customer}");
     if let Some(path) = &args.ready_file {
         let ready = json!({
             "simulatorUrl": sim.url,
-            "clientKey": args.key,
-            "clientSecret": args.secret,
+            "clientKey": key,
+            "clientSecret": secret,
             "demoCustomerId": customer,
         });
         write_ready_file(path, &ready).map_err(|e| format!("cannot write the ready file: {e}"))?;
@@ -204,7 +229,8 @@ async fn dwolla_config(
                 allowed_redirects: (!args.allowed_redirects.is_empty())
                     .then(|| args.allowed_redirects.clone()),
                 dwolla_timeout,
-                simulator: SimulatorConfig::default(),
+                // Nobody else on the machine can take tokens from this simulator.
+                simulator: SimulatorConfig::with_random_credentials(),
                 users,
             };
             let listener = bind("127.0.0.1:0".parse().expect("a literal address")).await?;
@@ -297,51 +323,55 @@ fn announce(
     Ok(())
 }
 
-/// Serves `app` on `listener` (HTTPS with `tls` = certificate and key files) until SIGINT or
-/// SIGTERM; the error to print when the TLS files cannot be used.
+/// Serves `app` on `listener` with `limits` (HTTPS with `tls` = certificate and key files) until
+/// SIGINT or SIGTERM; the error to print when the TLS files cannot be used.
 async fn serve_until_signal(
     listener: TcpListener,
     app: axum::Router,
+    limits: Limits,
     tls: Option<(&Path, &Path)>,
 ) -> Result<std::io::Result<()>, String> {
-    Ok(match tls {
-        Some((cert, key)) => {
-            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
-                .await
-                .map_err(|e| format!("cannot load the TLS certificate or key: {e}"))?;
-            let std_listener = listener
-                .into_std()
-                .map_err(|e| format!("cannot use the listener: {e}"))?;
-            let handle = axum_server::Handle::new();
-            let h = handle.clone();
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                h.graceful_shutdown(Some(Duration::from_secs(10)));
-            });
-            axum_server::from_tcp_rustls(std_listener, tls)
-                .map_err(|e| format!("cannot serve TLS: {e}"))?
-                .handle(handle)
-                .serve(app.into_make_service())
-                .await
-        }
-        None => {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-        }
+    let tls = match tls {
+        Some((cert, key)) => Some(
+            Tls::from_pem_files(cert, key)
+                .map_err(|e| format!("cannot load the TLS certificate or key: {e}"))?,
+        ),
+        None => None,
+    };
+    Ok(backend::serve(listener, app, limits, tls, shutdown_signal()).await)
+}
+
+/// A number of seconds from `flag` as a duration: above 0, at most 3600.
+fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+    if value.is_finite() && value > 0.0 && value <= 3600.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(format!(
+            "{flag} must be a number of seconds between 0 and 3600"
+        ))
+    }
+}
+
+/// The limits the flags ask for (the others at their defaults).
+fn limits(args: &ServeArgs) -> Result<Limits, String> {
+    if args.max_connections == 0 || args.max_dwolla_requests == 0 {
+        return Err("--max-connections and --max-dwolla-requests must be at least 1".into());
+    }
+    Ok(Limits {
+        header_read_timeout: seconds("--header-timeout", args.header_timeout)?,
+        body_read_timeout: seconds("--body-timeout", args.body_timeout)?,
+        idle_timeout: seconds("--idle-timeout", args.idle_timeout)?,
+        max_connections: args.max_connections,
+        max_dwolla_requests: args.max_dwolla_requests,
+        ..Limits::default()
     })
 }
 
 /// `sample-backend serve`: checks the arguments, configures the backend in front of the chosen
 /// Dwolla, prints what apps need and serves until SIGINT or SIGTERM.
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    if !(args.dwolla_timeout.is_finite()
-        && args.dwolla_timeout > 0.0
-        && args.dwolla_timeout <= 3600.0)
-    {
-        return Err("--dwolla-timeout must be a number of seconds between 0 and 3600".into());
-    }
-    let dwolla_timeout = Duration::from_secs_f64(args.dwolla_timeout);
+    let dwolla_timeout = seconds("--dwolla-timeout", args.dwolla_timeout)?;
+    let limits = limits(&args)?;
     let listener = bind(args.listen).await?;
     let addr = listener
         .local_addr()
@@ -364,6 +394,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 
     let (mut config, sim) = dwolla_config(&args, dwolla_timeout).await?;
     config.public_url = Some(public.clone());
+    config.limits = limits.clone();
     let users = config.users.clone();
     let allowed = config.allowed_redirects.clone();
     let backend = Backend::new(config, &public).map_err(|e| e.to_string())?;
@@ -375,7 +406,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
         _ => None,
     };
-    let result = serve_until_signal(listener, app, tls).await?;
+    let result = serve_until_signal(listener, app, limits, tls).await?;
     if let Some(s) = sim {
         s.shutdown().await;
     }

@@ -400,3 +400,128 @@ async fn a_users_file_replaces_the_demo_users() {
     let _ = std::fs::remove_file(users);
     let _ = std::fs::remove_file(ready);
 }
+
+/// POSTs /token with `key`/`secret` to a simulator at `url`; the status.
+async fn token_status(url: &str, key: &str, secret: &str) -> u16 {
+    client()
+        .post(format!("{url}/token"))
+        .basic_auth(key, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn simulators_draw_random_credentials_unless_given() {
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let ready = temp("sim.json");
+        let mut p = spawn(&[
+            "simulate",
+            "--listen",
+            "127.0.0.1:0",
+            "--ready-file",
+            ready.to_str().unwrap(),
+        ]);
+        let r = wait_ready(&ready, &mut p).await;
+        let url = r["simulatorUrl"].as_str().unwrap().to_string();
+        let key = r["clientKey"].as_str().unwrap().to_string();
+        let secret = r["clientSecret"].as_str().unwrap().to_string();
+        assert!(
+            key != "sim-key" && secret != "sim-secret" && secret.len() >= 32,
+            "{r}"
+        );
+        assert_eq!(token_status(&url, &key, &secret).await, 200);
+        assert_eq!(token_status(&url, "sim-key", "sim-secret").await, 401);
+        sigterm(&p);
+        assert!(wait_exit(&mut p).success());
+        // Printed as before.
+        let mut out = String::new();
+        use std::io::Read;
+        p.0.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        assert!(out.contains(&format!("client key:       {key}")), "{out}");
+        assert!(
+            out.contains(&format!("client secret:    {secret}")),
+            "{out}"
+        );
+        seen.push((key, secret));
+        let _ = std::fs::remove_file(ready);
+    }
+    assert_ne!(seen[0], seen[1]);
+
+    // The simulator inside `serve` takes no fixed credentials either.
+    let ready = temp("ready.json");
+    let mut p = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--ready-file",
+        ready.to_str().unwrap(),
+    ]);
+    let r = wait_ready(&ready, &mut p).await;
+    let sim = r["simulatorUrl"].as_str().unwrap();
+    assert_eq!(token_status(sim, "sim-key", "sim-secret").await, 401);
+    let backend = r["backendUrl"].as_str().unwrap();
+    let a = get(
+        &client(),
+        &format!("{backend}exchange-partners"),
+        Some("demo-alice"),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    drop(p);
+    let _ = std::fs::remove_file(ready);
+}
+
+#[tokio::test]
+async fn running_out_of_file_descriptors_does_not_stop_accepting() {
+    let ready = temp("ready.json");
+    // 64 descriptors, more connections allowed than that: accepting fails with "Too many open
+    // files" until the header timeout closes the silent connections.
+    let mut p = Proc(
+        Command::new("sh")
+            .args([
+                "-c",
+                "ulimit -n 64 && exec \"$0\" \"$@\"",
+                BIN,
+                "--listen",
+                "127.0.0.1:0",
+                "--header-timeout",
+                "1",
+                "--max-connections",
+                "1000",
+                "--ready-file",
+                ready.to_str().unwrap(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sample-backend"),
+    );
+    let r = wait_ready(&ready, &mut p).await;
+    let addr: std::net::SocketAddr = r["listenAddr"].as_str().unwrap().parse().unwrap();
+    let mut silent = Vec::new();
+    for _ in 0..120 {
+        silent.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    let c = reqwest::Client::builder()
+        .timeout(Duration::from_secs(9))
+        .build()
+        .unwrap();
+    let a = c
+        .get(format!("{}health", r["backendUrl"].as_str().unwrap()))
+        .send()
+        .await
+        .expect("answered despite the descriptor limit");
+    assert_eq!(a.status(), 200);
+    drop(silent);
+    sigterm(&p);
+    assert!(wait_exit(&mut p).success());
+    let mut err = String::new();
+    use std::io::Read;
+    p.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(err.contains("accepting a connection failed"), "{err}");
+    let _ = std::fs::remove_file(ready);
+}

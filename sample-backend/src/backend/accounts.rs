@@ -2,13 +2,13 @@
 //! the removal of one of them. Both go through the ownership check: another user's customer or
 //! funding source answers 404 as if it did not exist.
 
-use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde_json::{json, Value};
 
 use super::auth::Caller;
+use super::bodies::JsonBody;
 use super::create::idempotency_key;
 use super::error::ApiError;
 use super::passthrough::Answer;
@@ -32,6 +32,7 @@ pub(crate) async fn list_funding_sources(
     path: Result<Path<String>, PathRejection>,
 ) -> Answer {
     let customer = b.customer(&user, &id_of(path)?)?;
+    let _slot = b.inner.dwolla_slots.acquire().await?;
     let mut resp = b
         .inner
         .dwolla
@@ -58,8 +59,7 @@ pub(crate) async fn list_funding_sources(
 
 /// The only body the remove route takes: `{"removed": true}`; anything else is 400
 /// `ValidationError` at the offending path.
-fn check_remove_body(bytes: &Bytes) -> Result<(), ApiError> {
-    let body: Value = serde_json::from_slice(bytes).map_err(|_| ApiError::bad_body())?;
+fn check_remove_body(body: &Value) -> Result<(), ApiError> {
     let object = body.as_object().ok_or_else(ApiError::bad_body)?;
     if let Some(other) = object.keys().find(|k| *k != "removed") {
         return Err(ApiError::validation(
@@ -80,10 +80,13 @@ pub(crate) async fn remove_funding_source(
     Caller(user): Caller,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-    bytes: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Answer {
     let id = id_of(path)?;
-    check_remove_body(&bytes)?;
+    check_remove_body(&body)?;
+    let key = idempotency_key(&headers)?;
+    // Every local check is done: now a Dwolla slot (see limits.rs).
+    let _slot = b.inner.dwolla_slots.acquire().await?;
     b.fetch_owned(ResourceKind::FundingSource, &id, &user)
         .await?;
     // The body sent to Dwolla is built here, never the app's.
@@ -93,7 +96,7 @@ pub(crate) async fn remove_funding_source(
         .post(
             &format!("/funding-sources/{id}"),
             &json!({ "removed": true }),
-            &idempotency_key(&headers),
+            key.header(),
         )
         .await?;
     b.answer(resp)
@@ -105,17 +108,16 @@ mod tests {
 
     #[test]
     fn only_removed_true_is_accepted() {
-        assert!(check_remove_body(&Bytes::from_static(br#"{"removed": true}"#)).is_ok());
-        for (body, status) in [
-            (&br#"{"removed": false}"#[..], 400),
-            (br#"{"removed": "true"}"#, 400),
-            (br#"{}"#, 400),
-            (br#"{"removed": true, "name": "x"}"#, 400),
-            (br#"not json"#, 400),
-            (br#"[true]"#, 400),
+        assert!(check_remove_body(&json!({"removed": true})).is_ok());
+        for body in [
+            json!({"removed": false}),
+            json!({"removed": "true"}),
+            json!({}),
+            json!({"removed": true, "name": "x"}),
+            json!([true]),
         ] {
-            let e = check_remove_body(&Bytes::from_static(body)).unwrap_err();
-            assert_eq!(e.status().as_u16(), status);
+            let e = check_remove_body(&body).unwrap_err();
+            assert_eq!(e.status().as_u16(), 400, "{body}");
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The create flow of exchange sessions, exchanges and funding sources: `POST` to Dwolla with an
 //! `Idempotency-Key`, claim the new resource for the caller's customer, read it back, answer 201
 //! with `Location` and body on the backend's URL.
+//!
+//! Once Dwolla has accepted the POST, a failure to read the new resource back is answered 504
+//! (send again with the same key), never a 502 that would say Dwolla was not reached.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::Value;
@@ -11,33 +14,63 @@ use super::passthrough::{hal, Answer};
 use super::store::ResourceKind;
 use super::Backend;
 
-/// The app's `Idempotency-Key` when it is usable (1 to 255 visible ASCII characters), else a new
-/// random one.
-pub(crate) fn idempotency_key(headers: &HeaderMap) -> HeaderValue {
-    headers
-        .get("idempotency-key")
-        .filter(|v| !v.is_empty() && v.len() <= 255 && v.to_str().is_ok())
-        .cloned()
-        .unwrap_or_else(|| {
-            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-                .unwrap_or_else(|_| HeaderValue::from_static("invalid"))
-        })
+/// The `Idempotency-Key` of a create: the app's, or a fresh one when the app sent none.
+pub(crate) struct IdempotencyKey {
+    value: HeaderValue,
+    from_app: bool,
+}
+
+impl IdempotencyKey {
+    /// The key as it is sent to Dwolla.
+    pub(crate) fn header(&self) -> &HeaderValue {
+        &self.value
+    }
+}
+
+/// What an app's `Idempotency-Key` must be.
+pub(crate) const IDEMPOTENCY_KEY_RULE: &str =
+    "An Idempotency-Key must be 1 to 255 printable ASCII characters (a UUID is recommended), sent once.";
+
+/// The app's `Idempotency-Key`: 1 to 255 printable ASCII characters, one header. A key that does
+/// not fit (empty, too long, not ASCII, repeated) is 400 `ValidationError`; no key is a fresh UUID.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, ApiError> {
+    let mut sent = headers.get_all("idempotency-key").iter();
+    let Some(value) = sent.next() else {
+        let fresh = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+            .map_err(|_| ApiError::bad_gateway("The backend could not make an Idempotency-Key."))?;
+        return Ok(IdempotencyKey {
+            value: fresh,
+            from_app: false,
+        });
+    };
+    let usable = sent.next().is_none()
+        && !value.is_empty()
+        && value.len() <= 255
+        && value.as_bytes().iter().all(|b| (0x20..=0x7e).contains(b));
+    if !usable {
+        return Err(ApiError::validation(
+            IDEMPOTENCY_KEY_RULE,
+            "Idempotency-Key",
+        ));
+    }
+    Ok(IdempotencyKey {
+        value: value.clone(),
+        from_app: true,
+    })
 }
 
 impl Backend {
-    /// POSTs `body` to Dwolla, reads the created resource and answers 201 + Location + body.
+    /// POSTs `body` (built for Dwolla) to Dwolla, reads the created resource and answers
+    /// 201 + Location + body.
     pub(crate) async fn create(
         &self,
         path: &str,
-        mut body: Value,
-        headers: &HeaderMap,
+        body: Value,
+        key: &IdempotencyKey,
         kind: ResourceKind,
         customer: &str,
     ) -> Answer {
-        self.inner.rw.json_to_dwolla(&mut body);
-        let app_key = headers.contains_key("idempotency-key");
-        let key = idempotency_key(headers);
-        let resp = self.inner.dwolla.post(path, &body, &key).await?;
+        let resp = self.inner.dwolla.post(path, &body, &key.value).await?;
         if !resp.status.is_success() {
             return Err(self.pass_error(resp));
         }
@@ -56,13 +89,17 @@ impl Backend {
         };
         let id = match self.inner.rw.id_in(&location, kind.collection()) {
             Some(id) => id,
-            None if app_key => return Err(reused()),
+            None if key.from_app => return Err(reused()),
             None => return Err(DwollaError::Protocol("Location of an unexpected shape").into()),
         };
         if !self.inner.owners.claim(kind, &id, customer).await? {
             return Err(reused());
         }
-        let created = self.inner.dwolla.get(&location).await?;
+        // Dwolla has acted: a failed read-back must not look like Dwolla was not reached.
+        let created = self.inner.dwolla.get(&location).await.map_err(|e| {
+            log::warn!("reading back a created {} failed: {e}", kind.collection());
+            ApiError::unconfirmed()
+        })?;
         if !created.status.is_success() {
             return Err(self.pass_error(created));
         }

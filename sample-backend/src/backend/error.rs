@@ -20,6 +20,7 @@ pub struct ApiError {
     body: Value,
     retry_after: Option<HeaderValue>,
     www_authenticate: bool,
+    close: bool,
 }
 
 impl ApiError {
@@ -30,6 +31,7 @@ impl ApiError {
             body: json!({ "code": code, "message": message }),
             retry_after: None,
             www_authenticate: false,
+            close: false,
         }
     }
 
@@ -40,6 +42,7 @@ impl ApiError {
             body,
             retry_after,
             www_authenticate: false,
+            close: false,
         }
     }
 
@@ -83,6 +86,7 @@ impl ApiError {
             }),
             retry_after: None,
             www_authenticate: false,
+            close: false,
         }
     }
 
@@ -105,6 +109,48 @@ impl ApiError {
         )
     }
 
+    /// This error with a `Retry-After` header.
+    pub fn with_retry_after(mut self, value: HeaderValue) -> Self {
+        self.retry_after = Some(value);
+        self
+    }
+
+    /// This error with `Connection: close`: the connection is closed after the answer (a body
+    /// left unread, for instance).
+    pub fn closing(mut self) -> Self {
+        self.close = true;
+        self
+    }
+
+    /// 400 `ValidationError` with several embedded errors, each `(code, message, path)`.
+    pub fn validations(errors: &[(&str, String, String)]) -> Self {
+        let errors: Vec<Value> = errors
+            .iter()
+            .map(|(code, message, path)| json!({"code": code, "message": message, "path": path}))
+            .collect();
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            body: json!({
+                "code": "ValidationError",
+                "message": "Validation error(s) present. See embedded errors list for more details.",
+                "_embedded": { "errors": errors }
+            }),
+            retry_after: None,
+            www_authenticate: false,
+            close: false,
+        }
+    }
+
+    /// 504 `GatewayTimeout`: a POST reached Dwolla but its answer did not arrive; Dwolla may have
+    /// carried it out, so the app should send it again with the same `Idempotency-Key`.
+    pub fn unconfirmed() -> Self {
+        Self::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "GatewayTimeout",
+            "Dwolla's answer did not arrive, and Dwolla may have carried out the request. Send it again with the same Idempotency-Key.",
+        )
+    }
+
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -120,6 +166,10 @@ impl IntoResponse for ApiError {
         if self.www_authenticate {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if self.close {
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         resp
     }

@@ -17,6 +17,9 @@
 //! | `accounts` | the customer's funding sources: the list (removed ones left out) and removal |
 //! | `passthrough` | Dwolla's answers and errors passed on to the app |
 //! | `redirects` | the redirect allow-list |
+//! | `bodies` | request bodies: Content-Type, size, read timeout, and the bodies sent to Dwolla, built from the allowed fields |
+//! | [`limits`] | [`Limits`] (timeouts, connection, body, Dwolla concurrency and answer caps) and the Dwolla slots |
+//! | [`server`] | the HTTP/1.1 server (plain or TLS) applying the connection limits |
 //! | [`dwolla`] | the Dwolla client (token cache, HAL requests) |
 //! | [`rewrite`] | hrefs moved between Dwolla's base and the public URL |
 //! | [`error`] | the backend's Dwolla-style error answers |
@@ -25,9 +28,11 @@
 
 mod accounts;
 mod auth;
+mod bodies;
 mod create;
 pub mod dwolla;
 pub mod error;
+pub mod limits;
 pub mod logger;
 mod ownership;
 mod passthrough;
@@ -35,6 +40,7 @@ mod redirects;
 mod request_log;
 pub mod rewrite;
 mod routes;
+pub mod server;
 pub mod store;
 pub mod users;
 
@@ -51,8 +57,10 @@ use tokio::task::JoinHandle;
 
 pub use dwolla::{DwollaClient, DwollaCredentials, DwollaError};
 pub use error::ApiError;
+pub use limits::Limits;
 pub use redirects::DEFAULT_ALLOWED_REDIRECTS;
 pub use rewrite::Rewriter;
+pub use server::{serve, Tls};
 pub use store::{MemoryOwnership, OwnershipStore, ResourceKind, StoreError};
 pub use users::{AppUser, UsersFileError};
 
@@ -80,6 +88,8 @@ pub struct BackendConfig {
     pub token_refresh_margin: Duration,
     /// Where the owners of resources are recorded (default: a new [`MemoryOwnership`]).
     pub ownership: Arc<dyn OwnershipStore>,
+    /// Timeouts and size, connection and concurrency limits (default: [`Limits::default`]).
+    pub limits: Limits,
 }
 
 impl BackendConfig {
@@ -95,6 +105,7 @@ impl BackendConfig {
             dwolla_timeout: Duration::from_secs(10),
             token_refresh_margin: Duration::from_secs(60),
             ownership: Arc::new(MemoryOwnership::new()),
+            limits: Limits::default(),
         }
     }
 }
@@ -109,6 +120,7 @@ impl fmt::Debug for BackendConfig {
             .field("allowed_redirects", &self.allowed_redirects)
             .field("dwolla_timeout", &self.dwolla_timeout)
             .field("token_refresh_margin", &self.token_refresh_margin)
+            .field("limits", &self.limits)
             // `ownership` is left out: a store's own `Debug` could show a connection string.
             .finish()
     }
@@ -126,6 +138,10 @@ pub(crate) struct Inner {
     pub(crate) allowed: Vec<String>,
     /// Who owns which resource.
     pub(crate) owners: Arc<dyn OwnershipStore>,
+    /// The limits.
+    pub(crate) limits: Limits,
+    /// The slots of requests talking to Dwolla.
+    pub(crate) dwolla_slots: limits::DwollaSlots,
 }
 
 /// A backend: its state and its axum router. Cheap to clone.
@@ -152,7 +168,8 @@ impl Backend {
             config.credentials,
             config.dwolla_timeout,
             config.token_refresh_margin,
-        )?;
+        )?
+        .with_answer_limit(config.limits.max_dwolla_answer_bytes);
         let rw = Rewriter::new(&config.dwolla_url, public_url);
         let users = config
             .users
@@ -166,6 +183,8 @@ impl Backend {
                 users,
                 allowed: config.allowed_redirects,
                 owners: config.ownership,
+                dwolla_slots: limits::DwollaSlots::new(&config.limits),
+                limits: config.limits,
             }),
         })
     }
@@ -173,6 +192,11 @@ impl Backend {
     /// The router serving the backend contract.
     pub fn router(&self) -> Router {
         routes::router(self.clone())
+    }
+
+    /// The limits it applies.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
     }
 
     /// The public URL, with a trailing slash.
@@ -195,6 +219,7 @@ pub struct RunningBackend {
     pub addr: SocketAddr,
     /// The backend's state.
     pub backend: Backend,
+    open: server::OpenConnections,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -209,6 +234,11 @@ impl fmt::Debug for RunningBackend {
 }
 
 impl RunningBackend {
+    /// How many client connections are open now.
+    pub fn open_connections(&self) -> usize {
+        self.open.get()
+    }
+
     /// Stops accepting, lets requests in flight finish, and waits for the server to end.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         if let Some(stop) = self.stop.take() {
@@ -235,7 +265,7 @@ pub fn http_url(addr: SocketAddr) -> String {
 }
 
 /// Starts a backend in front of the Dwolla API at `config.dwolla_url`, serving plain HTTP on
-/// `listener` until shut down.
+/// `listener` with the connection limits of `config.limits` (see [`server`]) until shut down.
 pub async fn start_backend(
     config: BackendConfig,
     listener: TcpListener,
@@ -246,18 +276,24 @@ pub async fn start_backend(
         Backend::new(config, &public).map_err(|e| std::io::Error::other(e.to_string()))?;
     let app = backend.router();
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let open = server::OpenConnections::default();
+    let limits = backend.inner.limits.clone();
+    let task = tokio::spawn(server::serve_counted(
+        listener,
+        app,
+        limits,
+        None,
+        async move {
+            let _ = stopped.await;
+        },
+        open.clone(),
+    ));
     log::info!("backend listening on {addr}");
     Ok(RunningBackend {
         url: backend.public_url(),
         addr,
         backend,
+        open,
         stop: Some(stop),
         task: Some(task),
     })

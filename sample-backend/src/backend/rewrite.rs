@@ -72,6 +72,11 @@ impl Rewriter {
         walk(v, &|s| swap(s, &self.public, &self.dwolla));
     }
 
+    /// The URL of a Dwolla resource on Dwolla's base: `<dwolla>/<collection>/<id>`.
+    pub fn dwolla_href(&self, collection: &str, id: &str) -> String {
+        format!("{}/{collection}/{id}", self.dwolla)
+    }
+
     /// The id in a Dwolla or public URL of the form `<base>/<collection>/<id>`.
     pub fn id_in(&self, url: &str, collection: &str) -> Option<String> {
         let dw = self.to_dwolla(url)?;

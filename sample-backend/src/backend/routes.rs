@@ -1,8 +1,9 @@
 //! The routes of the backend contract (`docs/backend-contract.md`): the route table and its
-//! handlers, which read the request (path id, JSON body) and hand it to the checks and flows of
-//! the sibling modules.
+//! handlers, which read the request (path id, `Idempotency-Key`, JSON body), check it, build the
+//! body for Dwolla, take a Dwolla slot and hand over to the flows of the sibling modules. Every
+//! check that needs no Dwolla call comes before the slot, so a refused request costs Dwolla
+//! nothing.
 
-use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -10,10 +11,12 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::accounts;
 use super::auth::Caller;
+use super::bodies::{self, JsonBody};
+use super::create::idempotency_key;
 use super::error::ApiError;
 use super::passthrough::Answer;
 use super::request_log::log_requests;
@@ -66,18 +69,8 @@ fn id_of(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> 
     }
 }
 
-/// The request body as a JSON object; empty (or only whitespace) is `{}`, anything else 400.
-fn parse_body(bytes: &Bytes) -> Result<Value, ApiError> {
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Ok(json!({}));
-    }
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(ApiError::bad_body()),
-    }
-}
-
 async fn partners(State(b): State<Backend>, _c: Caller) -> Answer {
+    let _slot = b.inner.dwolla_slots.acquire().await?;
     let resp = b.inner.dwolla.get("/exchange-partners").await?;
     b.answer(resp)
 }
@@ -88,6 +81,7 @@ async fn partner(
     path: Result<Path<String>, PathRejection>,
 ) -> Answer {
     let id = id_of(path)?;
+    let _slot = b.inner.dwolla_slots.acquire().await?;
     let resp = b
         .inner
         .dwolla
@@ -101,16 +95,18 @@ async fn create_session(
     Caller(user): Caller,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-    bytes: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Answer {
     let customer = b.customer(&user, &id_of(path)?)?;
-    let body = parse_body(&bytes)?;
+    let key = idempotency_key(&headers)?;
     b.check_redirect(&body)?;
+    let body = bodies::session_body(&b.inner.rw, &body)?;
+    let _slot = b.inner.dwolla_slots.acquire().await?;
     let dwolla_path = format!("/customers/{customer}/exchange-sessions");
     b.create(
         &dwolla_path,
         body,
-        &headers,
+        &key,
         ResourceKind::ExchangeSession,
         &customer,
     )
@@ -122,18 +118,20 @@ async fn reauth_session(
     Caller(user): Caller,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-    bytes: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Answer {
     let exchange = id_of(path)?;
+    let key = idempotency_key(&headers)?;
+    b.check_redirect(&body)?;
+    let body = bodies::reauth_body(&body)?;
+    let _slot = b.inner.dwolla_slots.acquire().await?;
     b.fetch_owned(ResourceKind::Exchange, &exchange, &user)
         .await?;
-    let body = parse_body(&bytes)?;
-    b.check_redirect(&body)?;
     let dwolla_path = format!("/exchanges/{exchange}/exchange-sessions");
     b.create(
         &dwolla_path,
         body,
-        &headers,
+        &key,
         ResourceKind::ExchangeSession,
         &user.customer_id,
     )
@@ -145,8 +143,9 @@ async fn get_session(
     Caller(user): Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Answer {
-    b.get_owned(ResourceKind::ExchangeSession, &id_of(path)?, &user)
-        .await
+    let id = id_of(path)?;
+    let _slot = b.inner.dwolla_slots.acquire().await?;
+    b.get_owned(ResourceKind::ExchangeSession, &id, &user).await
 }
 
 async fn create_exchange(
@@ -154,19 +153,15 @@ async fn create_exchange(
     Caller(user): Caller,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-    bytes: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Answer {
     let customer = b.customer(&user, &id_of(path)?)?;
-    let body = parse_body(&bytes)?;
+    let key = idempotency_key(&headers)?;
+    let body = bodies::exchange_body(&b.inner.rw, &body)?;
+    let _slot = b.inner.dwolla_slots.acquire().await?;
     let dwolla_path = format!("/customers/{customer}/exchanges");
-    b.create(
-        &dwolla_path,
-        body,
-        &headers,
-        ResourceKind::Exchange,
-        &customer,
-    )
-    .await
+    b.create(&dwolla_path, body, &key, ResourceKind::Exchange, &customer)
+        .await
 }
 
 async fn get_exchange(
@@ -174,8 +169,9 @@ async fn get_exchange(
     Caller(user): Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Answer {
-    b.get_owned(ResourceKind::Exchange, &id_of(path)?, &user)
-        .await
+    let id = id_of(path)?;
+    let _slot = b.inner.dwolla_slots.acquire().await?;
+    b.get_owned(ResourceKind::Exchange, &id, &user).await
 }
 
 async fn available_connections(
@@ -184,6 +180,7 @@ async fn available_connections(
     path: Result<Path<String>, PathRejection>,
 ) -> Answer {
     let customer = b.customer(&user, &id_of(path)?)?;
+    let _slot = b.inner.dwolla_slots.acquire().await?;
     let resp = b
         .inner
         .dwolla
@@ -199,23 +196,23 @@ async fn create_funding_source(
     Caller(user): Caller,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-    bytes: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Answer {
     let customer = b.customer(&user, &id_of(path)?)?;
-    let body = parse_body(&bytes)?;
-    if let Some(href) = body.pointer("/_links/exchange/href") {
-        let invalid =
-            || ApiError::validation("/_links/exchange/href is invalid.", "/_links/exchange/href");
-        let exchange = href
-            .as_str()
-            .and_then(|h| b.inner.rw.id_in(h, "exchanges"))
-            .ok_or_else(invalid)?;
-        // Another customer's exchange is refused exactly like one that does not exist.
-        b.fetch_owned(ResourceKind::Exchange, &exchange, &user)
+    let key = idempotency_key(&headers)?;
+    let (body, origin) = bodies::funding_source_body(&b.inner.rw, &body)?;
+    let _slot = b.inner.dwolla_slots.acquire().await?;
+    // Another customer's exchange is refused exactly like one that does not exist. A card token
+    // is tied to its customer by Dwolla itself.
+    if let bodies::FundingSourceOrigin::Exchange(exchange) = &origin {
+        b.fetch_owned(ResourceKind::Exchange, exchange, &user)
             .await
             .map_err(|e| {
                 if e.status() == StatusCode::NOT_FOUND {
-                    invalid()
+                    ApiError::validation(
+                        "/_links/exchange/href is invalid.",
+                        "/_links/exchange/href",
+                    )
                 } else {
                     e
                 }
@@ -225,7 +222,7 @@ async fn create_funding_source(
     b.create(
         &dwolla_path,
         body,
-        &headers,
+        &key,
         ResourceKind::FundingSource,
         &customer,
     )
@@ -237,6 +234,7 @@ async fn get_funding_source(
     Caller(user): Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Answer {
-    b.get_owned(ResourceKind::FundingSource, &id_of(path)?, &user)
-        .await
+    let id = id_of(path)?;
+    let _slot = b.inner.dwolla_slots.acquire().await?;
+    b.get_owned(ResourceKind::FundingSource, &id, &user).await
 }

@@ -2,7 +2,7 @@
 //! funding sources.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
@@ -191,9 +191,16 @@ async fn token(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) ->
     let mut state = sim.state();
     // Keep memory bounded in a long-running simulator: forget long-expired tokens.
     if state.tokens.len() >= 10_000 {
-        state.tokens.retain(|_, expiry| *expiry + ttl > now);
+        state
+            .tokens
+            .retain(|_, expiry| expiry.checked_add(ttl).is_none_or(|t| t > now));
     }
-    state.tokens.insert(access_token.clone(), now + ttl);
+    // A lifetime too long for the clock (a test's `Duration::MAX`) is as good as forever.
+    let expiry = now
+        .checked_add(ttl)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now);
+    state.tokens.insert(access_token.clone(), expiry);
     drop(state);
     json_response(
         StatusCode::OK,

@@ -45,7 +45,8 @@ pub(crate) async fn dwolla_layer(
     let base = base_url_for(&sim, req.headers());
     req.extensions_mut().insert(BaseUrl(base));
 
-    // Every POST /token is counted, also one a fault answers.
+    // Every request is counted, also one a fault answers.
+    sim.count_request();
     if method == Method::POST && path == "/token" {
         sim.count_token_request();
     }

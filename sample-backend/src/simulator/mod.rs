@@ -64,6 +64,8 @@
 //! | `POST /sim/tokens/expire` | - | 204: every access token issued so far is now expired |
 //! | `GET /sim/stats` | - | 200 `{"tokenRequests": n}` |
 //!
+//! [`Simulator::requests_received`] counts every request to Dwolla's paths.
+//!
 //! A [`Fault`] applies to the next `count` Dwolla requests whose path starts with `path` (and whose
 //! method is `method`, when given). `action`:
 //! - `respond`: after `delayMs`, answer `status` with `{"code","message"}` (and `Retry-After` when
@@ -135,7 +137,8 @@ impl SimEnvironment {
     }
 }
 
-/// Settings of a [`Simulator`].
+/// Settings of a [`Simulator`]. The default has the fixed credentials `sim-key`/`sim-secret`;
+/// [`SimulatorConfig::with_random_credentials`] draws them.
 #[derive(Clone)]
 pub struct SimulatorConfig {
     /// The Dwolla client key `POST /token` accepts.
@@ -155,6 +158,20 @@ impl Default for SimulatorConfig {
             client_secret: "sim-secret".to_string(),
             token_ttl: Duration::from_secs(3600),
             environment: SimEnvironment::Sandbox,
+        }
+    }
+}
+
+impl SimulatorConfig {
+    /// The default settings with client credentials drawn at random for this run (a key
+    /// `sim-key-` + 16 letters and digits, a 40-character secret), so that nobody else on the
+    /// machine can guess them: what the `sample-backend` binary uses unless `--key`/`--secret`
+    /// are given. [`SimulatorConfig::default`] keeps the fixed `sim-key`/`sim-secret` for tests.
+    pub fn with_random_credentials() -> Self {
+        SimulatorConfig {
+            client_key: format!("sim-key-{}", model::random_alnum(16)),
+            client_secret: model::random_alnum(40),
+            ..SimulatorConfig::default()
         }
     }
 }
@@ -198,6 +215,7 @@ pub(crate) struct Inner {
     base_url: RwLock<Option<String>>,
     state: Mutex<State>,
     token_requests: AtomicU64,
+    requests: AtomicU64,
 }
 
 /// A Dwolla API simulator; clones share the same state.
@@ -224,6 +242,7 @@ impl Simulator {
                 base_url: RwLock::new(None),
                 state: Mutex::new(State::new()),
                 token_requests: AtomicU64::new(0),
+                requests: AtomicU64::new(0),
             }),
         }
     }
@@ -386,6 +405,12 @@ impl Simulator {
         self.inner.token_requests.load(Ordering::SeqCst)
     }
 
+    /// How many requests Dwolla's paths have received (`POST /token` included, the `/sim/`
+    /// control surface not): lets a test see that a backend sent nothing.
+    pub fn requests_received(&self) -> u64 {
+        self.inner.requests.load(Ordering::SeqCst)
+    }
+
     /// Makes every access token issued so far expired.
     pub fn expire_tokens(&self) {
         let now = Instant::now();
@@ -396,6 +421,10 @@ impl Simulator {
 
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn count_request(&self) {
+        self.inner.requests.fetch_add(1, Ordering::SeqCst);
     }
 
     pub(crate) fn count_token_request(&self) {

@@ -104,3 +104,41 @@ pub async fn plaid_flow(c: &Client, stack: &Stack, token: &str) -> (Answer, Answ
     assert_eq!(fs.status, 201, "{}", fs.text);
     (session, exchange, fs)
 }
+
+/// A simulator and a backend in front of it whose configuration `adjust` changes (limits, for
+/// instance); both stop when dropped.
+pub struct Custom {
+    pub backend: sample_backend::backend::RunningBackend,
+    pub sim: sample_backend::simulator::RunningSimulator,
+}
+
+impl Custom {
+    /// The backend's URL, with a trailing slash.
+    pub fn url(&self) -> &str {
+        &self.backend.url
+    }
+}
+
+/// Starts a [`Custom`] stack: the simulator with `opts`, the backend configured by `adjust`.
+pub async fn custom_stack(
+    opts: StackOptions,
+    adjust: impl FnOnce(&mut sample_backend::backend::BackendConfig),
+) -> Custom {
+    let sim_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let mut dwolla = sample_backend::start_simulated_dwolla(opts, sim_listener)
+        .await
+        .expect("simulator");
+    adjust(&mut dwolla.config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let backend = sample_backend::backend::start_backend(dwolla.config, listener)
+        .await
+        .expect("backend");
+    Custom {
+        backend,
+        sim: dwolla.simulator,
+    }
+}
