@@ -5,11 +5,15 @@ import dev.iavbridge.AccessTokenProvider
 import dev.iavbridge.BankAccountType
 import dev.iavbridge.BridgeClient
 import dev.iavbridge.BridgeException
+import dev.iavbridge.CheckoutPaymentSession
 import dev.iavbridge.FundingSource
+import dev.iavbridge.MxConnection
 import dev.iavbridge.PlaidLinkSession
 
-// The sample's verification flow, free of Android types so that it can be compiled (and reused)
-// anywhere: the ViewModel drives it, the Activity opens Plaid Link in between.
+// The sample's verification flows, free of Android types so that they can be compiled (and reused)
+// anywhere: the ViewModel drives them, the Activity opens Plaid Link, MX Connect (a Custom Tab) or
+// the card form in between. Plaid is here; MX, the debit card and the linked accounts are in the
+// files next to this one.
 
 /** The app's credential for its backend. The sample uses a fixed demo user token. */
 class DemoUserTokenProvider(private val token: String) : AccessTokenProvider {
@@ -32,10 +36,28 @@ sealed interface VerificationState {
     /** The Plaid Link token is ready: the Activity opens Link with it. */
     class LinkReady(val session: PlaidLinkSession) : VerificationState
 
-    /** The bank account is verified: the new funding source. */
+    /**
+     * MX Connect's page is ready: the Activity opens it in a Custom Tab. Not a data class: the
+     * page's URL is single-use and stays out of `toString()`.
+     */
+    class MxConnectReady(val page: MxConnectPage) : VerificationState
+
+    /** The user connected several accounts in MX Connect: they pick the one to link. */
+    class MxPick(val connections: List<MxConnection>) : VerificationState
+
+    /**
+     * Checkout.com's payment session is ready: the card form (Checkout.com's Flow component)
+     * takes the card and hands back a card token. Not a data class: the session holds secrets.
+     */
+    class CardFormReady(val session: CheckoutPaymentSession) : VerificationState
+
+    /** The account (or card) is verified and linked: the new funding source. */
     data class Verified(val fundingSource: FundingSource) : VerificationState
 
-    /** The user closed Link, or Link reported an error. */
+    /** It is already a funding source of the customer (its id, where the server named it). */
+    data class AlreadyLinked(val existingId: String?) : VerificationState
+
+    /** The user closed Link or MX Connect without linking, or Link reported an error. */
     data class LinkClosed(val reason: String) : VerificationState
 
     /** A call failed; [reason] is shown to the user as is. */
@@ -66,10 +88,20 @@ class BankVerification(
         fun describe(error: BridgeException): String = when (error) {
             is BridgeException.InvalidConfiguration -> "The app is misconfigured: ${error.reason}"
             is BridgeException.InvalidArgument -> "Invalid request: ${error.reason}"
-            is BridgeException.InvalidRedirectUrl -> "Invalid package name for Plaid: ${error.reason}"
+            // region docs:visa-refused
+            // A Plaid redirect value the library refuses (the package name), or a partner that
+            // needs what Android cannot carry: Visa needs an https redirect URL, so on Android the
+            // library refuses its session before any request, with a reason that says so.
+            is BridgeException.InvalidRedirectUrl -> "Redirect value refused: ${error.reason}"
+            // endregion docs:visa-refused
             is BridgeException.PartnerUnavailable -> "${error.partner} is not available for this account"
             is BridgeException.Validation ->
                 "Request refused (${error.code}): ${error.detail}" + (error.path?.let { " at $it" } ?: "")
+            // region docs:duplicate
+            is BridgeException.DuplicateFundingSource ->
+                "Already linked" + (error.existingId?.let { " (funding source $it)" } ?: "") +
+                    ": remove it under Linked accounts to link it again"
+            // endregion docs:duplicate
             is BridgeException.RedirectUrlNotAllowed -> "This app is not allowed by the Dwolla account: ${error.detail}"
             is BridgeException.ReauthRequired -> "Your bank connection needs to be renewed"
             is BridgeException.Unauthorized -> "Please sign in again (${error.code}): ${error.detail}"
