@@ -26,6 +26,9 @@ android {
 
         buildConfigField("String", "BACKEND_URL", buildConfigString("iavbridge.backendUrl"))
         buildConfigField("String", "DEMO_USER_TOKEN", buildConfigString("iavbridge.demoUserToken"))
+        // Empty, or the sample-backend's simulator: debug builds then let it stand in for MX
+        // Connect and Checkout.com's card form (flow/SimulatedPartners.kt).
+        buildConfigField("String", "SIMULATOR_URL", buildConfigString("iavbridge.simulatorUrl"))
     }
 
     buildTypes {
@@ -67,5 +70,6 @@ dependencies {
     implementation(libs.androidx.activity.compose)
     implementation(libs.androidx.lifecycle.viewmodel.compose)
     implementation(libs.androidx.lifecycle.runtime.compose)
+    implementation(libs.androidx.browser)
     implementation(libs.kotlinx.coroutines.android)
 }
