@@ -6,45 +6,32 @@ import SwiftUI
 /// Plaid Link's events, for debugging (they carry no tokens).
 private let linkEvents = Logger(subsystem: "dev.iavbridge.sample", category: "PlaidLink")
 
-/// One screen: "Verify bank account" -> Plaid Link -> the new funding source.
+/// One screen: a menu to link a bank account (Plaid Link, MX Connect, Visa) or a debit card
+/// (Checkout.com), the outcome, and the customer's linked accounts.
 struct VerifyView: View {
     @StateObject private var model = VerifyModel()
     @State private var linkSession: LinkKit.PlaidLinkSession?
 
     var body: some View {
-        VStack(spacing: 16) {
-            Text("Link your bank account").font(.title2)
-            Button(action: model.verify) {
-                Text("Verify bank account").frame(maxWidth: .infinity)
-            }
-            .buttonStyle(.borderedProminent)
-            .disabled(isBusy)
-
-            switch model.state {
-            case .idle:
-                Text("You will pick your bank in Plaid Link.").foregroundStyle(.secondary)
-            case .working(let step):
-                ProgressView()
-                Text(step)
-            case .linkReady:
-                ProgressView()
-            case .verified(let fundingSource):
-                VStack(alignment: .leading, spacing: 4) {
-                    Text("Bank account verified").font(.headline)
-                    Text("Funding source: \(fundingSource.name)")
-                    Text("Id: \(fundingSource.id)").font(.caption).foregroundStyle(.secondary)
+        ScrollView {
+            VStack(spacing: 16) {
+                Text("Link an account").font(.title2)
+                Menu {
+                    ForEach(LinkMethod.allCases) { method in
+                        Button(method.rawValue) { model.link(method) }
+                    }
+                } label: {
+                    Text("Link an account…").frame(maxWidth: .infinity)
                 }
-                .frame(maxWidth: .infinity, alignment: .leading)
-                .padding()
-                .background(.thinMaterial, in: RoundedRectangle(cornerRadius: 12))
-            case .linkClosed(let reason):
-                Text(reason)
-            case .failed(let reason):
-                Text(reason).foregroundStyle(.red)
+                .buttonStyle(.borderedProminent)
+                .disabled(isBusy)
+
+                outcome
+                Divider()
+                LinkedAccountsSection(model: model)
             }
-            Spacer()
+            .padding(24)
         }
-        .padding(24)
         .onChange(of: linkToken) { token in
             if let token { openLink(token: token) }
         }
@@ -53,11 +40,56 @@ struct VerifyView: View {
                 linkSession.sheet()
             }
         }
+        // region docs:mx-safari
+        // MX Connect (and Visa before iOS 17.4) in SFSafariViewController, full screen so that only
+        // Done closes it; its URL is single-use and never logged.
+        .fullScreenCover(item: $model.presentedPage) { presented in
+            SafariPage(url: presented.page.url) { model.pageClosed(presented) }
+                .ignoresSafeArea()
+        }
+        // endregion docs:mx-safari
+    }
+
+    @ViewBuilder private var outcome: some View {
+        switch model.state {
+        case .idle:
+            Text("Pick how to link: your bank in Plaid Link, MX Connect or Visa, or a debit card.")
+                .foregroundStyle(.secondary)
+        case .working(let step):
+            ProgressView()
+            Text(step)
+        case .linkReady:
+            ProgressView()
+        case .mxPick(let connections):
+            Text("You connected several accounts. Which one should be linked?")
+            ForEach(Array(connections.enumerated()), id: \.offset) { _, connection in
+                Button(connection.name()) { model.mxPicked(connection) }
+                    .buttonStyle(.bordered)
+            }
+        case .cardForm(let session):
+            CardForm(model: model, session: session)
+        case .verified(let fundingSource):
+            VStack(alignment: .leading, spacing: 4) {
+                Text("Linked").font(.headline)
+                Text(fundingSource.name)
+                Text(LinkedAccounts.describe(fundingSource))
+                Text("Id: \(fundingSource.id)").font(.caption).foregroundStyle(.secondary)
+            }
+            .frame(maxWidth: .infinity, alignment: .leading)
+            .padding()
+            .background(.thinMaterial, in: RoundedRectangle(cornerRadius: 12))
+        case .alreadyLinked(let existingId):
+            Text("Already linked" + (existingId.map { " (funding source \($0))" } ?? "") + ". Remove it below to link it again.")
+        case .linkClosed(let reason):
+            Text(reason)
+        case .failed(let reason):
+            Text(reason).foregroundStyle(.red)
+        }
     }
 
     private var isBusy: Bool {
         switch model.state {
-        case .working, .linkReady: return true
+        case .working, .linkReady, .cardForm: return true
         default: return false
         }
     }
@@ -97,5 +129,88 @@ struct VerifyView: View {
             model.linkExited(reason: "Plaid Link could not start: \(error.localizedDescription)")
         }
         // endregion docs:plaid-link
+    }
+}
+
+/// The card form. In an app, Checkout.com's Flow component (Flow for mobile) takes the card number,
+/// expiry and security code here: it is created with the payment session's `id()`,
+/// `paymentSessionToken()` and `paymentSessionSecret()` (secrets: passed to the component, never
+/// logged or shown) and tokenizes the card; its token reaches `CardLinking.finish` through the
+/// model's `CardTokenSource`. This sample does not embed Checkout.com's SDK; the billing address is
+/// the app's.
+private struct CardForm: View {
+    @ObservedObject var model: VerifyModel
+    let session: CheckoutPaymentSession
+    @State private var name = "My debit card"
+    @State private var street = ""
+    @State private var apartment = ""
+    @State private var city = ""
+    @State private var region = ""
+    @State private var postalCode = ""
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 8) {
+            Text("Checkout.com's card form (Flow component) goes here.")
+                .frame(maxWidth: .infinity, alignment: .leading)
+                .padding()
+                .background(.thinMaterial, in: RoundedRectangle(cornerRadius: 12))
+            TextField("Name of the card in the app", text: $name)
+            TextField("Street address", text: $street)
+            TextField("Apartment, suite (optional)", text: $apartment)
+            TextField("City", text: $city)
+            HStack {
+                TextField("State (IA)", text: $region).textInputAutocapitalization(.characters)
+                TextField("ZIP code", text: $postalCode).keyboardType(.numberPad)
+            }
+            HStack {
+                Button("Cancel", role: .cancel) { model.cardCancelled() }
+                Spacer()
+                Button("Add card") {
+                    model.cardSubmitted(
+                        session: session,
+                        name: name,
+                        address: CardLinking.billingAddress(
+                            street: street, apartment: apartment, city: city, state: region, postalCode: postalCode
+                        )
+                    )
+                }
+                .buttonStyle(.borderedProminent)
+            }
+        }
+        .textFieldStyle(.roundedBorder)
+    }
+}
+
+/// The customer's funding sources: kind, status, and Remove.
+private struct LinkedAccountsSection: View {
+    @ObservedObject var model: VerifyModel
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 8) {
+            HStack {
+                Text("Linked accounts").font(.headline)
+                Spacer()
+                Button("Refresh") { model.refreshAccounts() }
+            }
+            switch model.accounts {
+            case .loading:
+                ProgressView()
+            case .failed(let reason):
+                Text(reason).foregroundStyle(.red)
+            case .loaded(let accounts) where accounts.isEmpty:
+                Text("No linked accounts yet.").foregroundStyle(.secondary)
+            case .loaded(let accounts):
+                ForEach(accounts, id: \.id) { account in
+                    HStack {
+                        VStack(alignment: .leading) {
+                            Text(account.name)
+                            Text(LinkedAccounts.describe(account)).font(.caption).foregroundStyle(.secondary)
+                        }
+                        Spacer()
+                        Button("Remove", role: .destructive) { model.remove(account) }
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,7 +1,11 @@
-// The sample's verification flow, free of UI and LinkKit, so that it compiles anywhere the IAVBridge
-// package does (scripts/check-packaging.sh type-checks it in Swift 6 mode on Linux).
+// The sample's verification flows, free of UI and LinkKit, so that they compile anywhere the
+// IAVBridge package does (scripts/check-packaging.sh type-checks this file in Swift 6 mode on
+// Linux): Plaid, MX, the debit card (Checkout.com), Visa, and the linked accounts.
 
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import IAVBridge
 
 /// The app's credential for its backend. The sample uses a fixed demo user token.
@@ -46,16 +50,27 @@ struct BankVerification: Sendable {
 
     /// A sentence for the user for each error the library can raise, with its reason.
     static func describe(_ error: any Error) -> String {
+        if let error = error as? SampleFlowError {
+            return error.message
+        }
         guard let error = error as? BridgeError else {
             return "Unexpected error: \(error.localizedDescription)"
         }
         switch error {
         case .InvalidConfiguration(let reason): return "The app is misconfigured: \(reason)"
         case .InvalidArgument(let reason): return "Invalid request: \(reason)"
-        case .InvalidRedirectUrl(let reason): return "Invalid redirect URL for Plaid: \(reason)"
+        // region docs:redirect-refused
+        // A redirect URL the library refuses, for Plaid or Visa (both need the https universal link).
+        case .InvalidRedirectUrl(let reason): return "Redirect URL refused: \(reason)"
+        // endregion docs:redirect-refused
         case .PartnerUnavailable(let partner): return "\(partner) is not available for this account"
         case .Validation(let code, let detail, let path):
             return "Request refused (\(code)): \(detail)" + (path.map { " at \($0)" } ?? "")
+        // region docs:duplicate
+        case .DuplicateFundingSource(let existingId):
+            return "Already linked" + (existingId.map { " (funding source \($0))" } ?? "")
+                + ": remove it under Linked accounts to link it again"
+        // endregion docs:duplicate
         case .RedirectUrlNotAllowed(let detail): return "This app is not allowed by the Dwolla account: \(detail)"
         case .ReauthRequired: return "Your bank connection needs to be renewed"
         case .Unauthorized(let code, let detail): return "Please sign in again (\(code)): \(detail)"
@@ -69,5 +84,251 @@ struct BankVerification: Sendable {
         case .TokenProvider(let detail): return "Could not get your session token: \(detail)"
         case .Internal(let detail): return "Internal error: \(detail)"
         }
+    }
+}
+
+/// A failure of the sample's own steps (not the library's): the message is shown as is and names
+/// no token.
+struct SampleFlowError: Error {
+    let message: String
+
+    /// The backend handed back another kind of session than the partner's.
+    static func unexpectedSession(_ partner: String, _ session: ExchangeSession) -> SampleFlowError {
+        let kind: String
+        switch session {
+        case .plaidLink: kind = "Plaid Link"
+        case .webRedirect: kind = "web page"
+        case .checkoutPayment: kind = "Checkout.com payment"
+        case .unrecognized: kind = "unrecognized"
+        }
+        return SampleFlowError(message: "\(partner) answered with a session this app cannot open (\(kind))")
+    }
+}
+
+/// A partner's web page for one exchange session (MX Connect, Visa). Its `url` is single-use:
+/// never log it (`description` leaves it out).
+struct PartnerPage: Sendable, Identifiable, CustomStringConvertible {
+    /// The exchange session's URL on the backend (its last segment is the session's id).
+    let sessionUrl: String
+    /// The page to open in SFSafariViewController or ASWebAuthenticationSession.
+    let url: URL
+
+    var id: String { sessionUrl }
+    var description: String { "PartnerPage(sessionUrl: \(sessionUrl))" }
+
+    /// The web page of a `.webRedirect` session.
+    static func from(_ session: ExchangeSession, partner: String) throws -> PartnerPage {
+        guard case .webRedirect(let sessionUrl, let url) = session, let page = URL(string: url) else {
+            throw SampleFlowError.unexpectedSession(partner, session)
+        }
+        return PartnerPage(sessionUrl: sessionUrl, url: page)
+    }
+}
+
+/// What the user left behind in MX Connect, read once its page was closed.
+enum MxOutcome: Sendable {
+    /// Nothing connected (yet): the user closed the page early, or MX Connect is not done.
+    case nothingConnected
+    /// One account: link it without asking.
+    case one(MxConnection)
+    /// Several accounts: the user picks one.
+    case several([MxConnection])
+}
+
+/// Verify a bank account with MX: `createExchangeSession("MX")` + `exchangeSession` -> (MX Connect
+/// in SFSafariViewController) -> `mxConnections` once it is closed -> `completeMxConnection` ->
+/// `createFundingSource`.
+struct MxVerification: Sendable {
+    let client: BridgeClient
+    var customerId = "me"
+
+    // region docs:mx-flow
+    /// Creates an MX exchange session and returns the MX Connect page to open.
+    func start() async throws -> PartnerPage {
+        let sessionUrl = try await client.createExchangeSession(customerId: customerId, partnerName: "MX")
+        return try PartnerPage.from(try await client.exchangeSession(sessionUrl: sessionUrl), partner: "MX")
+    }
+
+    /// Once MX Connect's page is closed: what the user connected there. Nothing from Dwolla says
+    /// when MX Connect is done, so the list is the answer; an empty one means nothing yet.
+    func connected() async throws -> MxOutcome {
+        let connections = try await client.mxConnections(customerId: customerId)
+        switch connections.count {
+        case 0: return .nothingConnected
+        case 1: return .one(connections[0])
+        default: return .several(connections)
+        }
+    }
+
+    /// Exchanges the connection the user picked and links it as a funding source.
+    func finish(connection: MxConnection, bankAccountType: BankAccountType = .checking) async throws -> FundingSource {
+        let exchange = try await client.completeMxConnection(customerId: customerId, connection: connection)
+        return try await client.createFundingSource(
+            customerId: customerId,
+            exchangeId: exchange.id,
+            bankAccountType: bankAccountType,
+            name: String(connection.name().prefix(50))
+        )
+    }
+    // endregion docs:mx-flow
+}
+
+// region docs:card-token-source
+/// Where the card token comes from. In an app it is Checkout.com's Flow component (Flow for
+/// mobile): create it with the payment session's `id()`, `paymentSessionToken()` and
+/// `paymentSessionSecret()`, let it take the card, and hand back the token (`src_...`) it
+/// tokenizes the card into. The token and the secrets are credentials: pass them on, never log
+/// or show them.
+protocol CardTokenSource: Sendable {
+    /// The card token for `session`, or nil when the user left the card form.
+    func cardToken(for session: CheckoutPaymentSession) async throws -> String?
+}
+// endregion docs:card-token-source
+
+/// Link a debit card (Push to Card): `createExchangeSession("Checkout.com")` + `exchangeSession`
+/// -> (the card form gives a card token) -> `createCardFundingSource` with the billing address.
+struct CardLinking: Sendable {
+    let client: BridgeClient
+    var customerId = "me"
+
+    // region docs:card-flow
+    /// Creates a Checkout.com exchange session: the payment session for the card form.
+    func start() async throws -> CheckoutPaymentSession {
+        let sessionUrl = try await client.createExchangeSession(customerId: customerId, partnerName: "Checkout.com")
+        let session = try await client.exchangeSession(sessionUrl: sessionUrl)
+        guard case .checkoutPayment(let payment) = session else {
+            throw SampleFlowError.unexpectedSession("Checkout.com", session)
+        }
+        return payment
+    }
+
+    /// Gets the card token from `cards` and links the card; nil when the user left the card form.
+    /// The library checks the name and the address before any request (`InvalidArgument` lists
+    /// every field to fix).
+    func finish(
+        session: CheckoutPaymentSession,
+        cards: any CardTokenSource,
+        name: String,
+        billingAddress: BillingAddress
+    ) async throws -> FundingSource? {
+        guard let cardToken = try await cards.cardToken(for: session) else { return nil }
+        return try await client.createCardFundingSource(
+            customerId: customerId,
+            cardToken: cardToken,
+            name: name,
+            billingAddress: billingAddress
+        )
+    }
+    // endregion docs:card-flow
+
+    // region docs:billing-address
+    /// The billing address the user typed (two-letter state, ISO 3166-1 alpha-2 country).
+    static func billingAddress(street: String, apartment: String, city: String, state: String, postalCode: String) -> BillingAddress {
+        let trimmed = { (text: String) in text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        return BillingAddress(
+            address1: trimmed(street),
+            address2: trimmed(apartment).isEmpty ? nil : trimmed(apartment),
+            city: trimmed(city),
+            stateProvinceRegion: trimmed(state).uppercased(),
+            country: "US",
+            postalCode: trimmed(postalCode)
+        )
+    }
+    // endregion docs:billing-address
+}
+
+/// Verify a bank account with Visa (iOS only): Visa's page needs an https redirect URL, which the
+/// iOS platform's universal link is; the library sends it. Dwolla removed Visa from its API in
+/// 2025: most accounts no longer list it (`PartnerUnavailable`).
+struct VisaVerification: Sendable {
+    let client: BridgeClient
+    var customerId = "me"
+
+    // region docs:visa-flow
+    /// Creates a Visa exchange session (with the app's universal link as its redirect URL) and
+    /// returns Visa's page to open; Visa sends the user back to that URL.
+    func start() async throws -> PartnerPage {
+        let sessionUrl = try await client.createExchangeSession(customerId: customerId, partnerName: "Visa")
+        return try PartnerPage.from(try await client.exchangeSession(sessionUrl: sessionUrl), partner: "Visa")
+    }
+    // endregion docs:visa-flow
+}
+
+/// The "Linked accounts" list: the customer's bank accounts and debit cards, and their removal.
+struct LinkedAccounts: Sendable {
+    let client: BridgeClient
+    var customerId = "me"
+
+    // region docs:linked-accounts
+    /// The customer's funding sources (removed ones are left out by the library).
+    func list() async throws -> [FundingSource] {
+        try await client.fundingSources(customerId: customerId)
+    }
+
+    /// Removes one; Dwolla keeps it, marked removed. Then the list is read again.
+    func remove(_ fundingSource: FundingSource) async throws -> [FundingSource] {
+        _ = try await client.removeFundingSource(fundingSourceId: fundingSource.id)
+        return try await list()
+    }
+    // endregion docs:linked-accounts
+
+    // region docs:linked-account-row
+    /// One row of the list: what it is and its status; of a card, never more than the last four.
+    static func describe(_ fundingSource: FundingSource) -> String {
+        let what: String
+        switch fundingSource.kind {
+        case .bank:
+            what = fundingSource.bankName ?? "Bank account"
+        case .card:
+            if let card = fundingSource.card {
+                let month = card.expirationMonth < 10 ? "0\(card.expirationMonth)" : "\(card.expirationMonth)"
+                what = "\(card.brand) •••• \(card.lastFour), expires \(month)/\(card.expirationYear)"
+            } else {
+                what = "Debit card"
+            }
+        }
+        return "\(what) · \(fundingSource.status)"
+    }
+    // endregion docs:linked-account-row
+}
+
+/// Debug builds against the sample-backend's simulated Dwolla only: stands in for what the user
+/// does in the partners' own pages, through the simulator's `/sim/` controls
+/// (docs/backend-contract.md). The simulated MX Connect page does not load, and the sample does not
+/// embed Checkout.com's Flow component; with this, both paths run to their end on the simulator.
+/// An app has no such thing. `simulatorURL` is the "Dwolla simulator:" URL that
+/// `cargo run -p sample-backend -- serve` prints.
+struct SimulatedPartners: CardTokenSource {
+    let simulatorURL: URL
+
+    /// What the user does in MX Connect: connects a bank account to the session.
+    func connectInMx(_ page: PartnerPage) async throws {
+        let sessionId = page.sessionUrl.split(separator: "/").last.map(String.init) ?? ""
+        _ = try await post("sim/mx/complete-session", key: "exchangeSessionId", value: sessionId)
+    }
+
+    /// What Checkout.com's Flow component does: tokenizes a test card for the payment session.
+    func cardToken(for session: CheckoutPaymentSession) async throws -> String? {
+        let answer = try await post("sim/checkout/complete-payment-session", key: "paymentSessionId", value: session.id())
+        guard let token = (try? JSONSerialization.jsonObject(with: answer)) as? [String: Any],
+              let cardToken = token["cardToken"] as? String else {
+            throw SampleFlowError(message: "the simulator answered without a card token")
+        }
+        return cardToken
+    }
+
+    /// POSTs `{"<key>": "<value>"}`; the answer's body. Errors never repeat the answer (it may
+    /// hold a token).
+    private func post(_ path: String, key: String, value: String) async throws -> Data {
+        var request = URLRequest(url: simulatorURL.appendingPathComponent(path), timeoutInterval: 5)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: [key: value])
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard status == 200 else {
+            throw SampleFlowError(message: "the simulator answered \(status) to /\(path)")
+        }
+        return data
     }
 }
