@@ -405,16 +405,7 @@ fn scheme_reason(redirect_url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn reason(result: Result<(), RedirectUrlError>) -> String {
-        match result {
-            Ok(()) => panic!("expected an error"),
-            Err(
-                RedirectUrlError::InvalidAndroidPackageName { reason }
-                | RedirectUrlError::InvalidIosRedirectUrl { reason },
-            ) => reason,
-        }
-    }
+    use crate::redirect::tests::{reason, NEAR};
 
     fn bad_percent_escape(path: &str) -> Option<&str> {
         match path_problem(path) {
@@ -430,9 +421,6 @@ mod tests {
         assert_eq!(bad_percent_escape("/a%"), Some("%"));
         assert_eq!(bad_percent_escape("/a%zz"), Some("%zz"));
     }
-
-    /// Strings near the accepted sets: mostly the characters the rules look at.
-    const NEAR: &str = "[a-zA-Z0-9_.:/%?#@\\[\\] é-]{0,24}";
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]

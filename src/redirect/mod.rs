@@ -107,7 +107,22 @@ fn char_at(value: &str, at: usize) -> char {
 mod tests {
     use super::ios_url::check_ios_redirect_url;
     use super::package_name::check_android_package_name;
-    use super::{validate_android_package_name, validate_ios_redirect_url};
+    use super::{validate_android_package_name, validate_ios_redirect_url, RedirectUrlError};
+
+    /// Strings near the accepted sets: mostly the characters the rules look at (the rules'
+    /// property tests draw from it).
+    pub(super) const NEAR: &str = "[a-zA-Z0-9_.:/%?#@\\[\\] é-]{0,24}";
+
+    /// The reason of a refusal, whichever rule refused (panics on `Ok`).
+    pub(super) fn reason(result: Result<(), RedirectUrlError>) -> String {
+        match result {
+            Ok(()) => panic!("expected an error"),
+            Err(
+                RedirectUrlError::InvalidAndroidPackageName { reason }
+                | RedirectUrlError::InvalidIosRedirectUrl { reason },
+            ) => reason,
+        }
+    }
 
     proptest::proptest! {
         /// Each exported validator is its rule's helper plus the value handed back unchanged.

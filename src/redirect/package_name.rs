@@ -107,16 +107,7 @@ pub(crate) fn check_android_package_name(package_name: &str) -> Result<(), Redir
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn reason(result: Result<(), RedirectUrlError>) -> String {
-        match result {
-            Ok(()) => panic!("expected an error"),
-            Err(
-                RedirectUrlError::InvalidAndroidPackageName { reason }
-                | RedirectUrlError::InvalidIosRedirectUrl { reason },
-            ) => reason,
-        }
-    }
+    use crate::redirect::tests::{reason, NEAR};
 
     /// The rule written as plainly as possible, to check the rule against.
     fn plainly_valid(value: &str) -> bool {
@@ -142,9 +133,6 @@ mod tests {
             Err(RedirectUrlError::InvalidAndroidPackageName { .. })
         ));
     }
-
-    /// Strings near the accepted sets: mostly the characters the rules look at.
-    const NEAR: &str = "[a-zA-Z0-9_.:/%?#@\\[\\] é-]{0,24}";
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
