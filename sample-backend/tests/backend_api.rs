@@ -106,10 +106,8 @@ async fn partners_are_listed_with_hrefs_on_the_backend() {
 
 #[tokio::test]
 async fn creating_a_session_answers_201_with_location_and_body() {
-    let s = stack().await;
-    let c = client();
+    let (s, c, plaid) = plaid_stack().await;
     let b = &s.backend_url;
-    let plaid = partner_href(&c, b, "demo-alice", "Plaid").await;
     for redirect in ["com.example.app", "https://example.com/app"] {
         let a = post(
             &c,
@@ -137,11 +135,9 @@ async fn creating_a_session_answers_201_with_location_and_body() {
 
 #[tokio::test]
 async fn me_and_the_own_customer_id_are_the_same_customer() {
-    let s = stack().await;
-    let c = client();
+    let (s, c, plaid) = plaid_stack().await;
     let b = &s.backend_url;
     let alice = s.user("alice").unwrap();
-    let plaid = partner_href(&c, b, "demo-alice", "Plaid").await;
     let a = post(
         &c,
         &format!("{b}customers/{}/exchange-sessions", alice.customer_id),
@@ -166,10 +162,8 @@ async fn me_and_the_own_customer_id_are_the_same_customer() {
 
 #[tokio::test]
 async fn partner_hrefs_on_dwolla_are_accepted_too() {
-    let s = stack().await;
-    let c = client();
+    let (s, c, plaid) = plaid_stack().await;
     let b = &s.backend_url;
-    let plaid = partner_href(&c, b, "demo-alice", "Plaid").await;
     let on_dwolla = plaid.replace(b.trim_end_matches('/'), &s.simulator_url);
     assert_ne!(on_dwolla, plaid);
     let a = post(
@@ -186,10 +180,8 @@ async fn partner_hrefs_on_dwolla_are_accepted_too() {
 
 #[tokio::test]
 async fn redirects_off_the_allow_list_are_refused_before_dwolla() {
-    let s = stack().await;
-    let c = client();
+    let (s, c, plaid) = plaid_stack().await;
     let b = &s.backend_url;
-    let plaid = partner_href(&c, b, "demo-alice", "Plaid").await;
     // The simulated account accepts this value; only the backend's allow-list refuses it.
     s.simulator.set_allowed_redirect_urls(vec![
         "com.example.app".into(),
@@ -272,10 +264,8 @@ async fn a_custom_allow_list_replaces_the_default() {
 
 #[tokio::test]
 async fn the_same_idempotency_key_gives_the_same_location() {
-    let s = stack().await;
-    let c = client();
+    let (s, c, plaid) = plaid_stack().await;
     let b = &s.backend_url;
-    let plaid = partner_href(&c, b, "demo-alice", "Plaid").await;
     let url = format!("{b}customers/me/exchange-sessions");
     let body = session_body(&plaid, Some("com.example.app"));
     let key = uuid::Uuid::new_v4().to_string();

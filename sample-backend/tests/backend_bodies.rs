@@ -27,6 +27,25 @@ fn errors(a: &Answer) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// POSTs `body` to `url` for `token`; checks that it is refused without Dwolla receiving
+/// anything for it, while Dwolla did receive requests since the count `since` (so the count
+/// moves). Returns the refusal's errors.
+async fn refused_before_dwolla(
+    c: &reqwest::Client,
+    s: &sample_backend::Stack,
+    url: &str,
+    token: &str,
+    body: &Value,
+    since: u64,
+) -> Vec<(String, String, String)> {
+    let before = s.simulator.requests_received();
+    let a = post(c, url, token, body, None).await;
+    let errs = errors(&a);
+    assert_eq!(s.simulator.requests_received(), before);
+    assert!(before > since);
+    errs
+}
+
 #[tokio::test]
 async fn a_funding_source_from_account_numbers_is_refused_before_dwolla() {
     let s = stack().await;
@@ -63,31 +82,21 @@ async fn a_funding_source_from_account_numbers_is_refused_before_dwolla() {
         );
     }
     assert!(!a.text.contains("123456789"), "{}", a.text);
-    // With an exchange too, the account numbers are still refused.
+    // With an exchange too, the account numbers are still refused. Dwolla received nothing
+    // for either.
     let (_, exchange, _) = plaid_flow(&c, &s, "demo-bob").await;
-    let before_mixed = s.simulator.requests_received();
-    let mixed = post(
-        &c,
-        &format!("{b}customers/me/funding-sources"),
-        "demo-bob",
-        &json!({"_links": {"exchange": {"href": exchange.header("location").unwrap()}},
+    let mixed = json!({"_links": {"exchange": {"href": exchange.header("location").unwrap()}},
                 "routingNumber": "222222226", "accountNumber": "123456789",
-                "bankAccountType": "checking", "name": "Mixed"}),
-        None,
-    )
-    .await;
-    assert_eq!(errors(&mixed).len(), 2, "{}", mixed.text);
-    // Dwolla received nothing for either.
-    assert_eq!(s.simulator.requests_received(), before_mixed);
-    assert!(before_mixed > before);
+                "bankAccountType": "checking", "name": "Mixed"});
+    let url = format!("{b}customers/me/funding-sources");
+    let errs = refused_before_dwolla(&c, &s, &url, "demo-bob", &mixed, before).await;
+    assert_eq!(errs.len(), 2, "{errs:?}");
 }
 
 #[tokio::test]
 async fn unknown_fields_are_refused_and_named_for_every_create() {
-    let s = stack().await;
-    let c = client();
+    let (s, c, plaid) = plaid_stack().await;
     let b = &s.backend_url;
-    let plaid = partner_href(&c, b, "demo-alice", "Plaid").await;
     let before = s.simulator.requests_received();
     let sessions = format!("{b}customers/me/exchange-sessions");
     let exchanges = format!("{b}customers/me/exchanges");
@@ -141,30 +150,21 @@ async fn unknown_fields_are_refused_and_named_for_every_create() {
     }
     // Re-authentication takes only a redirect value.
     let (_, exchange, _) = plaid_flow(&c, &s, "demo-alice").await;
-    let before_reauth = s.simulator.requests_received();
-    let a = post(
-        &c,
-        &format!("{}/exchange-sessions", exchange.header("location").unwrap()),
-        "demo-alice",
-        &json!({"_links": {"redirect-url": {"href": "com.example.app"}, "exchange-partner": {"href": plaid}}}),
-        None,
-    )
-    .await;
-    assert!(errors(&a)
+    let reauth = format!("{}/exchange-sessions", exchange.header("location").unwrap());
+    let body = json!({"_links": {"redirect-url": {"href": "com.example.app"}, "exchange-partner": {"href": plaid}}});
+    let errs = refused_before_dwolla(&c, &s, &reauth, "demo-alice", &body, before).await;
+    assert!(errs
         .iter()
         .any(|(code, p, _)| code == "NotAllowed" && p == "/_links/exchange-partner/href"));
-    assert_eq!(s.simulator.requests_received(), before_reauth);
-    assert!(before_reauth > before);
 }
 
 #[tokio::test]
 async fn unusable_idempotency_keys_are_400_and_never_replaced() {
-    let s = stack().await;
-    let c = client();
+    let (s, c, plaid) = plaid_stack().await;
     let b = &s.backend_url;
-    let plaid = partner_href(&c, b, "demo-alice", "Plaid").await;
     let url = format!("{b}customers/me/exchange-sessions");
-    let body = session_body(&plaid, Some("com.example.app")).to_string();
+    let session = session_body(&plaid, Some("com.example.app"));
+    let body = session.to_string();
     let before = s.simulator.requests_received();
     let long = "k".repeat(256);
     let keys: Vec<reqwest::header::HeaderValue> = vec![
@@ -194,22 +194,8 @@ async fn unusable_idempotency_keys_are_400_and_never_replaced() {
     assert_eq!(s.simulator.requests_received(), before);
     // 255 printable characters are a key, and replay the same session.
     let key = "k".repeat(255);
-    let first = post(
-        &c,
-        &url,
-        "demo-alice",
-        &session_body(&plaid, Some("com.example.app")),
-        Some(&key),
-    )
-    .await;
-    let again = post(
-        &c,
-        &url,
-        "demo-alice",
-        &session_body(&plaid, Some("com.example.app")),
-        Some(&key),
-    )
-    .await;
+    let first = post(&c, &url, "demo-alice", &session, Some(&key)).await;
+    let again = post(&c, &url, "demo-alice", &session, Some(&key)).await;
     assert_eq!(first.status, 201, "{}", first.text);
     assert_eq!(first.header("location"), again.header("location"));
 }

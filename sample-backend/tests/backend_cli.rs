@@ -2,7 +2,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,31 +16,63 @@ fn temp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("sb-{}-{name}", uuid::Uuid::new_v4()))
 }
 
-/// Kills the child when dropped (a failed assertion must not leave a server running).
-struct Proc(Child);
+/// A running `sample-backend` and its ready file: kills the child and removes the file when
+/// dropped (a failed assertion must not leave a server running).
+struct Proc(Child, PathBuf);
 
 impl Drop for Proc {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        let _ = std::fs::remove_file(&self.1);
     }
 }
 
-fn spawn(args: &[&str]) -> Proc {
-    Proc(
-        Command::new(BIN)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn sample-backend"),
-    )
+impl Proc {
+    /// All the child wrote to stderr (call once it has exited).
+    fn stderr(&mut self) -> String {
+        read_all(self.0.stderr.take().expect("stderr piped"))
+    }
+
+    /// All the child wrote to stdout (call once it has exited).
+    fn stdout(&mut self) -> String {
+        read_all(self.0.stdout.take().expect("stdout piped"))
+    }
 }
 
-async fn wait_ready(path: &Path, p: &mut Proc) -> Value {
+fn read_all(mut pipe: impl std::io::Read) -> String {
+    let mut text = String::new();
+    pipe.read_to_string(&mut text).expect("read the pipe");
+    text
+}
+
+/// Starts `sample-backend` with `args` and a `--ready-file`; waits for the file.
+async fn serve(args: &[&str]) -> (Proc, Value) {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args);
+    start(cmd).await
+}
+
+/// Runs `cmd` (which starts `sample-backend`) with `--ready-file` added; waits for the file and
+/// returns the process and the file's JSON.
+async fn start(mut cmd: Command) -> (Proc, Value) {
+    let ready = temp("ready.json");
+    let child = cmd
+        .arg("--ready-file")
+        .arg(&ready)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn sample-backend");
+    let mut p = Proc(child, ready);
+    let r = wait_ready(&mut p).await;
+    (p, r)
+}
+
+async fn wait_ready(p: &mut Proc) -> Value {
     let start = Instant::now();
     loop {
-        if let Ok(text) = std::fs::read_to_string(path) {
+        if let Ok(text) = std::fs::read_to_string(&p.1) {
             return serde_json::from_str(&text).expect("ready file is JSON");
         }
         if let Ok(Some(status)) = p.0.try_wait() {
@@ -73,14 +105,7 @@ fn wait_exit(p: &mut Proc) -> std::process::ExitStatus {
 
 #[tokio::test]
 async fn serve_writes_the_ready_file_and_stops_on_sigterm() {
-    let ready = temp("ready.json");
-    let mut p = spawn(&[
-        "--listen",
-        "127.0.0.1:0",
-        "--ready-file",
-        ready.to_str().unwrap(),
-    ]);
-    let r = wait_ready(&ready, &mut p).await;
+    let (mut p, r) = serve(&["--listen", "127.0.0.1:0"]).await;
     let backend = r["backendUrl"].as_str().unwrap().to_string();
     assert!(
         backend.starts_with("http://127.0.0.1:") && backend.ends_with('/'),
@@ -117,21 +142,17 @@ async fn serve_writes_the_ready_file_and_stops_on_sigterm() {
     sigterm(&p);
     let status = wait_exit(&mut p);
     assert!(status.success(), "{status}");
-    let mut err = String::new();
-    use std::io::Read;
-    p.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let err = p.stderr();
     assert!(err.contains("POST /customers/"), "{err}");
     assert!(
         !err.contains("demo-bob") && !err.contains("sim-secret"),
         "{err}"
     );
-    let _ = std::fs::remove_file(ready);
 }
 
 #[tokio::test]
 async fn public_url_and_allowed_redirects_are_used() {
-    let ready = temp("ready.json");
-    let mut p = spawn(&[
+    let (p, r) = serve(&[
         "serve",
         "--listen",
         "127.0.0.1:0",
@@ -139,10 +160,8 @@ async fn public_url_and_allowed_redirects_are_used() {
         "https://bank.example.com/api",
         "--allowed-redirect",
         "com.acme.bank",
-        "--ready-file",
-        ready.to_str().unwrap(),
-    ]);
-    let r = wait_ready(&ready, &mut p).await;
+    ])
+    .await;
     assert_eq!(r["backendUrl"], "https://bank.example.com/api/");
     let local = format!("http://{}/", r["listenAddr"].as_str().unwrap());
     let c = client();
@@ -184,13 +203,11 @@ async fn public_url_and_allowed_redirects_are_used() {
     .await;
     assert_eq!(no.status, 400);
     drop(p);
-    let _ = std::fs::remove_file(ready);
 }
 
 #[tokio::test]
 async fn simulate_serves_dwolla_only() {
-    let ready = temp("sim.json");
-    let mut p = spawn(&[
+    let (mut p, r) = serve(&[
         "simulate",
         "--listen",
         "127.0.0.1:0",
@@ -198,30 +215,14 @@ async fn simulate_serves_dwolla_only() {
         "k1",
         "--secret",
         "s1",
-        "--ready-file",
-        ready.to_str().unwrap(),
-    ]);
-    let r = wait_ready(&ready, &mut p).await;
+    ])
+    .await;
     let url = r["simulatorUrl"].as_str().unwrap();
     assert_eq!(r["clientKey"], "k1");
     assert!(r["demoCustomerId"].as_str().is_some_and(|s| !s.is_empty()));
+    assert_eq!(token_status(url, "k1", "s1").await, 200);
+    assert_eq!(token_status(url, "sim-key", "sim-secret").await, 401);
     let c = client();
-    let tok = c
-        .post(format!("{url}/token"))
-        .basic_auth("k1", Some("s1"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(tok.status(), 200);
-    let wrong = c
-        .post(format!("{url}/token"))
-        .basic_auth("sim-key", Some("sim-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), 401);
     // No backend here: /health is not a Dwolla path.
     assert_ne!(
         c.get(format!("{url}/health"))
@@ -233,7 +234,6 @@ async fn simulate_serves_dwolla_only() {
     );
     sigterm(&p);
     assert!(wait_exit(&mut p).success());
-    let _ = std::fs::remove_file(ready);
 }
 
 #[tokio::test]
@@ -245,18 +245,15 @@ async fn serves_https_with_a_given_certificate() {
     let key = temp("key.pem");
     std::fs::write(&cert, ck.cert.pem()).unwrap();
     std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
-    let ready = temp("ready.json");
-    let mut p = spawn(&[
+    let (mut p, r) = serve(&[
         "--listen",
         "127.0.0.1:0",
         "--tls-cert",
         cert.to_str().unwrap(),
         "--tls-key",
         key.to_str().unwrap(),
-        "--ready-file",
-        ready.to_str().unwrap(),
-    ]);
-    let r = wait_ready(&ready, &mut p).await;
+    ])
+    .await;
     let backend = r["backendUrl"].as_str().unwrap().to_string();
     assert!(backend.starts_with("https://127.0.0.1:"), "{backend}");
     sample_backend::install_crypto_provider();
@@ -277,7 +274,7 @@ async fn serves_https_with_a_given_certificate() {
     assert!(client().get(format!("{plain}health")).send().await.is_err());
     sigterm(&p);
     assert!(wait_exit(&mut p).success());
-    for f in [cert, key, ready] {
+    for f in [cert, key] {
         let _ = std::fs::remove_file(f);
     }
 }
@@ -362,16 +359,13 @@ async fn a_users_file_replaces_the_demo_users() {
         "[users]\n\"file-token-1\" = \"3f1c2d4e-0000-4000-8000-00000000000a\"\n",
     )
     .unwrap();
-    let ready = temp("ready.json");
-    let mut p = spawn(&[
+    let (p, r) = serve(&[
         "--listen",
         "127.0.0.1:0",
         "--users",
         users.to_str().unwrap(),
-        "--ready-file",
-        ready.to_str().unwrap(),
-    ]);
-    let r = wait_ready(&ready, &mut p).await;
+    ])
+    .await;
     // Tokens from a file are real credentials: never written out.
     assert_eq!(r["users"].as_array().unwrap().len(), 0);
     let backend = r["backendUrl"].as_str().unwrap();
@@ -398,7 +392,6 @@ async fn a_users_file_replaces_the_demo_users() {
     );
     drop(p);
     let _ = std::fs::remove_file(users);
-    let _ = std::fs::remove_file(ready);
 }
 
 /// POSTs /token with `key`/`secret` to a simulator at `url`; the status.
@@ -418,15 +411,7 @@ async fn token_status(url: &str, key: &str, secret: &str) -> u16 {
 async fn simulators_draw_random_credentials_unless_given() {
     let mut seen = Vec::new();
     for _ in 0..2 {
-        let ready = temp("sim.json");
-        let mut p = spawn(&[
-            "simulate",
-            "--listen",
-            "127.0.0.1:0",
-            "--ready-file",
-            ready.to_str().unwrap(),
-        ]);
-        let r = wait_ready(&ready, &mut p).await;
+        let (mut p, r) = serve(&["simulate", "--listen", "127.0.0.1:0"]).await;
         let url = r["simulatorUrl"].as_str().unwrap().to_string();
         let key = r["clientKey"].as_str().unwrap().to_string();
         let secret = r["clientSecret"].as_str().unwrap().to_string();
@@ -439,28 +424,18 @@ async fn simulators_draw_random_credentials_unless_given() {
         sigterm(&p);
         assert!(wait_exit(&mut p).success());
         // Printed as before.
-        let mut out = String::new();
-        use std::io::Read;
-        p.0.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        let out = p.stdout();
         assert!(out.contains(&format!("client key:       {key}")), "{out}");
         assert!(
             out.contains(&format!("client secret:    {secret}")),
             "{out}"
         );
         seen.push((key, secret));
-        let _ = std::fs::remove_file(ready);
     }
     assert_ne!(seen[0], seen[1]);
 
     // The simulator inside `serve` takes no fixed credentials either.
-    let ready = temp("ready.json");
-    let mut p = spawn(&[
-        "--listen",
-        "127.0.0.1:0",
-        "--ready-file",
-        ready.to_str().unwrap(),
-    ]);
-    let r = wait_ready(&ready, &mut p).await;
+    let (p, r) = serve(&["--listen", "127.0.0.1:0"]).await;
     let sim = r["simulatorUrl"].as_str().unwrap();
     assert_eq!(token_status(sim, "sim-key", "sim-secret").await, 401);
     let backend = r["backendUrl"].as_str().unwrap();
@@ -472,35 +447,25 @@ async fn simulators_draw_random_credentials_unless_given() {
     .await;
     assert_eq!(a.status, 200, "{}", a.text);
     drop(p);
-    let _ = std::fs::remove_file(ready);
 }
 
 #[tokio::test]
 async fn running_out_of_file_descriptors_does_not_stop_accepting() {
-    let ready = temp("ready.json");
     // 64 descriptors, more connections allowed than that: accepting fails with "Too many open
     // files" until the header timeout closes the silent connections.
-    let mut p = Proc(
-        Command::new("sh")
-            .args([
-                "-c",
-                "ulimit -n 64 && exec \"$0\" \"$@\"",
-                BIN,
-                "--listen",
-                "127.0.0.1:0",
-                "--header-timeout",
-                "1",
-                "--max-connections",
-                "1000",
-                "--ready-file",
-                ready.to_str().unwrap(),
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn sample-backend"),
-    );
-    let r = wait_ready(&ready, &mut p).await;
+    let mut sh = Command::new("sh");
+    sh.args([
+        "-c",
+        "ulimit -n 64 && exec \"$0\" \"$@\"",
+        BIN,
+        "--listen",
+        "127.0.0.1:0",
+        "--header-timeout",
+        "1",
+        "--max-connections",
+        "1000",
+    ]);
+    let (mut p, r) = start(sh).await;
     let addr: std::net::SocketAddr = r["listenAddr"].as_str().unwrap().parse().unwrap();
     let mut silent = Vec::new();
     for _ in 0..120 {
@@ -519,9 +484,6 @@ async fn running_out_of_file_descriptors_does_not_stop_accepting() {
     drop(silent);
     sigterm(&p);
     assert!(wait_exit(&mut p).success());
-    let mut err = String::new();
-    use std::io::Read;
-    p.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let err = p.stderr();
     assert!(err.contains("accepting a connection failed"), "{err}");
-    let _ = std::fs::remove_file(ready);
 }

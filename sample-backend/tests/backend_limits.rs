@@ -273,10 +273,8 @@ async fn a_3_mib_body_is_a_413_json_answer() {
 
 #[tokio::test]
 async fn a_body_of_another_content_type_is_a_415_json_answer() {
-    let s = stack().await;
-    let c = client();
+    let (s, c, plaid) = plaid_stack().await;
     let b = &s.backend_url;
-    let plaid = partner_href(&c, b, "demo-alice", "Plaid").await;
     let body = session_body(&plaid, Some("com.example.app")).to_string();
     let before = s.simulator.requests_received();
     for ct in [
@@ -319,10 +317,8 @@ async fn a_body_of_another_content_type_is_a_415_json_answer() {
 
 #[tokio::test]
 async fn a_post_cut_off_after_sending_is_not_reported_as_unreachable() {
-    let s = stack().await;
-    let c = client();
+    let (s, c, plaid) = plaid_stack().await;
     let b = &s.backend_url;
-    let plaid = partner_href(&c, b, "demo-alice", "Plaid").await;
     for action in [FaultAction::Reset, FaultAction::Truncate] {
         let mut f = Fault::with_action("/customers/", action);
         f.method = Some("POST".into());

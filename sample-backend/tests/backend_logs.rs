@@ -112,15 +112,7 @@ async fn no_secret_is_ever_logged() {
         .await;
         answers.push(a.text);
     }
-    let checkout = partner_href(&c, b, "demo-alice", "Checkout.com").await;
-    let co = post(
-        &c,
-        &format!("{b}customers/me/exchange-sessions"),
-        "demo-alice",
-        &session_body(&checkout, None),
-        None,
-    )
-    .await;
+    let co = session(&c, &s, "demo-alice", "Checkout.com", None).await;
     let data = &co.body["externalProviderSessionData"];
     for field in ["payment_session_secret", "payment_session_token"] {
         secrets.push(data[field].as_str().unwrap().to_string());

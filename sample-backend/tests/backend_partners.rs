@@ -39,25 +39,6 @@ fn last(url: &str) -> &str {
     url.rsplit('/').next().unwrap_or_default()
 }
 
-/// Creates an exchange session with `partner` through the backend for `token`.
-async fn session(
-    c: &Client,
-    s: &Stack,
-    token: &str,
-    partner: &str,
-    redirect: Option<&str>,
-) -> Answer {
-    let href = partner_href(c, &s.backend_url, token, partner).await;
-    post(
-        c,
-        &format!("{}customers/me/exchange-sessions", s.backend_url),
-        token,
-        &session_body(&href, redirect),
-        None,
-    )
-    .await
-}
-
 /// A Plaid bank funding source through the backend, Link completed with `account`.
 async fn bank(c: &Client, s: &Stack, token: &str, account: Option<&str>) -> Answer {
     let b = &s.backend_url;
@@ -71,24 +52,8 @@ async fn bank(c: &Client, s: &Stack, token: &str, account: Option<&str>) -> Answ
         )
         .unwrap();
     let plaid = partner_href(c, b, token, "Plaid").await;
-    let exchange = post(
-        c,
-        &format!("{b}customers/me/exchanges"),
-        token,
-        &json!({"_links": {"exchange-partner": {"href": plaid}}, "plaid": {"publicToken": public}}),
-        None,
-    )
-    .await;
-    assert_eq!(exchange.status, 201, "{}", exchange.text);
-    post(
-        c,
-        &format!("{b}customers/me/funding-sources"),
-        token,
-        &json!({"_links": {"exchange": {"href": exchange.header("location").unwrap()}},
-                "bankAccountType": "checking", "name": "Checking"}),
-        None,
-    )
-    .await
+    let (_, fs) = plaid_funding_source(c, b, token, &plaid, &public, "Checking").await;
+    fs
 }
 
 /// A card token from a Checkout.com session made through the backend.
@@ -154,16 +119,9 @@ async fn mx_connections_exchange_and_funding_source_through_the_backend() {
     assert_eq!(items[0]["name"], "MX Bank Checking");
 
     // Bob: Alice's customer id is 404; his own list is empty.
-    let a = get(
-        &c,
-        &format!("{b}customers/{alice_customer}/available-exchange-connections"),
-        Some("demo-bob"),
-    )
-    .await;
-    assert_eq!(
-        (a.status.as_u16(), a.body["code"].as_str()),
-        (404, Some("NotFound"))
-    );
+    let alices = format!("{b}customers/{alice_customer}/available-exchange-connections");
+    let a = get(&c, &alices, Some("demo-bob")).await;
+    assert_eq!(a.status_and_code(), (404, Some("NotFound")));
     let bobs = get(&c, &connections, Some("demo-bob")).await;
     assert_eq!(
         bobs.body["_embedded"]["available-exchange-connections"],
@@ -172,40 +130,14 @@ async fn mx_connections_exchange_and_funding_source_through_the_backend() {
 
     let mx = partner_href(&c, b, "demo-alice", "MX").await;
     let body = json!({"_links": {"exchange-partner": {"href": mx}}, "mx": {"availableConnectionToken": connection}});
+    let exchanges = format!("{b}customers/me/exchanges");
     // Bob cannot use Alice's connection token.
-    let a = post(
-        &c,
-        &format!("{b}customers/me/exchanges"),
-        "demo-bob",
-        &body,
-        None,
-    )
-    .await;
-    assert_eq!(
-        (a.status.as_u16(), a.body["code"].as_str()),
-        (400, Some("InvalidExchangeToken"))
-    );
-    let exchange = post(
-        &c,
-        &format!("{b}customers/me/exchanges"),
-        "demo-alice",
-        &body,
-        None,
-    )
-    .await;
+    let a = post(&c, &exchanges, "demo-bob", &body, None).await;
+    assert_eq!(a.status_and_code(), (400, Some("InvalidExchangeToken")));
+    let exchange = post(&c, &exchanges, "demo-alice", &body, None).await;
     assert_eq!(exchange.status, 201, "{}", exchange.text);
-    let again = post(
-        &c,
-        &format!("{b}customers/me/exchanges"),
-        "demo-alice",
-        &body,
-        None,
-    )
-    .await;
-    assert_eq!(
-        (again.status.as_u16(), again.body["code"].as_str()),
-        (400, Some("InvalidExchangeToken"))
-    );
+    let again = post(&c, &exchanges, "demo-alice", &body, None).await;
+    assert_eq!(again.status_and_code(), (400, Some("InvalidExchangeToken")));
     assert_no_secret(&again.text, &[&connection]);
 
     let fs = post(
@@ -322,22 +254,12 @@ async fn the_callers_funding_sources_are_listed_and_removed() {
     // Bob: his own list is empty; Alice's customer, Alice's funding sources are 404.
     let bobs = get(&c, &list_url, Some("demo-bob")).await;
     assert_eq!(bobs.body["_embedded"]["funding-sources"], json!([]));
-    let a = get(
-        &c,
-        &format!("{b}customers/{alice_customer}/funding-sources"),
-        Some("demo-bob"),
-    )
-    .await;
-    assert_eq!(
-        (a.status.as_u16(), a.body["code"].as_str()),
-        (404, Some("NotFound"))
-    );
+    let alices = format!("{b}customers/{alice_customer}/funding-sources");
+    let a = get(&c, &alices, Some("demo-bob")).await;
+    assert_eq!(a.status_and_code(), (404, Some("NotFound")));
     let remove = json!({"removed": true});
     let a = post(&c, &bank_url, "demo-bob", &remove, None).await;
-    assert_eq!(
-        (a.status.as_u16(), a.body["code"].as_str()),
-        (404, Some("NotFound"))
-    );
+    assert_eq!(a.status_and_code(), (404, Some("NotFound")));
     assert_eq!(
         get(&c, &bank_url, Some("demo-alice")).await.body["removed"],
         false
@@ -376,10 +298,7 @@ async fn the_callers_funding_sources_are_listed_and_removed() {
     }
     // Removing it again: Dwolla's 403 passes through.
     let a = post(&c, &bank_url, "demo-alice", &remove, None).await;
-    assert_eq!(
-        (a.status.as_u16(), a.body["code"].as_str()),
-        (403, Some("InvalidResourceState"))
-    );
+    assert_eq!(a.status_and_code(), (403, Some("InvalidResourceState")));
     // A made-up id is 404.
     let made_up = format!("{b}funding-sources/{}", uuid::Uuid::new_v4());
     assert_eq!(
@@ -411,24 +330,19 @@ async fn the_same_bank_twice_is_dwollas_duplicate_with_the_backends_href() {
 async fn a_visa_session_through_the_backend_needs_an_allowed_https_url() {
     let s = stack().await;
     let c = client();
-    s.simulator.set_partners(
-        ["Finicity", "MX", "Plaid", "Flinks", "Checkout.com", "Visa"]
-            .map(String::from)
-            .to_vec(),
-    );
-    s.simulator.set_enabled_partners(
-        ["MX", "Plaid", "Checkout.com", "Visa"]
-            .map(String::from)
-            .to_vec(),
-    );
-    let ok = session(
-        &c,
-        &s,
-        "demo-alice",
+    let names = |list: &[&str]| list.iter().map(|n| (*n).to_string()).collect();
+    s.simulator.set_partners(names(&[
+        "Finicity",
+        "MX",
+        "Plaid",
+        "Flinks",
+        "Checkout.com",
         "Visa",
-        Some("https://example.com/app"),
-    )
-    .await;
+    ]));
+    s.simulator
+        .set_enabled_partners(names(&["MX", "Plaid", "Checkout.com", "Visa"]));
+    let visa = |redirect| session(&c, &s, "demo-alice", "Visa", redirect);
+    let ok = visa(Some("https://example.com/app")).await;
     assert_eq!(ok.status, 201, "{}", ok.text);
     let page = ok.body["_links"]["external-provider-session"]["href"]
         .as_str()
@@ -445,7 +359,7 @@ async fn a_visa_session_through_the_backend_needs_an_allowed_https_url() {
     );
     // No redirect URL, or an Android package name: Dwolla's 400 passes through.
     for redirect in [None, Some("com.example.app")] {
-        let a = session(&c, &s, "demo-alice", "Visa", redirect).await;
+        let a = visa(redirect).await;
         assert_eq!(a.status, 400, "{redirect:?}");
         assert_eq!(
             a.body["_embedded"]["errors"][0]["message"],
@@ -453,14 +367,7 @@ async fn a_visa_session_through_the_backend_needs_an_allowed_https_url() {
         );
     }
     // An https URL off the backend's allow-list is refused by the backend itself.
-    let a = session(
-        &c,
-        &s,
-        "demo-alice",
-        "Visa",
-        Some("https://evil.example.com/app"),
-    )
-    .await;
+    let a = visa(Some("https://evil.example.com/app")).await;
     assert_eq!(a.status, 400);
     assert_eq!(
         a.body["_embedded"]["errors"][0]["message"],

@@ -33,6 +33,20 @@ async fn control(client: &reqwest::Client, url: String, body: Value) -> (u16, Va
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
+/// The document's path of a customer's available exchange connections.
+const CONNECTIONS: &str = "/customers/{id}/available-exchange-connections";
+
+/// The available exchange connections of a `GET /customers/{id}/available-exchange-connections`
+/// body.
+fn connections_in(list: &Value) -> &Value {
+    &list["_embedded"]["available-exchange-connections"]
+}
+
+/// The URL of `rest` under a customer that does not exist.
+fn unknown_customer(sim: &sample_backend::simulator::RunningSimulator, rest: &str) -> String {
+    format!("{}/customers/{}/{rest}", sim.url, uuid::Uuid::new_v4())
+}
+
 /// A valid card funding-source body for `card_token`.
 fn card_body(card_token: &str) -> Value {
     json!({
@@ -45,19 +59,27 @@ fn card_body(card_token: &str) -> Value {
     })
 }
 
-/// A Checkout.com session completed through the control surface: the card token.
-async fn card_token(
+/// A new exchange session of `customer` with `partner` (no redirect), as `GET` shows it.
+async fn new_session(
     sim: &sample_backend::simulator::RunningSimulator,
     client: &reqwest::Client,
     token: &str,
     customer: &str,
-) -> String {
-    let resp = create_session(sim, client, token, customer, "Checkout.com", None).await;
-    let session: Value = get(client, &location(&resp), token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    partner: &str,
+) -> Value {
+    let resp = create_session(sim, client, token, customer, partner, None).await;
+    get_json(client, &location(&resp), token).await
+}
+
+/// A Checkout.com session completed through the control surface: its payment session id and
+/// the card token.
+async fn checkout_card(
+    sim: &sample_backend::simulator::RunningSimulator,
+    client: &reqwest::Client,
+    token: &str,
+    customer: &str,
+) -> (String, String) {
+    let session = new_session(sim, client, token, customer, "Checkout.com").await;
     let ps = session["externalProviderSessionData"]["id"]
         .as_str()
         .unwrap()
@@ -69,7 +91,7 @@ async fn card_token(
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    body["cardToken"].as_str().unwrap().to_string()
+    (ps, body["cardToken"].as_str().unwrap().to_string())
 }
 
 /// A Plaid bank funding source for `customer`, Link completed with `account`; returns the
@@ -81,12 +103,7 @@ async fn plaid_funding_source(
     customer: &str,
     account: Option<&str>,
 ) -> reqwest::Response {
-    let resp = create_session(sim, client, token, customer, "Plaid", None).await;
-    let session: Value = get(client, &location(&resp), token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let session = new_session(sim, client, token, customer, "Plaid").await;
     let mut complete = json!({ "linkToken": session["externalProviderSessionToken"] });
     if let Some(a) = account {
         complete["account"] = json!(a);
@@ -126,18 +143,9 @@ async fn mx_available_connection_makes_an_exchange_and_a_funding_source() {
     );
     // Nothing connected yet: a 200 with an empty list.
     let resp = get(&client, &connections_url, &token).await;
-    let (status, _, empty) = conforms(
-        &spec,
-        "/customers/{id}/available-exchange-connections",
-        "get",
-        resp,
-    )
-    .await;
+    let (status, _, empty) = conforms(&spec, CONNECTIONS, "get", resp).await;
     assert_eq!(status, 200);
-    assert_eq!(
-        empty["_embedded"]["available-exchange-connections"],
-        json!([])
-    );
+    assert_eq!(connections_in(&empty), &json!([]));
     assert_eq!(empty["_links"]["self"]["href"], connections_url);
     assert_eq!(
         empty["_links"]["customers"]["href"],
@@ -155,16 +163,8 @@ async fn mx_available_connection_makes_an_exchange_and_a_funding_source() {
     .await;
     assert_eq!(status, 200);
     let resp = get(&client, &connections_url, &token).await;
-    let (_, _, list) = conforms(
-        &spec,
-        "/customers/{id}/available-exchange-connections",
-        "get",
-        resp,
-    )
-    .await;
-    let items = list["_embedded"]["available-exchange-connections"]
-        .as_array()
-        .unwrap();
+    let (_, _, list) = conforms(&spec, CONNECTIONS, "get", resp).await;
+    let items = connections_in(&list).as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["name"], "MX Bank Checking");
     let connection = items[0]["availableConnectionToken"]
@@ -184,15 +184,8 @@ async fn mx_available_connection_makes_an_exchange_and_a_funding_source() {
     assert_eq!(status, 400);
     assert_eq!(body["code"], "InvalidExchangeToken");
     assert_no_secret(&body.to_string(), &[&connection]);
-    let list: Value = get(&client, &connections_url, &token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        list["_embedded"]["available-exchange-connections"],
-        json!([])
-    );
+    let list = get_json(&client, &connections_url, &token).await;
+    assert_eq!(connections_in(&list), &json!([]));
     // An unknown token is refused the same way.
     let unknown = json!({ "_links": { "exchange-partner": { "href": mx } }, "mx": { "availableConnectionToken": "eyJub3RoaW5nIjp0cnVlfQ==" } });
     let resp = post(&client, &exchanges_url, &token, &unknown).await;
@@ -206,13 +199,8 @@ async fn mx_available_connection_makes_an_exchange_and_a_funding_source() {
     )
     .await;
     let fs_url = location(&resp);
-    let (_, _, fs) = conforms(
-        &spec,
-        "/funding-sources/{id}",
-        "get",
-        get(&client, &fs_url, &token).await,
-    )
-    .await;
+    let resp = get(&client, &fs_url, &token).await;
+    let (_, _, fs) = conforms(&spec, "/funding-sources/{id}", "get", resp).await;
     assert_eq!(fs["type"], "bank");
     assert_eq!(fs["bankAccountType"], "savings");
     assert_eq!(fs["_links"]["exchange"]["href"], exchange);
@@ -221,29 +209,15 @@ async fn mx_available_connection_makes_an_exchange_and_a_funding_source() {
     let other = sim
         .simulator
         .create_customer("Bob", "Ng", "bob.partners@example.com");
-    let list: Value = get(
-        &client,
-        &format!(
-            "{}/customers/{other}/available-exchange-connections",
-            sim.url
-        ),
-        &token,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    assert_eq!(
-        list["_embedded"]["available-exchange-connections"],
-        json!([])
+    let others_url = format!(
+        "{}/customers/{other}/available-exchange-connections",
+        sim.url
     );
+    let list = get_json(&client, &others_url, &token).await;
+    assert_eq!(connections_in(&list), &json!([]));
     let resp = get(
         &client,
-        &format!(
-            "{}/customers/{}/available-exchange-connections",
-            sim.url,
-            uuid::Uuid::new_v4()
-        ),
+        &unknown_customer(&sim, "available-exchange-connections"),
         &token,
     )
     .await;
@@ -254,21 +228,8 @@ async fn mx_available_connection_makes_an_exchange_and_a_funding_source() {
 async fn checkout_card_token_makes_a_card_funding_source() {
     let Some(spec) = openapi() else { return };
     let (sim, client, token, customer) = setup().await;
-    let resp = create_session(&sim, &client, &token, &customer, "Checkout.com", None).await;
-    let session: Value = get(&client, &location(&resp), &token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let ps = session["externalProviderSessionData"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (ps, card) = checkout_card(&sim, &client, &token, &customer).await;
     let complete = format!("{}/sim/checkout/complete-payment-session", sim.url);
-    let (status, body) =
-        control(&client, complete.clone(), json!({ "paymentSessionId": ps })).await;
-    assert_eq!(status, 200);
-    let card = body["cardToken"].as_str().unwrap().to_string();
     assert!(card.starts_with("src_") && card.len() == 30, "{card}");
     // Used, unknown, or not a payment session id: 404; a bad body: 400.
     for id in [ps.as_str(), "ps_unknown", ""] {
@@ -330,7 +291,7 @@ async fn checkout_card_token_makes_a_card_funding_source() {
     let other = sim
         .simulator
         .create_customer("Bob", "Ng", "bob.card@example.com");
-    let others_card = card_token(&sim, &client, &token, &other).await;
+    let (_, others_card) = checkout_card(&sim, &client, &token, &other).await;
     for bad in [card.as_str(), "src_unknown", others_card.as_str()] {
         let resp = post(&client, &url, &token, &card_body(bad)).await;
         let (status, _, body) =
@@ -349,7 +310,7 @@ async fn checkout_card_token_makes_a_card_funding_source() {
 async fn card_funding_sources_are_validated_as_the_document_states() {
     let Some(spec) = openapi() else { return };
     let (sim, client, token, customer) = setup().await;
-    let card = card_token(&sim, &client, &token, &customer).await;
+    let (_, card) = checkout_card(&sim, &client, &token, &customer).await;
     let url = format!("{}/customers/{customer}/funding-sources", sim.url);
     let errors_of = |body: &Value| -> Vec<(String, String)> {
         body["_embedded"]["errors"]
@@ -464,11 +425,7 @@ async fn card_funding_sources_are_validated_as_the_document_states() {
     a["country"] = json!("CA");
     a["stateProvinceRegion"] = json!("ON");
     let resp = post(&client, &url, &token, &body).await;
-    let fs: Value = get(&client, &location(&resp), &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let fs = get_json(&client, &location(&resp), &token).await;
     assert_eq!(fs["cardDetails"]["billingAddress"]["country"], "CA");
     assert!(fs["cardDetails"]["billingAddress"]
         .get("address2")
@@ -486,7 +443,7 @@ async fn the_customers_funding_sources_are_listed_and_removed() {
     assert_eq!(empty["_embedded"]["funding-sources"], json!([]));
 
     let bank_url = location(&plaid_funding_source(&sim, &client, &token, &customer, None).await);
-    let card = card_token(&sim, &client, &token, &customer).await;
+    let (_, card) = checkout_card(&sim, &client, &token, &customer).await;
     let card_url = location(&post(&client, &list_url, &token, &card_body(&card)).await);
 
     let resp = get(&client, &list_url, &token).await;
@@ -522,11 +479,11 @@ async fn the_customers_funding_sources_are_listed_and_removed() {
     assert_eq!(removed["removed"], true);
     assert_eq!(removed["_links"]["self"]["href"], bank_url);
     assert!(removed["_links"].get("remove").is_none());
-    let again: Value = get(&client, &bank_url, &token).await.json().await.unwrap();
+    let again = get_json(&client, &bank_url, &token).await;
     assert_eq!(again["removed"], true);
 
     // Removed ones are listed unless `removed=false` (Dwolla's default is `true`).
-    let all: Value = get(&client, &list_url, &token).await.json().await.unwrap();
+    let all = get_json(&client, &list_url, &token).await;
     assert_eq!(all["total"], 2);
     let resp = get(&client, &format!("{list_url}?removed=false"), &token).await;
     let (_, _, active) = conforms(&spec, "/customers/{id}/funding-sources", "get", resp).await;
@@ -563,16 +520,7 @@ async fn the_customers_funding_sources_are_listed_and_removed() {
     assert_eq!(resp.status(), 200);
 
     // An unknown customer's list is the document's 404.
-    let resp = get(
-        &client,
-        &format!(
-            "{}/customers/{}/funding-sources",
-            sim.url,
-            uuid::Uuid::new_v4()
-        ),
-        &token,
-    )
-    .await;
+    let resp = get(&client, &unknown_customer(&sim, "funding-sources"), &token).await;
     let (status, _, body) = conforms(&spec, "/customers/{id}/funding-sources", "get", resp).await;
     assert_eq!(status, 404);
     assert_eq!(body["code"], "notFound");
@@ -616,11 +564,8 @@ async fn the_same_bank_account_twice_is_dwollas_duplicate_resource() {
 async fn visa_is_listed_on_request_and_needs_an_https_redirect_url() {
     let Some(spec) = openapi() else { return };
     let (sim, client, token, customer) = setup().await;
-    let partners: Value = get(&client, &format!("{}/exchange-partners", sim.url), &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let partners_url = format!("{}/exchange-partners", sim.url);
+    let partners = get_json(&client, &partners_url, &token).await;
     assert_eq!(partners["total"], 5);
     assert!(!partners.to_string().contains("\"Visa\""));
 
@@ -639,7 +584,7 @@ async fn visa_is_listed_on_request_and_needs_an_https_redirect_url() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(settings["partners"][5], "Visa");
-    let resp = get(&client, &format!("{}/exchange-partners", sim.url), &token).await;
+    let resp = get(&client, &partners_url, &token).await;
     let mut spec_visa = spec.clone();
     if let Some(names) = spec_visa
         .pointer_mut("/components/schemas/ExchangePartner/properties/name/enum")
@@ -650,24 +595,12 @@ async fn visa_is_listed_on_request_and_needs_an_https_redirect_url() {
     let (_, _, list) = conforms(&spec_visa, "/exchange-partners", "get", resp).await;
     assert_eq!(list["total"], 6);
     let visa = partner_in(&list, "Visa");
-    assert_eq!(
-        get(&client, &visa, &token)
-            .await
-            .json::<Value>()
-            .await
-            .unwrap()["name"],
-        "Visa"
-    );
+    assert_eq!(get_json(&client, &visa, &token).await["name"], "Visa");
 
     let sessions = format!("{}/customers/{customer}/exchange-sessions", sim.url);
+    let allowed = session_body(&visa, Some("https://example.com/app"));
     // Listed but not enabled: Dwolla's 403.
-    let resp = post(
-        &client,
-        &sessions,
-        &token,
-        &session_body(&visa, Some("https://example.com/app")),
-    )
-    .await;
+    let resp = post(&client, &sessions, &token, &allowed).await;
     let (status, _, body) =
         conforms(&spec, "/customers/{id}/exchange-sessions", "post", resp).await;
     assert_eq!(status, 403);
@@ -713,13 +646,7 @@ async fn visa_is_listed_on_request_and_needs_an_https_redirect_url() {
         "The provided redirect URL must exactly match one of the configured URLs for the account"
     );
     // A configured https URL: a session with a web page to open, like MX.
-    let resp = post(
-        &client,
-        &sessions,
-        &token,
-        &session_body(&visa, Some("https://example.com/app")),
-    )
-    .await;
+    let resp = post(&client, &sessions, &token, &allowed).await;
     let session_url = location(&resp);
     let resp = get(&client, &session_url, &token).await;
     let (status, _, session) = conforms(&spec, "/exchange-sessions/{id}", "get", resp).await;
@@ -733,23 +660,13 @@ async fn visa_is_listed_on_request_and_needs_an_https_redirect_url() {
     // Unlisted again: Visa is unknown, its href invalid.
     let (status, _) = put(json!({ "partners": ["MX", "Plaid"] })).await;
     assert_eq!(status, 200);
-    let resp = post(
-        &client,
-        &sessions,
-        &token,
-        &session_body(&visa, Some("https://example.com/app")),
-    )
-    .await;
+    let resp = post(&client, &sessions, &token, &allowed).await;
     let body: Value = resp.json().await.unwrap();
     assert_eq!(
         body["_embedded"]["errors"][0]["message"],
         "/_links/exchange-partner/href is invalid"
     );
     assert_eq!(get(&client, &visa, &token).await.status(), 404);
-    let list: Value = get(&client, &format!("{}/exchange-partners", sim.url), &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = get_json(&client, &partners_url, &token).await;
     assert_eq!(list["total"], 2);
 }

@@ -29,6 +29,11 @@ impl Answer {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     }
+
+    /// The status and the body's `code`, to compare with an expected error in one line.
+    pub fn status_and_code(&self) -> (u16, Option<&str>) {
+        (self.status.as_u16(), self.body["code"].as_str())
+    }
 }
 
 /// Reads an answer whole.
@@ -62,6 +67,34 @@ pub async fn partner_href(c: &Client, backend: &str, token: &str, name: &str) ->
     partner_in(&a.body, name)
 }
 
+/// A stack, a client and the href of the Plaid partner as the backend lists it to alice: what
+/// most tests that create sessions start from.
+pub async fn plaid_stack() -> (Stack, Client, String) {
+    let s = stack().await;
+    let c = super::client();
+    let plaid = partner_href(&c, &s.backend_url, "demo-alice", "Plaid").await;
+    (s, c, plaid)
+}
+
+/// Creates an exchange session with `partner` (by name) through the backend for `token`.
+pub async fn session(
+    c: &Client,
+    s: &Stack,
+    token: &str,
+    partner: &str,
+    redirect: Option<&str>,
+) -> Answer {
+    let href = partner_href(c, &s.backend_url, token, partner).await;
+    post(
+        c,
+        &format!("{}customers/me/exchange-sessions", s.backend_url),
+        token,
+        &session_body(&href, redirect),
+        None,
+    )
+    .await
+}
+
 /// Runs the whole Plaid flow for `token` through the backend: session, Link (simulated),
 /// exchange, funding source. Returns (session, exchange, funding source) answers.
 pub async fn plaid_flow(c: &Client, stack: &Stack, token: &str) -> (Answer, Answer, Answer) {
@@ -83,6 +116,22 @@ pub async fn plaid_flow(c: &Client, stack: &Stack, token: &str) -> (Answer, Answ
         .simulator
         .complete_plaid_link(link)
         .expect("public token");
+    let (exchange, fs) = plaid_funding_source(c, b, token, &plaid, &public, "My checking").await;
+    assert_eq!(fs.status, 201, "{}", fs.text);
+    (session, exchange, fs)
+}
+
+/// Exchanges a Plaid public token through the backend at `b` (`plaid` is the partner's href),
+/// asserting the 201, then asks for a checking funding source named `name` from that exchange.
+/// Returns the exchange's answer and the funding source's, whatever its status.
+pub async fn plaid_funding_source(
+    c: &Client,
+    b: &str,
+    token: &str,
+    plaid: &str,
+    public: &str,
+    name: &str,
+) -> (Answer, Answer) {
     let exchange = post(
         c,
         &format!("{b}customers/me/exchanges"),
@@ -97,12 +146,11 @@ pub async fn plaid_flow(c: &Client, stack: &Stack, token: &str) -> (Answer, Answ
         c,
         &format!("{b}customers/me/funding-sources"),
         token,
-        &json!({"_links": {"exchange": {"href": exchange_href}}, "bankAccountType": "checking", "name": "My checking"}),
+        &json!({"_links": {"exchange": {"href": exchange_href}}, "bankAccountType": "checking", "name": name}),
         None,
     )
     .await;
-    assert_eq!(fs.status, 201, "{}", fs.text);
-    (session, exchange, fs)
+    (exchange, fs)
 }
 
 /// A simulator and a backend in front of it whose configuration `adjust` changes (limits, for

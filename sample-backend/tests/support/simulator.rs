@@ -46,6 +46,15 @@ pub async fn get(client: &reqwest::Client, url: &str, token: &str) -> reqwest::R
     hal_get(client, url, Some(token)).await
 }
 
+/// A GET with Dwolla's headers; the answer's JSON body.
+pub async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> Value {
+    get(client, url, token)
+        .await
+        .json()
+        .await
+        .expect("JSON body")
+}
+
 /// A POST of a JSON body with Dwolla's headers.
 pub async fn post(
     client: &reqwest::Client,
