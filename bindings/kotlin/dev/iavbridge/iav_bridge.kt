@@ -722,6 +722,7 @@ internal object IntegrityCheckingUniffiLib {
     init {
         Native.register(IntegrityCheckingUniffiLib::class.java, findLibraryName(componentName = "iav_bridge"))
         uniffiCheckContractApiVersion(this)
+        uniffiCheckApiChecksums(this)
     }
 
     internal fun ensureInitialized() = Unit
@@ -1020,6 +1021,93 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
     val scaffolding_contract_version = lib.ffi_iav_bridge_uniffi_contract_version()
     if (bindings_contract_version != scaffolding_contract_version) {
         throw RuntimeException("UniFFI contract version mismatch: try cleaning and rebuilding your project")
+    }
+}
+@Suppress("UNUSED_PARAMETER")
+private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_iav_bridge_checksum_func_set_log_sink() and 0xFFFF) != 41362) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_func_validate_android_package_name() and 0xFFFF) != 28026) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_func_validate_ios_redirect_url() and 0xFFFF) != 26948) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_accesstokenprovider_access_token() and 0xFFFF) != 35858) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection() and 0xFFFF) != 18204) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() and 0xFFFF) != 42740) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source() and 0xFFFF) != 41462) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session() and 0xFFFF) != 25744) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() and 0xFFFF) != 27133) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_exchange_partners() and 0xFFFF) != 50293) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_exchange_session() and 0xFFFF) != 31213) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_funding_sources() and 0xFFFF) != 6216) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections() and 0xFFFF) != 52060) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prewarm() and 0xFFFF) != 49248) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_remove_funding_source() and 0xFFFF) != 29959) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() and 0xFFFF) != 33666) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() and 0xFFFF) != 2555) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_logsink_log() and 0xFFFF) != 35410) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_checkoutpaymentsession_id() and 0xFFFF) != 13978) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_checkoutpaymentsession_payment_session_secret() and 0xFFFF) != 12473) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_checkoutpaymentsession_payment_session_token() and 0xFFFF) != 10408) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_checkoutpaymentsession_session_url() and 0xFFFF) != 48967) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_mxconnection_available_connection_token() and 0xFFFF) != 55401) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_mxconnection_name() and 0xFFFF) != 58918) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_plaidlinksession_created() and 0xFFFF) != 4693) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_plaidlinksession_link_token() and 0xFFFF) != 45508) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_plaidlinksession_session_url() and 0xFFFF) != 17251) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_constructor_bridgeclient_new() and 0xFFFF) != 14709) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
 
