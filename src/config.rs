@@ -109,6 +109,14 @@ pub struct BridgeConfig {
     /// A `User-Agent` for the backend's logs. Default `iav-bridge/<version>`.
     #[uniffi(default)]
     pub user_agent: Option<String>,
+    /// How long a session made by `prepare_plaid_link` or `prepare_reauth` may wait for its
+    /// `start_plaid_link` or `start_reauth`, in milliseconds; an older one is dropped and a new
+    /// one created. Default none: 3 hours for Plaid Link (Plaid's link tokens live 4 hours) and
+    /// 20 minutes for re-authentication (update-mode tokens live 30 minutes). A value applies
+    /// to both, capped at those defaults, so it can only shorten them (tests use it to age a
+    /// prepared session); 1 to 10800000.
+    #[uniffi(default)]
+    pub prepared_max_age_ms: Option<u64>,
 }
 
 /// The default deadline of one call.
@@ -117,6 +125,8 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 15_000;
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// The most retries a configuration may ask for.
 pub const MAX_RETRIES_LIMIT: u32 = 10;
+/// The longest `prepared_max_age_ms` (3 hours, the Plaid Link default).
+pub const MAX_PREPARED_AGE_MS: u64 = 3 * 60 * 60 * 1000;
 /// The longest deadline a configuration may ask for (10 minutes).
 pub const MAX_TIMEOUT_MS: u64 = 600_000;
 
@@ -137,6 +147,7 @@ impl BridgeConfig {
             allow_insecure_http: false,
             additional_root_certificates: Vec::new(),
             user_agent: None,
+            prepared_max_age_ms: None,
         }
     }
 }
@@ -153,6 +164,8 @@ pub(crate) struct ValidConfig {
     pub allow_http: bool,
     pub extra_roots: Vec<CertificateDer<'static>>,
     pub user_agent: String,
+    /// The configured `prepared_max_age_ms`, if any (each kind caps it at its own default).
+    pub prepared_max_age: Option<Duration>,
 }
 
 fn invalid(reason: impl Into<String>) -> BridgeError {
@@ -201,6 +214,15 @@ impl BridgeConfig {
                 ua.clone()
             }
         };
+        let prepared_max_age = match self.prepared_max_age_ms {
+            None => None,
+            Some(ms) if (1..=MAX_PREPARED_AGE_MS).contains(&ms) => Some(Duration::from_millis(ms)),
+            Some(ms) => {
+                return Err(invalid(format!(
+                    "prepared_max_age_ms is {ms}; use 1 to {MAX_PREPARED_AGE_MS} (3 hours), or none for the defaults"
+                )))
+            }
+        };
         Ok(ValidConfig {
             base,
             platform: self.platform.clone(),
@@ -210,6 +232,7 @@ impl BridgeConfig {
             allow_http: self.allow_insecure_http,
             extra_roots,
             user_agent,
+            prepared_max_age,
         })
     }
 }
@@ -374,6 +397,15 @@ mod tests {
         assert!(reason(c.validate()).contains("user_agent"));
         c.user_agent = Some("MyApp/1.0".into());
         assert_eq!(c.validate().unwrap().user_agent, "MyApp/1.0");
+        c.prepared_max_age_ms = Some(0);
+        assert!(reason(c.validate()).contains("prepared_max_age_ms"));
+        c.prepared_max_age_ms = Some(MAX_PREPARED_AGE_MS + 1);
+        assert!(reason(c.validate()).contains("prepared_max_age_ms"));
+        c.prepared_max_age_ms = Some(5);
+        assert_eq!(
+            c.validate().unwrap().prepared_max_age,
+            Some(Duration::from_millis(5))
+        );
     }
 
     #[test]

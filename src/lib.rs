@@ -27,7 +27,9 @@
 //!   [`Environment`] and the link-token environment check;
 //! - `redirect`: the redirect rules, `redirect::package_name` (Android) and `redirect::ios_url`
 //!   (iOS), and `redirect::policy` (which value each partner takes per platform);
-//! - `partners`: partner names, lookup and the per-client cache;
+//! - `partners`: partner names, lookup and the per-client cache; `prepared`: the sessions
+//!   `prepare_plaid_link` and `prepare_reauth` keep for the tap (freshness, handed out once,
+//!   a prepare in flight awaited, aborted with the client), pure logic with an injected clock;
 //! - `transport`: HTTP to the backend and the origin rule for hrefs; `retry`: the retry
 //!   policy; `status`: the status-to-error mapping;
 //! - `hal`: Dwolla's media type, the exported records (in `hal` itself) and the HAL+JSON
@@ -47,6 +49,7 @@ mod error;
 mod hal;
 mod logging;
 mod partners;
+mod prepared;
 mod quote;
 mod redaction;
 mod redirect;

@@ -70,6 +70,14 @@ where
     Ok(())
 }
 
+/// Starts `fut` on the shared runtime without waiting for it; the handle aborts it.
+pub(crate) fn spawn_abortable<F>(fut: F) -> Result<tokio::task::AbortHandle, BridgeError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    Ok(handle()?.spawn(fut).abort_handle())
+}
+
 /// Describes a caught panic payload.
 pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {

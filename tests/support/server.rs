@@ -96,6 +96,8 @@ pub struct FakeServer {
     pub requests: Arc<Mutex<Vec<Recorded>>>,
     /// Connections whose reply could not be written or that the client closed early.
     pub client_hangups: Arc<Mutex<usize>>,
+    /// Connections accepted.
+    pub connections: Arc<Mutex<usize>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -112,12 +114,14 @@ impl FakeServer {
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let hangups = Arc::new(Mutex::new(0));
-        let (reqs, hups) = (requests.clone(), hangups.clone());
+        let connections = Arc::new(Mutex::new(0));
+        let (reqs, hups, conns) = (requests.clone(), hangups.clone(), connections.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
+                *conns.lock().unwrap() += 1;
                 let (reqs, hups, script) = (reqs.clone(), hups.clone(), script.clone());
                 tokio::spawn(async move {
                     serve_connection(stream, reqs, hups, script).await;
@@ -128,6 +132,7 @@ impl FakeServer {
             url,
             requests,
             client_hangups: hangups,
+            connections,
             task,
         }
     }
@@ -160,6 +165,11 @@ impl FakeServer {
                     .to_string()
             })
             .collect()
+    }
+
+    /// How many connections the server accepted.
+    pub fn connection_count(&self) -> usize {
+        *self.connections.lock().unwrap()
     }
 
     pub fn count(&self) -> usize {

@@ -22,6 +22,8 @@ let docsTests: [TestCase] = [
             "^    func fundingSources\\(", "^    func removeFundingSource\\(", "^open class MxConnection",
             "^    func availableConnectionToken\\(", "^public struct BillingAddress", "^public struct CardSummary",
             "^public enum FundingSourceKind", "^    case DuplicateFundingSource\\(",
+            "^    func preparePlaidLink\\(", "^    func prepareReauth\\(", "^    func clearPrepared\\(",
+            "^    public let preparedMaxAgeMs",
         ]
         var missing: [String] = []
         for item in items {

@@ -734,6 +734,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_iav_bridge_checksum_method_accesstokenprovider_access_token(
     ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_clear_prepared(
+    ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link(
@@ -751,6 +753,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_funding_sources(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_prepare_reauth(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_prewarm(
     ): Int
@@ -818,6 +824,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_iav_bridge_fn_constructor_bridgeclient_new(`config`: RustBuffer.ByValue,`tokenProvider`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_clear_prepared(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_iav_bridge_fn_method_bridgeclient_complete_mx_connection(`ptr`: Long,`customerId`: RustBuffer.ByValue,`connection`: Long,
     ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_complete_plaid_link(`ptr`: Long,`customerId`: RustBuffer.ByValue,`publicToken`: RustBuffer.ByValue,
@@ -836,6 +844,10 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_mx_connections(`ptr`: Long,`customerId`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_prepare_plaid_link(`ptr`: Long,`customerId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_prepare_reauth(`ptr`: Long,`exchangeId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_iav_bridge_fn_method_bridgeclient_prewarm(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_iav_bridge_fn_method_bridgeclient_remove_funding_source(`ptr`: Long,`fundingSourceId`: RustBuffer.ByValue,
@@ -1037,6 +1049,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_iav_bridge_checksum_method_accesstokenprovider_access_token() and 0xFFFF) != 35858) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_clear_prepared() and 0xFFFF) != 17496) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection() and 0xFFFF) != 18204) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1064,16 +1079,22 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections() and 0xFFFF) != 52060) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link() and 0xFFFF) != 56334) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prepare_reauth() and 0xFFFF) != 8065) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prewarm() and 0xFFFF) != 49248) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_remove_funding_source() and 0xFFFF) != 29959) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() and 0xFFFF) != 33666) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() and 0xFFFF) != 7463) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() and 0xFFFF) != 2555) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() and 0xFFFF) != 36938) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_logsink_log() and 0xFFFF) != 35410) {
@@ -2045,6 +2066,13 @@ public object FfiConverterTypeAccessTokenProvider: FfiConverter<AccessTokenProvi
 public interface BridgeClientInterface {
     
     /**
+     * Drops every prepared session and cancels the prepares in flight. Call it when the user
+     * signs out: a prepared session belongs to the user signed in when it was made (and an
+     * alias such as `me` names whoever is signed in).
+     */
+    fun `clearPrepared`()
+    
+    /**
      * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
      * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
      * The connection's token is single-use.
@@ -2115,6 +2143,26 @@ public interface BridgeClientInterface {
     suspend fun `mxConnections`(`customerId`: kotlin.String): List<MxConnection>
     
     /**
+     * Creates, in the background, the session `start_plaid_link(customer_id)` will return, so
+     * that the tap makes no request: call it when the screen that offers bank verification
+     * appears, then `start_plaid_link` and hand its token to Plaid's
+     * `createPlaidLinkSession` at once, enabling the button on Link's `onLoad`.
+     *
+     * Returns at once. One session per customer id is kept, in memory only; a second call while
+     * one is being created or a fresh one is kept does nothing. Errors are logged, not thrown:
+     * the next `start_plaid_link` then creates its own session and reports its own error.
+     * `clear_prepared` and dropping the client cancel it.
+     */
+    fun `preparePlaidLink`(`customerId`: kotlin.String)
+    
+    /**
+     * Creates, in the background, the session `start_reauth(exchange_id)` will return, as
+     * `prepare_plaid_link` does for `start_plaid_link`: call it when the screen that asks the
+     * user to reconnect the bank appears. Returns at once; errors are logged, not thrown.
+     */
+    fun `prepareReauth`(`exchangeId`: kotlin.String)
+    
+    /**
      * Starts, in the background, what a first call would wait for (the partner list and a
      * connection to the backend), so the tap that starts Link pays as little as possible.
      * Errors are logged, not thrown: the next call reports them.
@@ -2132,6 +2180,11 @@ public interface BridgeClientInterface {
      * redirect value (Android: the package name; iOS: the universal link; web: none), reads it,
      * and returns the Plaid Link token to open Plaid's Link SDK with.
      *
+     * After `prepare_plaid_link` for the same `customer_id`, it returns the prepared session
+     * without a request (once: sessions are single-use), waits for it if it is still being
+     * created, and creates one as above if it failed, was handed out already, or is older than
+     * the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`).
+     *
      * `customer_id` is the Dwolla customer's id, or an alias the backend accepts (`me`).
      */
     suspend fun `startPlaidLink`(`customerId`: kotlin.String): PlaidLinkSession
@@ -2139,6 +2192,10 @@ public interface BridgeClientInterface {
     /**
      * Starts re-authentication of an exchange whose bank connection needs it
      * (`BridgeError::ReauthRequired`): a new Plaid Link session in update mode.
+     *
+     * After `prepare_reauth` for the same `exchange_id`, it returns the prepared session as
+     * `start_plaid_link` does (update-mode tokens live 30 minutes: prepared ones are kept 20
+     * minutes by default).
      */
     suspend fun `startReauth`(`exchangeId`: kotlin.String): PlaidLinkSession
     
@@ -2264,6 +2321,23 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
             UniffiLib.uniffi_iav_bridge_fn_clone_bridgeclient(handle, status)
         }
     }
+
+    
+    /**
+     * Drops every prepared session and cancels the prepares in flight. Call it when the user
+     * signs out: a prepared session belongs to the user signed in when it was made (and an
+     * alias such as `me` names whoever is signed in).
+     */override fun `clearPrepared`()
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_clear_prepared(
+        it,
+        _status)
+}
+    }
+    
+    
 
     
     /**
@@ -2525,6 +2599,48 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
 
     
     /**
+     * Creates, in the background, the session `start_plaid_link(customer_id)` will return, so
+     * that the tap makes no request: call it when the screen that offers bank verification
+     * appears, then `start_plaid_link` and hand its token to Plaid's
+     * `createPlaidLinkSession` at once, enabling the button on Link's `onLoad`.
+     *
+     * Returns at once. One session per customer id is kept, in memory only; a second call while
+     * one is being created or a fresh one is kept does nothing. Errors are logged, not thrown:
+     * the next `start_plaid_link` then creates its own session and reports its own error.
+     * `clear_prepared` and dropping the client cancel it.
+     */override fun `preparePlaidLink`(`customerId`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_prepare_plaid_link(
+        it,
+        
+        FfiConverterString.lower(`customerId`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Creates, in the background, the session `start_reauth(exchange_id)` will return, as
+     * `prepare_plaid_link` does for `start_plaid_link`: call it when the screen that asks the
+     * user to reconnect the bank appears. Returns at once; errors are logged, not thrown.
+     */override fun `prepareReauth`(`exchangeId`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_prepare_reauth(
+        it,
+        
+        FfiConverterString.lower(`exchangeId`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * Starts, in the background, what a first call would wait for (the partner list and a
      * connection to the backend), so the tap that starts Link pays as little as possible.
      * Errors are logged, not thrown: the next call reports them.
@@ -2572,6 +2688,11 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
      * redirect value (Android: the package name; iOS: the universal link; web: none), reads it,
      * and returns the Plaid Link token to open Plaid's Link SDK with.
      *
+     * After `prepare_plaid_link` for the same `customer_id`, it returns the prepared session
+     * without a request (once: sessions are single-use), waits for it if it is still being
+     * created, and creates one as above if it failed, was handed out already, or is older than
+     * the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`).
+     *
      * `customer_id` is the Dwolla customer's id, or an alias the backend accepts (`me`).
      */
     @Throws(BridgeException::class)
@@ -2599,6 +2720,10 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
     /**
      * Starts re-authentication of an exchange whose bank connection needs it
      * (`BridgeError::ReauthRequired`): a new Plaid Link session in update mode.
+     *
+     * After `prepare_reauth` for the same `exchange_id`, it returns the prepared session as
+     * `start_plaid_link` does (update-mode tokens live 30 minutes: prepared ones are kept 20
+     * minutes by default).
      */
     @Throws(BridgeException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -4097,6 +4222,16 @@ data class BridgeConfig (
      * A `User-Agent` for the backend's logs. Default `iav-bridge/<version>`.
      */
     val `userAgent`: kotlin.String? = null 
+    , 
+    /**
+     * How long a session made by `prepare_plaid_link` or `prepare_reauth` may wait for its
+     * `start_plaid_link` or `start_reauth`, in milliseconds; an older one is dropped and a new
+     * one created. Default none: 3 hours for Plaid Link (Plaid's link tokens live 4 hours) and
+     * 20 minutes for re-authentication (update-mode tokens live 30 minutes). A value applies
+     * to both, capped at those defaults, so it can only shorten them (tests use it to age a
+     * prepared session); 1 to 10800000.
+     */
+    val `preparedMaxAgeMs`: kotlin.ULong? = null 
     
 ){
     
@@ -4121,6 +4256,7 @@ public object FfiConverterTypeBridgeConfig: FfiConverterRustBuffer<BridgeConfig>
             FfiConverterBoolean.read(buf),
             FfiConverterSequenceString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalULong.read(buf),
         )
     }
 
@@ -4132,7 +4268,8 @@ public object FfiConverterTypeBridgeConfig: FfiConverterRustBuffer<BridgeConfig>
             FfiConverterUInt.allocationSize(value.`maxRetries`) +
             FfiConverterBoolean.allocationSize(value.`allowInsecureHttp`) +
             FfiConverterSequenceString.allocationSize(value.`additionalRootCertificates`) +
-            FfiConverterOptionalString.allocationSize(value.`userAgent`)
+            FfiConverterOptionalString.allocationSize(value.`userAgent`) +
+            FfiConverterOptionalULong.allocationSize(value.`preparedMaxAgeMs`)
     )
 
     override fun write(value: BridgeConfig, buf: ByteBuffer) {
@@ -4144,6 +4281,7 @@ public object FfiConverterTypeBridgeConfig: FfiConverterRustBuffer<BridgeConfig>
             FfiConverterBoolean.write(value.`allowInsecureHttp`, buf)
             FfiConverterSequenceString.write(value.`additionalRootCertificates`, buf)
             FfiConverterOptionalString.write(value.`userAgent`, buf)
+            FfiConverterOptionalULong.write(value.`preparedMaxAgeMs`, buf)
     }
 }
 
@@ -5777,6 +5915,38 @@ public object FfiConverterTypeRedirectUrlError : FfiConverterRustBuffer<Redirect
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
+    override fun read(buf: ByteBuffer): kotlin.ULong? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterULong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ULong?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterULong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ULong?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterULong.write(value, buf)
+        }
+    }
 }
 
 

@@ -842,6 +842,13 @@ public func FfiConverterTypeAccessTokenProvider_lower(_ value: AccessTokenProvid
 public protocol BridgeClientProtocol: AnyObject, Sendable {
     
     /**
+     * Drops every prepared session and cancels the prepares in flight. Call it when the user
+     * signs out: a prepared session belongs to the user signed in when it was made (and an
+     * alias such as `me` names whoever is signed in).
+     */
+    func clearPrepared() 
+    
+    /**
      * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
      * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
      * The connection's token is single-use.
@@ -912,6 +919,26 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
     func mxConnections(customerId: String) async throws  -> [MxConnection]
     
     /**
+     * Creates, in the background, the session `start_plaid_link(customer_id)` will return, so
+     * that the tap makes no request: call it when the screen that offers bank verification
+     * appears, then `start_plaid_link` and hand its token to Plaid's
+     * `createPlaidLinkSession` at once, enabling the button on Link's `onLoad`.
+     *
+     * Returns at once. One session per customer id is kept, in memory only; a second call while
+     * one is being created or a fresh one is kept does nothing. Errors are logged, not thrown:
+     * the next `start_plaid_link` then creates its own session and reports its own error.
+     * `clear_prepared` and dropping the client cancel it.
+     */
+    func preparePlaidLink(customerId: String) 
+    
+    /**
+     * Creates, in the background, the session `start_reauth(exchange_id)` will return, as
+     * `prepare_plaid_link` does for `start_plaid_link`: call it when the screen that asks the
+     * user to reconnect the bank appears. Returns at once; errors are logged, not thrown.
+     */
+    func prepareReauth(exchangeId: String) 
+    
+    /**
      * Starts, in the background, what a first call would wait for (the partner list and a
      * connection to the backend), so the tap that starts Link pays as little as possible.
      * Errors are logged, not thrown: the next call reports them.
@@ -929,6 +956,11 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
      * redirect value (Android: the package name; iOS: the universal link; web: none), reads it,
      * and returns the Plaid Link token to open Plaid's Link SDK with.
      *
+     * After `prepare_plaid_link` for the same `customer_id`, it returns the prepared session
+     * without a request (once: sessions are single-use), waits for it if it is still being
+     * created, and creates one as above if it failed, was handed out already, or is older than
+     * the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`).
+     *
      * `customer_id` is the Dwolla customer's id, or an alias the backend accepts (`me`).
      */
     func startPlaidLink(customerId: String) async throws  -> PlaidLinkSession
@@ -936,6 +968,10 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
     /**
      * Starts re-authentication of an exchange whose bank connection needs it
      * (`BridgeError::ReauthRequired`): a new Plaid Link session in update mode.
+     *
+     * After `prepare_reauth` for the same `exchange_id`, it returns the prepared session as
+     * `start_plaid_link` does (update-mode tokens live 30 minutes: prepared ones are kept 20
+     * minutes by default).
      */
     func startReauth(exchangeId: String) async throws  -> PlaidLinkSession
     
@@ -1011,6 +1047,19 @@ public convenience init(config: BridgeConfig, tokenProvider: AccessTokenProvider
 
     
 
+    
+    /**
+     * Drops every prepared session and cancels the prepares in flight. Call it when the user
+     * signs out: a prepared session belongs to the user signed in when it was made (and an
+     * alias such as `me` names whoever is signed in).
+     */
+open func clearPrepared()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_bridgeclient_clear_prepared(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
     
     /**
      * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
@@ -1218,6 +1267,40 @@ open func mxConnections(customerId: String)async throws  -> [MxConnection]  {
 }
     
     /**
+     * Creates, in the background, the session `start_plaid_link(customer_id)` will return, so
+     * that the tap makes no request: call it when the screen that offers bank verification
+     * appears, then `start_plaid_link` and hand its token to Plaid's
+     * `createPlaidLinkSession` at once, enabling the button on Link's `onLoad`.
+     *
+     * Returns at once. One session per customer id is kept, in memory only; a second call while
+     * one is being created or a fresh one is kept does nothing. Errors are logged, not thrown:
+     * the next `start_plaid_link` then creates its own session and reports its own error.
+     * `clear_prepared` and dropping the client cancel it.
+     */
+open func preparePlaidLink(customerId: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_bridgeclient_prepare_plaid_link(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(customerId),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Creates, in the background, the session `start_reauth(exchange_id)` will return, as
+     * `prepare_plaid_link` does for `start_plaid_link`: call it when the screen that asks the
+     * user to reconnect the bank appears. Returns at once; errors are logged, not thrown.
+     */
+open func prepareReauth(exchangeId: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_bridgeclient_prepare_reauth(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(exchangeId),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Starts, in the background, what a first call would wait for (the partner list and a
      * connection to the backend), so the tap that starts Link pays as little as possible.
      * Errors are logged, not thrown: the next call reports them.
@@ -1256,6 +1339,11 @@ open func removeFundingSource(fundingSourceId: String)async throws  -> FundingSo
      * redirect value (Android: the package name; iOS: the universal link; web: none), reads it,
      * and returns the Plaid Link token to open Plaid's Link SDK with.
      *
+     * After `prepare_plaid_link` for the same `customer_id`, it returns the prepared session
+     * without a request (once: sessions are single-use), waits for it if it is still being
+     * created, and creates one as above if it failed, was handed out already, or is older than
+     * the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`).
+     *
      * `customer_id` is the Dwolla customer's id, or an alias the backend accepts (`me`).
      */
 open func startPlaidLink(customerId: String)async throws  -> PlaidLinkSession  {
@@ -1278,6 +1366,10 @@ open func startPlaidLink(customerId: String)async throws  -> PlaidLinkSession  {
     /**
      * Starts re-authentication of an exchange whose bank connection needs it
      * (`BridgeError::ReauthRequired`): a new Plaid Link session in update mode.
+     *
+     * After `prepare_reauth` for the same `exchange_id`, it returns the prepared session as
+     * `start_plaid_link` does (update-mode tokens live 30 minutes: prepared ones are kept 20
+     * minutes by default).
      */
 open func startReauth(exchangeId: String)async throws  -> PlaidLinkSession  {
     return
@@ -2284,6 +2376,15 @@ public struct BridgeConfig: Equatable, Hashable {
      * A `User-Agent` for the backend's logs. Default `iav-bridge/<version>`.
      */
     public let userAgent: String?
+    /**
+     * How long a session made by `prepare_plaid_link` or `prepare_reauth` may wait for its
+     * `start_plaid_link` or `start_reauth`, in milliseconds; an older one is dropped and a new
+     * one created. Default none: 3 hours for Plaid Link (Plaid's link tokens live 4 hours) and
+     * 20 minutes for re-authentication (update-mode tokens live 30 minutes). A value applies
+     * to both, capped at those defaults, so it can only shorten them (tests use it to age a
+     * prepared session); 1 to 10800000.
+     */
+    public let preparedMaxAgeMs: UInt64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2315,7 +2416,15 @@ public struct BridgeConfig: Equatable, Hashable {
          */additionalRootCertificates: [String] = [], 
         /**
          * A `User-Agent` for the backend's logs. Default `iav-bridge/<version>`.
-         */userAgent: String? = nil) {
+         */userAgent: String? = nil, 
+        /**
+         * How long a session made by `prepare_plaid_link` or `prepare_reauth` may wait for its
+         * `start_plaid_link` or `start_reauth`, in milliseconds; an older one is dropped and a new
+         * one created. Default none: 3 hours for Plaid Link (Plaid's link tokens live 4 hours) and
+         * 20 minutes for re-authentication (update-mode tokens live 30 minutes). A value applies
+         * to both, capped at those defaults, so it can only shorten them (tests use it to age a
+         * prepared session); 1 to 10800000.
+         */preparedMaxAgeMs: UInt64? = nil) {
         self.backendUrl = backendUrl
         self.platform = platform
         self.environment = environment
@@ -2324,6 +2433,7 @@ public struct BridgeConfig: Equatable, Hashable {
         self.allowInsecureHttp = allowInsecureHttp
         self.additionalRootCertificates = additionalRootCertificates
         self.userAgent = userAgent
+        self.preparedMaxAgeMs = preparedMaxAgeMs
     }
 
     
@@ -2349,7 +2459,8 @@ public struct FfiConverterTypeBridgeConfig: FfiConverterRustBuffer {
                 maxRetries: FfiConverterUInt32.read(from: &buf), 
                 allowInsecureHttp: FfiConverterBool.read(from: &buf), 
                 additionalRootCertificates: FfiConverterSequenceString.read(from: &buf), 
-                userAgent: FfiConverterOptionString.read(from: &buf)
+                userAgent: FfiConverterOptionString.read(from: &buf), 
+                preparedMaxAgeMs: FfiConverterOptionUInt64.read(from: &buf)
         )
     }
 
@@ -2362,6 +2473,7 @@ public struct FfiConverterTypeBridgeConfig: FfiConverterRustBuffer {
         FfiConverterBool.write(value.allowInsecureHttp, into: &buf)
         FfiConverterSequenceString.write(value.additionalRootCertificates, into: &buf)
         FfiConverterOptionString.write(value.userAgent, into: &buf)
+        FfiConverterOptionUInt64.write(value.preparedMaxAgeMs, into: &buf)
     }
 }
 
@@ -4023,6 +4135,30 @@ public func FfiConverterTypeRedirectUrlError_lower(_ value: RedirectUrlError) ->
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
     typealias SwiftType = String?
 
@@ -4423,6 +4559,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_iav_bridge_checksum_method_accesstokenprovider_access_token() != 35858) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_clear_prepared() != 17496) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection() != 18204) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4450,16 +4589,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections() != 52060) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link() != 56334) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_prepare_reauth() != 8065) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_prewarm() != 49248) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_remove_funding_source() != 29959) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() != 33666) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() != 7463) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() != 2555) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() != 36938) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_logsink_log() != 35410) {
