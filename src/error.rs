@@ -15,7 +15,7 @@
 
 use crate::config::LinkTokenError;
 use crate::hal::parse::Malformed;
-use crate::redaction::REDACTED;
+use crate::redaction::redact_secret;
 use crate::redirect::policy::RedirectPolicyError;
 use crate::redirect::RedirectUrlError;
 use crate::transport::{HrefError, HrefSupplier};
@@ -161,20 +161,15 @@ fn existing_suffix(id: Option<&str>) -> String {
 }
 
 impl BridgeError {
-    /// The error with every occurrence of `secret` in its texts replaced by [`REDACTED`]: for
-    /// calls that send a secret the app handed over (a card token, an MX connection token), so
-    /// that no server echo of it reaches the app or a log line.
+    /// The error with every occurrence of `secret` in its texts, in any letter case, replaced
+    /// by [`crate::redaction::REDACTED`]: for calls that send a secret the app handed over (a card token, an MX
+    /// connection token) or its bearer token, so that no server echo of it reaches the app or
+    /// a log line.
     pub(crate) fn without(self, secret: &str) -> BridgeError {
         if secret.is_empty() {
             return self;
         }
-        let s = |t: String| {
-            if t.contains(secret) {
-                t.replace(secret, REDACTED)
-            } else {
-                t
-            }
-        };
+        let s = |t: String| redact_secret(&t, secret);
         match self {
             BridgeError::InvalidConfiguration { reason } => {
                 BridgeError::InvalidConfiguration { reason: s(reason) }
@@ -319,6 +314,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for AccessTokenError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::redaction::REDACTED;
 
     #[test]
     fn without_replaces_a_secret_in_every_text() {
@@ -331,6 +327,16 @@ mod tests {
         .without(secret);
         let text = format!("{e} {e:?}");
         assert!(!text.contains(secret), "{text}");
+        let e = BridgeError::NotFound {
+            detail: secret.to_ascii_uppercase(),
+        }
+        .without(secret);
+        assert_eq!(
+            e,
+            BridgeError::NotFound {
+                detail: REDACTED.into()
+            }
+        );
         assert!(
             text.contains("The card data is invalid: <redacted>"),
             "{text}"

@@ -1,10 +1,18 @@
-//! Token redaction: what keeps the app's and Plaid's tokens out of every error message, log line
-//! and printed session.
+//! Token redaction: what keeps the app's, Plaid's, Checkout.com's and MX's tokens out of every
+//! error message, log line and printed session.
 //!
 //! [`REDACTED`] stands in for a token or secret wherever one would be shown (the sessions'
-//! `Debug`/`Display`, errors). [`redact_tokens`] replaces words shaped like Plaid, Dwolla,
-//! Checkout.com or MX tokens in text the library did not write (server messages, the token provider's reasons,
-//! transport errors), and [`clean_detail`] applies it to such text after making it one short line.
+//! `Debug`/`Display`, errors). Text the library did not write (server messages, the token
+//! provider's reasons, transport errors, hrefs) goes through [`clean_detail`] before it enters
+//! an error or a log record, and [`redact`] is what it applies:
+//! - every occurrence of the secrets the caller knows (the bearer tokens of the request, a card
+//!   or MX token the app handed over), whatever its letter case, token-shaped or not;
+//! - words that start with a known token prefix, in any letter case ([`TOKEN_PREFIXES`]);
+//! - other token-shaped words: 20 or more letters and digits without a known prefix (a raw MX
+//!   connection token, a card token in hex, a base64 value), UUIDs excepted (Dwolla's ids).
+//!
+//! Redaction runs on the whole text, before it is cut to length, so that a token straddling
+//! the cut leaves no beginning behind. [`href_for_display`] is how a refused href is shown.
 
 /// Shown in place of a token or secret.
 pub const REDACTED: &str = "<redacted>";
@@ -12,55 +20,230 @@ pub const REDACTED: &str = "<redacted>";
 /// The most characters of a server's text kept in an error.
 const MAX_DETAIL: usize = 300;
 
-/// Keeps a server's text short, on one line, and free of anything shaped like a token.
-pub(crate) fn clean_detail(s: &str) -> String {
+/// Keeps a server's text short, on one line, and free of `secrets` and of anything shaped like
+/// a token. `secrets` are the values known to be secret where the text arrives (the request's
+/// bearer tokens); they are only compared, never kept.
+pub(crate) fn clean_detail(s: &str, secrets: &[&str]) -> String {
     let one_line: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_DETAIL)
         .collect();
-    redact_tokens(&one_line)
+    truncate(&redact(&one_line, secrets), MAX_DETAIL)
 }
 
-/// Token prefixes that must never be repeated in an error or a log line: Plaid's link, public
-/// and access tokens, bearer tokens, Checkout.com's card tokens and sources (`tok_`, `src_`)
-/// and payment session secrets (`pss_`), and base64-encoded JSON (`eyJ`: MX's available
-/// connection tokens, JWTs).
-const TOKEN_PREFIXES: &[&str] = &[
-    "link-", "public-", "access-", "Bearer ", "src_", "tok_", "pss_", "eyJ",
+/// At most `max` characters of `s`, not ending in a cut-off [`REDACTED`].
+fn truncate(s: &str, max: usize) -> String {
+    let Some((cut, _)) = s.char_indices().nth(max) else {
+        return s.to_string();
+    };
+    let mut kept = &s[..cut];
+    // A `<redacted>` cut in two is dropped rather than shown as `<reda`.
+    if let Some(open) = kept.rfind('<') {
+        if open + REDACTED.len() > cut && s[open..].starts_with(REDACTED) {
+            kept = &kept[..open];
+        }
+    }
+    kept.to_string()
+}
+
+/// `s` with every occurrence of each of `secrets` (ASCII letter case ignored) and every
+/// token-shaped word replaced by [`REDACTED`].
+pub(crate) fn redact(s: &str, secrets: &[&str]) -> String {
+    let mut text = s.to_string();
+    for secret in secrets {
+        text = redact_secret(&text, secret);
+    }
+    redact_tokens(&text)
+}
+
+/// `s` with every occurrence of `secret` replaced by [`REDACTED`], ignoring ASCII letter case.
+/// An empty secret changes nothing.
+pub(crate) fn redact_secret(s: &str, secret: &str) -> String {
+    let (hay, needle) = (s.as_bytes(), secret.as_bytes());
+    if needle.is_empty() || hay.len() < needle.len() {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let (mut i, mut copied) = (0, 0);
+    while i + needle.len() <= hay.len() {
+        // A match starts where the secret's first byte (never a UTF-8 continuation byte)
+        // does, and ends where its last character does: both are character boundaries.
+        if hay[i..i + needle.len()].eq_ignore_ascii_case(needle) {
+            out.push_str(&s[copied..i]);
+            out.push_str(REDACTED);
+            i += needle.len();
+            copied = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&s[copied..]);
+    out
+}
+
+/// Token prefixes, matched in any letter case at the start of a word: Plaid's link, public and
+/// access tokens, `Authorization` values (`Bearer `, `Basic `), Checkout.com's card tokens and
+/// sources (`tok_`, `src_`) and payment session secrets (`pss_`), and base64-encoded JSON
+/// (`eyJ`: MX's available connection tokens, JWTs). The flag says whether the prefix is also
+/// an ordinary word ("public-facing", "bearer token"): then the rest must hold a digit, a
+/// punctuation mark or 20 characters to count as a token.
+const TOKEN_PREFIXES: &[(&str, bool)] = &[
+    ("link-", true),
+    ("public-", true),
+    ("access-", true),
+    ("bearer ", true),
+    ("basic ", true),
+    ("src_", false),
+    ("tok_", false),
+    ("pss_", false),
+    ("eyJ", false),
 ];
 
-/// Replaces every word starting with a token prefix by `<redacted>`.
+/// The fewest characters after a prefix that make a token.
+const MIN_AFTER_PREFIX: usize = 6;
+/// The fewest characters of a token-shaped word without a prefix.
+const MIN_TOKEN: usize = 20;
+
+/// Replaces every word that starts with a token prefix, and every other token-shaped word, by
+/// [`REDACTED`].
 pub(crate) fn redact_tokens(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    'outer: while !rest.is_empty() {
-        for prefix in TOKEN_PREFIXES {
-            if rest.starts_with(prefix) && at_word_start(s, s.len() - rest.len()) {
-                let after = &rest[prefix.len()..];
-                let end = after
-                    .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ',')
-                    .unwrap_or(after.len());
-                if end >= 6 {
-                    out.push_str(REDACTED);
-                    rest = &after[end..];
-                    continue 'outer;
-                }
+    let mut i = 0;
+    while i < s.len() {
+        if at_word_start(s, i) {
+            if let Some(end) = prefixed_token_end(s, i).or_else(|| shaped_token_end(s, i)) {
+                out.push_str(REDACTED);
+                i = end;
+                continue;
             }
         }
-        let c = rest.chars().next().unwrap_or(' ');
+        let c = s[i..].chars().next().unwrap_or(' ');
         out.push(c);
-        rest = &rest[c.len_utf8()..];
+        i += c.len_utf8();
     }
     out
 }
 
+/// Where the token starting at `i` with a known prefix ends, if one does.
+fn prefixed_token_end(s: &str, i: usize) -> Option<usize> {
+    let rest = &s[i..];
+    TOKEN_PREFIXES.iter().find_map(|&(prefix, is_a_word)| {
+        let head = rest.get(..prefix.len())?;
+        if !head.eq_ignore_ascii_case(prefix) {
+            return None;
+        }
+        let after = &rest[prefix.len()..];
+        let mut len = after
+            .find(|c: char| !is_b64token_char(c))
+            .unwrap_or(after.len());
+        len += after[len..].bytes().take_while(|&b| b == b'=').count();
+        // A full stop after the token ends the sentence, not the token.
+        while len > 0 && after.as_bytes()[len - 1] == b'.' {
+            len -= 1;
+        }
+        let tail = &after[..len];
+        let is_token = tail.len() >= MIN_AFTER_PREFIX
+            && (!is_a_word
+                || tail.len() >= MIN_TOKEN
+                || tail.bytes().any(|b| !b.is_ascii_alphabetic()));
+        is_token.then_some(i + prefix.len() + len)
+    })
+}
+
+/// Characters of an `Authorization` credential (RFC 6750's b64token, `=` aside).
+fn is_b64token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/')
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
+}
+
+/// Where the token-shaped word starting at `i` ends, if it is one: a base64 value with `+` or
+/// `/` taken whole, else a word of letters, digits, `-` and `_` (trailing `=` included).
+fn shaped_token_end(s: &str, i: usize) -> Option<usize> {
+    let rest = &s[i..];
+    let padded = |len: usize| i + len + rest[len..].bytes().take_while(|&b| b == b'=').count();
+    let b64_len = rest
+        .find(|c: char| !(is_word_char(c) || c == '+' || c == '/'))
+        .unwrap_or(rest.len());
+    let b64 = &rest[..b64_len];
+    if b64.contains(['+', '/']) && is_base64_shaped(b64) {
+        return Some(padded(b64_len));
+    }
+    let len = rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len());
+    is_token_shaped(&rest[..len]).then(|| padded(len))
+}
+
+/// 20 or more characters with letters and digits, not a UUID, and either one run of letters
+/// and digits or with a piece that mixes them over at least 8 characters (so that
+/// "card-ending-in-1519-was-declined" stays and "ab12-cd34ef56gh-..." does not).
+fn is_token_shaped(word: &str) -> bool {
+    let mixed = |w: &str| {
+        w.bytes().any(|b| b.is_ascii_digit()) && w.bytes().any(|b| b.is_ascii_alphabetic())
+    };
+    if word.len() < MIN_TOKEN || !mixed(word) || is_uuid(word) {
+        return false;
+    }
+    let mut pieces = word.split(['-', '_']).filter(|p| !p.is_empty());
+    word.bytes().all(|b| b.is_ascii_alphanumeric())
+        || pieces.any(|p| p.len() >= 8 && p.bytes().any(|b| b.is_ascii_digit()))
+}
+
+/// A standard base64 value (with `+` or `/`): 20 or more characters, upper and lower case
+/// letters and digits, and not a path: no leading `/`, and no segment between `/` that is a
+/// UUID or a lower-case word (`com`, `customers`, `funding-sources`).
+fn is_base64_shaped(word: &str) -> bool {
+    let path_segment = |seg: &str| {
+        is_uuid(seg)
+            || (!seg.is_empty()
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_'))
+    };
+    word.len() >= MIN_TOKEN
+        && !word.starts_with('/')
+        && word.bytes().any(|b| b.is_ascii_digit())
+        && word.bytes().any(|b| b.is_ascii_uppercase())
+        && word.bytes().any(|b| b.is_ascii_lowercase())
+        && !word.split(['/', '+']).any(path_segment)
+}
+
+/// Dwolla's ids: 8-4-4-4-12 hexadecimal digits.
+fn is_uuid(word: &str) -> bool {
+    let groups: Vec<&str> = word.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 fn at_word_start(s: &str, i: usize) -> bool {
-    i == 0
-        || s[..i]
-            .chars()
-            .next_back()
-            .is_some_and(|c| !c.is_alphanumeric() && c != '-' && c != '_')
+    i == 0 || s[..i].chars().next_back().is_some_and(|c| !is_word_char(c))
+}
+
+/// An href as an error or a log line may show it: without user info (`user:password@`), query
+/// or fragment (each replaced by [`REDACTED`]), and with token-shaped words redacted.
+pub(crate) fn href_for_display(href: &str) -> String {
+    let (mut shown, rest) = match href.find(['?', '#']) {
+        Some(i) => (href[..i].to_string(), &href[i..]),
+        None => (href.to_string(), ""),
+    };
+    if let Some(start) = shown.find("//").map(|i| i + 2) {
+        let authority_end = shown[start..]
+            .find(['/', '\\'])
+            .map_or(shown.len(), |i| start + i);
+        if let Some(at) = shown[start..authority_end].rfind('@') {
+            shown.replace_range(start..start + at, REDACTED);
+        }
+    }
+    let mut shown = redact_tokens(&shown);
+    if let Some(mark) = rest.chars().next() {
+        shown.push(mark);
+        shown.push_str(REDACTED);
+    }
+    shown
 }
 
 #[cfg(test)]
@@ -74,7 +257,7 @@ mod tests {
             "exchange-partner href"
         );
         assert_eq!(redact_tokens("a link-abc"), "a link-abc");
-        assert_eq!(redact_tokens("(link-sandbox-x)"), "(<redacted>");
+        assert_eq!(redact_tokens("(link-sandbox-x)"), "(<redacted>)");
         assert_eq!(
             redact_tokens("card src_abc123def and tok_4gzeau5o2uqubbk6fufs3m7p54"),
             "card <redacted> and <redacted>"
@@ -87,7 +270,101 @@ mod tests {
             redact_tokens("a src_x or my_src_abcdefgh"),
             "a src_x or my_src_abcdefgh"
         );
-        assert_eq!(clean_detail("a\nb"), "a b");
-        assert_eq!(clean_detail(&"x".repeat(400)).len(), MAX_DETAIL);
+        assert_eq!(clean_detail("a\nb", &[]), "a b");
+        assert_eq!(clean_detail(&"x".repeat(400), &[]).len(), MAX_DETAIL);
+        // Ordinary words after a prefix stay.
+        assert_eq!(
+            redact_tokens("the bearer token is public-facing"),
+            "the bearer token is public-facing"
+        );
+    }
+
+    #[test]
+    fn prefixes_match_in_any_letter_case() {
+        for word in [
+            "PSS_5a1b2c3d4e",
+            "Tok_4gzeau5o2uqubbk6fufs3m7p54",
+            "SRC_abc123def",
+            "LINK-sandbox-abcdef",
+            "Public-Sandbox-123456",
+            "ACCESS-production-abcdef",
+            "EYJhY2NvdW50SWQiOiJB",
+        ] {
+            let out = redact_tokens(&format!("x {word} y"));
+            assert_eq!(out, "x <redacted> y", "{word}");
+        }
+        assert_eq!(redact_tokens("bearer abcdef12"), "<redacted>");
+        assert_eq!(redact_tokens("BEARER abcdef12"), "<redacted>");
+    }
+
+    #[test]
+    fn a_token_cut_by_the_length_limit_leaves_nothing_behind() {
+        // The cut falls inside the token: not even its first characters stay.
+        let text = format!("{} pss_9823241e2cec4c98b23d", "x".repeat(MAX_DETAIL - 8));
+        let out = clean_detail(&text, &[]);
+        assert!(!out.contains("pss_"), "{out}");
+        assert!(out.chars().count() <= MAX_DETAIL, "{out}");
+    }
+
+    #[test]
+    fn token_shaped_words_without_a_known_prefix_are_redacted() {
+        // A raw MX token, a card token in hex, a long mixed value: letters and digits, 20 or
+        // more characters.
+        for word in [
+            "QUNULTIwMWNhZDNjLWM3NmItNDdjNQ",
+            "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            "Zk3q9XbT0pLw7RmVnC2sYhJ8dE5fGu==",
+            "Zk3q9Xb/T0pLw7R+mVnC2sY/hJ8dE5fGu=",
+        ] {
+            assert_eq!(
+                redact_tokens(&format!("({word})")),
+                "(<redacted>)",
+                "{word}"
+            );
+        }
+        // Ids, paths, words and timestamps stay.
+        for text in [
+            "Bank already exists: id=df8392e5-4c06-42ed-b247-c098ed6f5a11",
+            "/_links/exchange-partner/href is invalid",
+            "https://api.example.com/customers/c1/exchange-sessions",
+            "Authorization already associated to a funding source.",
+            "created 2024-03-25T17:13:38.430Z",
+            "the idempotency-key-abcdefghijklmnop is reused",
+        ] {
+            assert_eq!(redact_tokens(text), text);
+        }
+    }
+
+    #[test]
+    fn known_secrets_are_redacted_in_any_letter_case_whatever_their_shape() {
+        let token = "a-long-random-app-token";
+        let out = clean_detail(
+            "refused A-LONG-RANDOM-APP-TOKEN and a-long-random-app-token; a-long-random",
+            &[token, ""],
+        );
+        assert_eq!(out, "refused <redacted> and <redacted>; a-long-random");
+        // Even where the length limit would cut it.
+        let text = format!("{} {token}", "x".repeat(MAX_DETAIL - 5));
+        assert!(!clean_detail(&text, &[token]).contains("a-lon"));
+        assert_eq!(redact_secret("é-secret-é", "SECRET"), "é-<redacted>-é");
+        assert_eq!(redact_secret("short", "longer than it"), "short");
+    }
+
+    #[test]
+    fn hrefs_are_shown_without_user_info_query_or_tokens() {
+        assert_eq!(
+            href_for_display("https://user:pw@api.example.com/exchange-sessions/1?t=abc#f"),
+            "https://<redacted>@api.example.com/exchange-sessions/1?<redacted>"
+        );
+        assert_eq!(
+            href_for_display("//u@h/x/QUNULTIwMWNhZDNjLWM3NmItNDdjNQ"),
+            "//<redacted>@h/x/<redacted>"
+        );
+        assert_eq!(
+            href_for_display("https://h/a@b/c"),
+            "https://h/a@b/c",
+            "an @ in the path is no user info"
+        );
+        assert_eq!(href_for_display("not a url"), "not a url");
     }
 }

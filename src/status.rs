@@ -5,7 +5,8 @@
 //! already a funding source, a redirect value the account does not allow, other validation
 //! errors), 401, 403, 404 and 429 have their own
 //! variants, and every other status becomes [`BridgeError::Server`]. Server texts are cleaned
-//! by [`crate::redaction::clean_detail`] before they enter an error.
+//! by [`crate::redaction::clean_detail`], with the request's bearer tokens, before they enter
+//! an error.
 
 use serde_json::Value;
 
@@ -16,15 +17,22 @@ use crate::redaction::clean_detail;
 pub(crate) const REDIRECT_NOT_CONFIGURED: &str = "must exactly match one of the configured URLs";
 
 /// The typed error for an HTTP error status and its body. `retry_after_ms` comes from the
-/// `Retry-After` header. `rebase` maps an href in the body onto the backend.
+/// `Retry-After` header. `rebase` maps an href in the body onto the backend. `secrets` (the
+/// request's bearer tokens) are redacted from every text taken from the body, whatever their
+/// letter case.
 pub(crate) fn error_from_status(
     status: u16,
     body: &[u8],
     retry_after_ms: Option<u64>,
     rebase: &dyn Fn(&str) -> Option<String>,
+    secrets: &[&str],
 ) -> BridgeError {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let text = |p: &str| v.pointer(p).and_then(Value::as_str).map(clean_detail);
+    let text = |p: &str| {
+        v.pointer(p)
+            .and_then(Value::as_str)
+            .map(|t| clean_detail(t, secrets))
+    };
     let code = text("/code").or_else(|| text("/error")).unwrap_or_default();
     let first_code = text("/_embedded/errors/0/code");
     let first_msg = text("/_embedded/errors/0/message");
@@ -182,7 +190,7 @@ mod tests {
 
     #[test]
     fn errors_by_status_and_code() {
-        let e = error_from_status(400, br#"{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{"errors":[{"code":"Invalid","message":"/_links/exchange-partner/href is invalid","path":"/_links/exchange-partner/href"}]}}"#, None, &no_rebase);
+        let e = error_from_status(400, br#"{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{"errors":[{"code":"Invalid","message":"/_links/exchange-partner/href is invalid","path":"/_links/exchange-partner/href"}]}}"#, None, &no_rebase, &[]);
         assert_eq!(
             e,
             BridgeError::Validation {
@@ -191,9 +199,9 @@ mod tests {
                 path: Some("/_links/exchange-partner/href".into())
             }
         );
-        let e = error_from_status(400, br#"{"code":"ValidationError","message":"The provided redirect URL must exactly match one of the configured URLs for the account"}"#, None, &no_rebase);
+        let e = error_from_status(400, br#"{"code":"ValidationError","message":"The provided redirect URL must exactly match one of the configured URLs for the account"}"#, None, &no_rebase, &[]);
         assert!(matches!(e, BridgeError::RedirectUrlNotAllowed { .. }));
-        let e = error_from_status(400, br#"{"code":"UpdateCredentials","message":"re-auth","_links":{"about":{"href":"https://b/exchanges/9/exchange-sessions"}}}"#, None, &no_rebase);
+        let e = error_from_status(400, br#"{"code":"UpdateCredentials","message":"re-auth","_links":{"about":{"href":"https://b/exchanges/9/exchange-sessions"}}}"#, None, &no_rebase, &[]);
         assert_eq!(
             e,
             BridgeError::ReauthRequired {
@@ -201,36 +209,37 @@ mod tests {
             }
         );
         assert!(
-            matches!(error_from_status(401, br#"{"code":"InvalidScope","message":"m"}"#, None, &no_rebase), BridgeError::Unauthorized { ref code, .. } if code == "InvalidScope")
+            matches!(error_from_status(401, br#"{"code":"InvalidScope","message":"m"}"#, None, &no_rebase, &[]), BridgeError::Unauthorized { ref code, .. } if code == "InvalidScope")
         );
         assert!(matches!(
             error_from_status(
                 403,
                 br#"{"code":"forbidden","message":"m"}"#,
                 None,
-                &no_rebase
+                &no_rebase,
+                &[],
             ),
             BridgeError::Forbidden { .. }
         ));
         assert!(matches!(
-            error_from_status(404, b"", None, &no_rebase),
+            error_from_status(404, b"", None, &no_rebase, &[]),
             BridgeError::NotFound { .. }
         ));
         assert_eq!(
-            error_from_status(429, b"", Some(1500), &no_rebase),
+            error_from_status(429, b"", Some(1500), &no_rebase, &[]),
             BridgeError::RateLimited {
                 retry_after_ms: 1500
             }
         );
         assert!(
-            matches!(error_from_status(502, b"oops", None, &no_rebase), BridgeError::Server { status: 502, ref detail, .. } if detail.contains("bad gateway"))
+            matches!(error_from_status(502, b"oops", None, &no_rebase, &[]), BridgeError::Server { status: 502, ref detail, .. } if detail.contains("bad gateway"))
         );
     }
 
     #[test]
     fn duplicates_of_a_funding_source_are_typed_with_the_existing_id() {
         // Dwolla's DuplicateResource, its _links.about on the existing funding source.
-        let e = error_from_status(400, br#"{"code":"DuplicateResource","message":"Bank already exists: id=df8392e5-4c06-42ed-b247-c098ed6f5a11","_links":{"about":{"href":"https://api.dwolla.com/funding-sources/df8392e5-4c06-42ed-b247-c098ed6f5a11","type":"application/vnd.dwolla.v1.hal+json","resource-type":"funding-source"}}}"#, None, &no_rebase);
+        let e = error_from_status(400, br#"{"code":"DuplicateResource","message":"Bank already exists: id=df8392e5-4c06-42ed-b247-c098ed6f5a11","_links":{"about":{"href":"https://api.dwolla.com/funding-sources/df8392e5-4c06-42ed-b247-c098ed6f5a11","type":"application/vnd.dwolla.v1.hal+json","resource-type":"funding-source"}}}"#, None, &no_rebase, &[]);
         assert_eq!(
             e,
             BridgeError::DuplicateFundingSource {
@@ -243,6 +252,7 @@ mod tests {
             br#"{"code":"DuplicateResource","message":"Bank already exists: id=abc-123"}"#,
             None,
             &no_rebase,
+            &[],
         );
         assert_eq!(
             e,
@@ -251,10 +261,10 @@ mod tests {
             }
         );
         // The document's ValidationError: a duplicate, no id.
-        let e = error_from_status(400, br#"{"code":"ValidationError","message":"Duplicate funding source or validation error. Authorization already associated to a funding source."}"#, None, &no_rebase);
+        let e = error_from_status(400, br#"{"code":"ValidationError","message":"Duplicate funding source or validation error. Authorization already associated to a funding source."}"#, None, &no_rebase, &[]);
         assert_eq!(e, BridgeError::DuplicateFundingSource { existing_id: None });
         // An embedded Duplicate error with its own about link (a backend-relative href).
-        let e = error_from_status(400, br#"{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{"errors":[{"code":"Duplicate","message":"Duplicate funding source or validation error.","path":"/_links/exchange/href","_links":{"about":{"href":"http://127.0.0.1:9/dwolla/funding-sources/fs-1?x=1"}}}]}}"#, None, &no_rebase);
+        let e = error_from_status(400, br#"{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{"errors":[{"code":"Duplicate","message":"Duplicate funding source or validation error.","path":"/_links/exchange/href","_links":{"about":{"href":"http://127.0.0.1:9/dwolla/funding-sources/fs-1?x=1"}}}]}}"#, None, &no_rebase, &[]);
         assert_eq!(
             e,
             BridgeError::DuplicateFundingSource {
@@ -262,7 +272,7 @@ mod tests {
             }
         );
         // A duplicate customer (about on a customer) stays a validation error.
-        let e = error_from_status(400, br#"{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{"errors":[{"code":"Duplicate","message":"A customer with the specified email already exists.","path":"/email","_links":{"about":{"href":"https://api.dwolla.com/customers/c1"}}}]}}"#, None, &no_rebase);
+        let e = error_from_status(400, br#"{"code":"ValidationError","message":"Validation error(s) present.","_embedded":{"errors":[{"code":"Duplicate","message":"A customer with the specified email already exists.","path":"/email","_links":{"about":{"href":"https://api.dwolla.com/customers/c1"}}}]}}"#, None, &no_rebase, &[]);
         assert!(
             matches!(e, BridgeError::Validation { ref path, .. } if path.as_deref() == Some("/email")),
             "{e:?}"
@@ -285,13 +295,16 @@ mod tests {
     fn server_text_is_cleaned_of_tokens() {
         let e = error_from_status(
             400,
-            br#"{"code":"InvalidExchangeToken","message":"token public-sandbox-1234567890 was used; link link-sandbox-abcdefgh"}"#,
+            br#"{"code":"InvalidExchangeToken","message":"token public-sandbox-1234567890 was used; link link-sandbox-abcdefgh; PUBLIC-SANDBOX-0987654321 by opaque-app-token"}"#,
             None,
             &no_rebase,
+            &["OPAQUE-app-token"],
         );
         let s = format!("{e} {e:?}");
         assert!(!s.contains("public-sandbox-1234567890"), "{s}");
         assert!(!s.contains("link-sandbox-abcdefgh"), "{s}");
-        assert!(s.contains("<redacted>"));
+        assert!(!s.contains("PUBLIC-SANDBOX-0987654321"), "{s}");
+        assert!(!s.contains("opaque-app-token"), "{s}");
+        assert!(s.contains("token <redacted> was used"), "{s}");
     }
 }

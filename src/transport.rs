@@ -22,7 +22,7 @@ use crate::config::ValidConfig;
 use crate::error::{AccessTokenError, BridgeError};
 use crate::hal::HAL_JSON;
 use crate::quote::Quoted;
-use crate::redaction::clean_detail;
+use crate::redaction::{clean_detail, href_for_display, redact_tokens};
 use crate::retry::{parse_retry_after, Next, RetryPolicy};
 use crate::status::error_from_status;
 
@@ -40,12 +40,23 @@ const REBASABLE: &[&str] = &[
     "funding-sources/",
 ];
 
-/// A successful (2xx) answer.
-#[derive(Debug)]
+/// A successful (2xx) answer. Its `Debug` shows the body's length, never the body (which may
+/// hold a link token or a payment session secret), and its `Location` the way a refused href
+/// is shown.
 pub(crate) struct Response {
     pub status: u16,
     pub location: Option<String>,
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("location", &self.location.as_deref().map(href_for_display))
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 pub(crate) struct Transport {
@@ -69,7 +80,8 @@ pub(crate) enum HrefSupplier {
 pub(crate) struct HrefError {
     /// Who handed it over.
     pub supplier: HrefSupplier,
-    /// The href as given.
+    /// The href as it may be shown ([`href_for_display`]: no user info, query or token); the
+    /// href as given is never kept.
     pub href: String,
     /// Why it is refused.
     pub problem: HrefProblem,
@@ -156,7 +168,7 @@ impl Transport {
     ) -> Result<Url, HrefError> {
         let refused = |problem| HrefError {
             supplier,
-            href: href.to_string(),
+            href: href_for_display(href),
             problem,
         };
         let url = self
@@ -175,7 +187,7 @@ impl Transport {
                     .join(path)
                     .map_err(|e| refused(HrefProblem::NotRebasable(e)))?;
                 rebased.set_query(url.query());
-                log::debug!(target: "iav_bridge::transport", "rebased a Dwolla href onto the backend: {path}");
+                log::debug!(target: "iav_bridge::transport", "rebased a Dwolla href onto the backend: {}", redact_tokens(path));
                 return Ok(rebased);
             }
         }
@@ -223,8 +235,17 @@ impl Transport {
         let path = url.path().to_string();
         let mut attempt: u32 = 0;
         let mut refreshed_token = false;
+        // The bearer tokens sent in this call (a stale one and the fresh one after a 401):
+        // redacted from every text of the answer. Kept only for the call, never logged.
+        let mut sent_tokens: Vec<String> = Vec::new();
         loop {
             let token = self.token().await?;
+            if let Some(t) = &token {
+                if !sent_tokens.contains(t) {
+                    sent_tokens.push(t.clone());
+                }
+            }
+            let secrets: Vec<&str> = sent_tokens.iter().map(String::as_str).collect();
             let started = std::time::Instant::now();
             let outcome = self
                 .send_once(
@@ -250,9 +271,10 @@ impl Transport {
                 }
                 Ok((resp, retry_after)) => {
                     log::info!(target: "iav_bridge::transport", "{method} {path} -> {} in {elapsed_ms} ms", resp.status);
-                    (self.status_error(&resp, retry_after), retry_after)
+                    (self.status_error(&resp, retry_after, &secrets), retry_after)
                 }
                 Err(error) => {
+                    let error = secrets.iter().fold(error, |e, s| e.without(s));
                     log::info!(target: "iav_bridge::transport", "{method} {path} failed after {elapsed_ms} ms: {error}");
                     (error, None)
                 }
@@ -282,7 +304,7 @@ impl Transport {
                 .await
                 .map_err(
                     |AccessTokenError::Failed { reason }| BridgeError::TokenProvider {
-                        detail: clean_detail(&reason),
+                        detail: clean_detail(&reason, &[]),
                     },
                 )?;
         if token.is_empty() {
@@ -370,13 +392,18 @@ impl Transport {
         ))
     }
 
-    fn status_error(&self, resp: &Response, retry_after_ms: Option<u64>) -> BridgeError {
+    fn status_error(
+        &self,
+        resp: &Response,
+        retry_after_ms: Option<u64>,
+        secrets: &[&str],
+    ) -> BridgeError {
         let rebase = |href: &str| {
             self.resolve_href(href, HrefSupplier::Backend)
                 .ok()
                 .map(|u| u.to_string())
         };
-        error_from_status(resp.status, &resp.body, retry_after_ms, &rebase)
+        error_from_status(resp.status, &resp.body, retry_after_ms, &rebase, secrets)
     }
 }
 
@@ -423,7 +450,7 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         }
         cur = err.source();
     }
-    clean_detail(&parts.join(": "))
+    clean_detail(&parts.join(": "), &[])
 }
 
 #[cfg(test)]
@@ -495,5 +522,18 @@ mod tests {
             .resolve_href("https://api.example.com:444/x", BACKEND)
             .is_err());
         assert!(t.resolve_href("http://api.example.com/x", BACKEND).is_err());
+    }
+
+    #[test]
+    fn a_response_prints_no_body() {
+        let resp = Response {
+            status: 200,
+            location: None,
+            body: br#"{"externalProviderSessionToken":"link-sandbox-1"}"#.to_vec(),
+        };
+        let printed = format!("{resp:?} {resp:#?}");
+        assert!(!printed.contains("body: ["), "{printed}");
+        assert!(!printed.contains(&format!("{:?}", resp.body)), "{printed}");
+        assert!(printed.contains("200"), "{printed}");
     }
 }

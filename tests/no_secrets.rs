@@ -311,3 +311,123 @@ async fn card_details_and_echoed_tokens_stay_out_of_records_logs_and_errors() {
         }
     }
 }
+
+/// A backend that echoes secrets in its error texts (issue 11, finding 4): the app's bearer
+/// token (opaque, no known prefix), a Checkout.com secret and MX, card and Plaid tokens in any
+/// letter case, and a raw token-shaped value. None reaches an error's Display or Debug or a
+/// log record at Trace: not from a 400 (a Validation), a 401 (after the one refresh, both the
+/// stale and the fresh token), nor a 503 (retried, so it reaches the Warn retry line too).
+#[tokio::test]
+async fn secrets_a_backend_echoes_in_its_error_text_stay_out_of_errors_and_logs() {
+    const BEARER: &str = "a-long-random-app-token";
+    const STALE: &str = "an-expired-opaque-app-token";
+    const PSS: &str = "pss_9823241e-2cec-4c98-b23d-56ad1ba6d6d2";
+    const PSS_UPPER: &str = "PSS_7A1B2C3D4E5F";
+    const TOK: &str = "Tok_4gzeau5o2uqubbk6fufs3m7p54";
+    const LINK: &str = "LINK-sandbox-4b3e2a10-0000-4000-8000-000000000009";
+    const BEARER_WORD: &str = "BEARER xk81_opaque-value";
+    const RAW: &str = "Zk3q9XbT0pLw7RmVnC2sYhJ8dE5fGu";
+    let capture = capture();
+    let echo = format!(
+        "refused for {BEARER} (bearer {BEARER}) with secret {PSS} and {PSS_UPPER}; card {TOK}, link {LINK}; header {BEARER_WORD}; raw {RAW}"
+    );
+    let server = FakeServer::start(Arc::new(move |req, _| {
+        let body = |code: &str, message: &str| {
+            serde_json::json!({
+                "code": code,
+                "message": message.to_ascii_uppercase(),
+                "_embedded": {"errors": [{"code": "Invalid", "message": message, "path": format!("/x/{BEARER}")}]},
+            })
+            .to_string()
+        };
+        match (req.method.as_str(), req.path.as_str()) {
+            ("GET", "/exchange-partners") => Reply::json(200, &support::partners_body(&req.base())),
+            ("POST", "/customers/c400/exchange-sessions") => {
+                Reply::json(400, &body("ValidationError", &echo))
+            }
+            // Both tokens of the call: the stale one, then the one fresh token.
+            ("POST", "/customers/c401/exchange-sessions") => Reply::json(
+                401,
+                &body(STALE, &format!("neither {STALE} nor {BEARER}: {echo}")),
+            ),
+            _ => Reply::json(503, &body("ServiceUnavailable", &echo)),
+        }
+    }))
+    .await;
+    // The partner list and c400's POST, then c401's POST (stale, then fresh), then c503's.
+    let tokens = Tokens::new(vec![
+        Ok(BEARER.into()),
+        Ok(BEARER.into()),
+        Ok(STALE.into()),
+        Ok(BEARER.into()),
+    ]);
+    let mut cfg = BridgeConfig::new(&server.url, Platform::Web, Environment::Sandbox);
+    cfg.allow_insecure_http = true;
+    cfg.max_retries = 1;
+    let client = BridgeClient::new(cfg, Some(tokens)).unwrap();
+
+    let mut printed = Vec::new();
+    for customer in ["c400", "c401", "c503"] {
+        let err = client
+            .create_exchange_session(customer.into(), "Plaid".into())
+            .await
+            .unwrap_err();
+        printed.push(format!("{err} {err:?} {err:#?}"));
+    }
+    assert!(printed[0].contains("Validation"), "{}", printed[0]);
+    assert!(printed[1].contains("Unauthorized"), "{}", printed[1]);
+    assert!(printed[2].contains("503"), "{}", printed[2]);
+    let sent: Vec<_> = server
+        .recorded()
+        .iter()
+        .map(|r| r.header("Authorization").unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        sent.iter().filter(|a| a.ends_with(STALE)).count(),
+        1,
+        "{sent:?}"
+    );
+
+    let records = capture.0.lock().unwrap().clone();
+    assert!(
+        records
+            .iter()
+            .any(|r| r.level == LogLevel::Warn && r.message.contains("retry 1 of 1")),
+        "the 503 is retried"
+    );
+    let secrets = [
+        BEARER,
+        STALE,
+        PSS,
+        PSS_UPPER,
+        TOK,
+        LINK,
+        "xk81_opaque-value",
+        RAW,
+    ];
+    for secret in secrets {
+        for r in &records {
+            assert!(
+                !r.message
+                    .to_ascii_lowercase()
+                    .contains(&secret.to_ascii_lowercase()),
+                "a {:?} log record holds {secret}: {}",
+                r.level,
+                r.message
+            );
+        }
+        for p in &printed {
+            assert!(
+                !p.to_ascii_lowercase()
+                    .contains(&secret.to_ascii_lowercase()),
+                "an error holds {secret}: {p}"
+            );
+        }
+    }
+    // The library's own words and the harmless part of the server's text stay.
+    assert!(
+        printed[0].contains("refused for <redacted>"),
+        "{}",
+        printed[0]
+    );
+}
