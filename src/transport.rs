@@ -94,6 +94,9 @@ pub(crate) enum HrefProblem {
     NotAUrl(url::ParseError),
     /// A Dwolla resource path that does not join onto `backend_url`.
     NotRebasable(url::ParseError),
+    /// It has user info (`user:password@`), which HTTP clients send as an extra
+    /// `Authorization: Basic` header: refused even on `backend_url`'s origin.
+    UserInfo,
     /// It is on another origin than `backend_url`.
     OtherOrigin {
         /// The href's origin.
@@ -109,6 +112,10 @@ impl std::fmt::Display for HrefError {
         match &self.problem {
             HrefProblem::NotAUrl(e) => write!(f, "{href} is not a URL ({e})"),
             HrefProblem::NotRebasable(e) => write!(f, "could not rebase {href} ({e})"),
+            HrefProblem::UserInfo => write!(
+                f,
+                "{href} has user info (a name or password before '@'); the library refuses it so that no credential but the app's token is ever sent: the backend must not put credentials in hrefs"
+            ),
             HrefProblem::OtherOrigin { origin, allowed } => write!(
                 f,
                 "{href} is on another origin ({origin}); the library only follows links on backend_url's origin ({allowed}) so the app's token cannot leak: the backend must rewrite hrefs onto its public URL"
@@ -175,6 +182,9 @@ impl Transport {
             .base
             .join(href)
             .map_err(|e| refused(HrefProblem::NotAUrl(e)))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(refused(HrefProblem::UserInfo));
+        }
         if url.origin() == self.base.origin() {
             return Ok(url);
         }
@@ -522,6 +532,23 @@ mod tests {
             .resolve_href("https://api.example.com:444/x", BACKEND)
             .is_err());
         assert!(t.resolve_href("http://api.example.com/x", BACKEND).is_err());
+    }
+
+    #[test]
+    fn hrefs_with_user_info_are_refused() {
+        let t = transport("https://api.example.com/dwolla/");
+        for href in [
+            "https://user:pw-123@api.example.com/dwolla/exchange-sessions/1",
+            "https://user@api.example.com/dwolla/exchange-sessions/1",
+            "https://:pw-123@api.example.com/dwolla/exchange-sessions/1",
+            "//user:pw-123@api.example.com/dwolla/exchange-sessions/1",
+            "https://user:pw-123@api-sandbox.dwolla.com/exchange-sessions/1",
+        ] {
+            let e = t.resolve_href(href, BACKEND).unwrap_err();
+            let text = format!("{e} {e:?}");
+            assert!(text.contains("user info"), "{text}");
+            assert!(!text.contains("pw-123"), "{text}");
+        }
     }
 
     #[test]

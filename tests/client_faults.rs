@@ -695,3 +695,64 @@ async fn bad_arguments_are_refused_before_any_request() {
 fn uuid_like(s: &str) -> bool {
     s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4
 }
+
+/// Hrefs with user info (`user:pass@`) are refused even on the backend's origin (issue 11,
+/// finding 5): HTTP clients turn user info into an extra `Authorization: Basic` header. Not
+/// followed from a `Location`, nor from a body's href, nor from the app's session URL; and the
+/// refusal does not repeat the password.
+#[tokio::test]
+async fn hrefs_with_user_info_are_refused_even_on_the_backends_origin() {
+    let server = FakeServer::start(Arc::new(|req, _| {
+        let base = req.base();
+        let with_user = base.replacen("http://", "http://user:hunter2-pw@", 1);
+        match (req.method.as_str(), req.path.as_str()) {
+            ("GET", "/exchange-partners") => Reply::json(200, &partners_body(&base)),
+            ("GET", "/customers/c1/funding-sources?removed=false") => Reply::json(
+                200,
+                &format!(
+                    r#"{{"_embedded":{{"funding-sources":[{{"_links":{{"self":{{"href":"{with_user}funding-sources/fs-1"}}}},"id":"fs-1","status":"verified","type":"bank","bankAccountType":"checking","name":"Main","created":"2025-01-01T00:00:00.000Z","removed":false}}]}}}}"#
+                ),
+            ),
+            ("GET", _) => Reply::json(200, &plaid_session_body(&base, TOKEN)),
+            _ => Reply::json(201, "")
+                .with_header("Location", &format!("{with_user}exchange-sessions/s1")),
+        }
+    }))
+    .await;
+    let tokens = Tokens::always("app-bearer-secret-3");
+    let c = BridgeClient::new(config(&server.url, android()), Some(tokens)).unwrap();
+
+    let err = c.start_plaid_link("me".into()).await.unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        matches!(&err, BridgeError::InvalidResponse { detail } if detail.contains("user info")),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+
+    let err = c.funding_sources("c1".into()).await.unwrap_err();
+    assert!(
+        matches!(&err, BridgeError::InvalidResponse { detail } if detail.contains("user info")),
+        "{err:?}"
+    );
+
+    let session_url =
+        server.url.replacen("http://", "http://user:hunter2-pw@", 1) + "exchange-sessions/s1";
+    let err = c.exchange_session(session_url).await.unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        matches!(&err, BridgeError::InvalidArgument { reason } if reason.contains("user info")),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+
+    // Nothing was sent to the user-info URLs, and no request carried Basic credentials.
+    assert_eq!(server.count_path("/exchange-sessions/s1"), 0);
+    for r in server.recorded() {
+        let basic = r
+            .headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("authorization") && v.starts_with("Basic"));
+        assert!(!basic, "{} {} carried Basic credentials", r.method, r.path);
+    }
+}
