@@ -26,8 +26,6 @@ final class VerifyModel: ObservableObject {
         case idle
         /// A call is in flight (progress indicator).
         case working(String)
-        /// The Plaid Link token is ready: the view opens Link with it.
-        case linkReady(linkToken: String)
         /// The user connected several accounts in MX Connect: they pick one.
         case mxPick([MxConnection])
         /// Checkout.com's payment session is ready: the card form takes over.
@@ -47,8 +45,15 @@ final class VerifyModel: ObservableObject {
 
     @Published private(set) var state: State = .idle
     @Published private(set) var accounts: Accounts = .loading
-    /// Whether the Plaid Link sheet is up (set once Link has loaded, cleared by its result).
+    /// Plaid Link's token for the next Link session, fetched when the screen appears.
+    @Published private(set) var plaid: PlaidLinkState = .preparing
+    /// The Link session (`PlaidLinkState.ready`'s id) whose LinkKit session has loaded: Plaid's
+    /// button is enabled.
+    @Published private(set) var loadedLinkId: Int?
+    /// Whether the Plaid Link sheet is up (set by the tap, cleared by Link's result).
     @Published var isPresentingLink = false
+    private var plaidTask: Task<Void, Never>?
+    private var linkIds = 0
     /// The partner page up in SFSafariViewController (MX Connect, or Visa before iOS 17.4).
     @Published var presentedPage: PresentedPage?
     private var client: BridgeClient?
@@ -83,13 +88,24 @@ final class VerifyModel: ObservableObject {
         }
     }
 
+    /// Whether Plaid's item opens Link now (LinkKit has loaded the current token).
+    var isLinkLoaded: Bool {
+        loadedLinkId != nil && loadedLinkId == plaid.readyId
+    }
+
     /// An item of the menu was tapped.
     func link(_ method: LinkMethod) {
         switch method {
         case .plaid:
-            step("Preparing Plaid Link…") { client in
-                .linkReady(linkToken: try await BankVerification(client: client).start().linkToken())
+            // region docs:plaid-link-open
+            // The tap presents Link, loaded already: no call to the backend here.
+            if isLinkLoaded {
+                isPresentingLink = true
+                state = .working("Waiting for Plaid Link…")
+            } else if case .unavailable = plaid {
+                prepareLink()
             }
+            // endregion docs:plaid-link-open
         case .mx:
             step("Preparing MX Connect…") { [weak self] client in
                 let page = try await MxVerification(client: client).start()
@@ -111,31 +127,65 @@ final class VerifyModel: ObservableObject {
 
     // MARK: Plaid
 
-    /// The view has handed the token to LinkKit.
-    func linkOpened() {
-        state = .working("Opening Plaid Link…")
+    /// The screen appeared (`.task`): the first token, unless one is on its way or there.
+    func screenAppeared() {
+        if plaidTask == nil { prepareLink() }
     }
 
-    /// LinkKit has loaded: present it.
-    func linkLoaded() {
-        isPresentingLink = true
-        state = .working("Waiting for Plaid Link…")
+    // region docs:prepare-screen
+    /// The screen appeared, or the last Link session was used: fetch the token for the next one
+    /// now, in the background. Once the prepare has finished, this makes no request; the view hands
+    /// the token to LinkKit at once and enables the button on LinkKit's `onLoad`.
+    func prepareLink() {
+        guard let client else {
+            plaid = .unavailable("Bank verification could not start")
+            return
+        }
+        plaidTask?.cancel()
+        plaid = .preparing
+        plaidTask = Task {
+            do {
+                let session = try await BankVerification(client: client).prepared()
+                guard !Task.isCancelled else { return }
+                linkIds += 1
+                plaid = .ready(session, id: linkIds)
+            } catch {
+                guard !Task.isCancelled else { return }
+                plaid = .unavailable(BankVerification.describe(error))
+            }
+        }
+    }
+    // endregion docs:prepare-screen
+
+    /// LinkKit has loaded the Link session `id`: enable Plaid's button.
+    func linkLoaded(id: Int) {
+        if plaid.readyId == id { loadedLinkId = id }
     }
 
-    /// Plaid Link succeeded: finish on the backend.
+    /// LinkKit could not create a session for the token: the button tries again.
+    func linkUnavailable(_ reason: String) {
+        plaid = .unavailable(reason)
+    }
+
+    // region docs:plaid-link-next
+    /// Plaid Link succeeded: finish on the backend, and get the next token (the user may link another).
     func linkSucceeded(publicToken: String, institutionName: String?) {
         isPresentingLink = false
         step("Verifying the account…") { client in
             let name = String((institutionName.map { "\($0) checking" } ?? "Checking account").prefix(50))
             return .verified(try await BankVerification(client: client).finish(publicToken: publicToken, accountName: name))
         }
+        prepareLink()
     }
 
-    /// The user left Link, or Link failed.
+    /// The user left Link, or Link failed (an expired or invalid token among the reasons). A link
+    /// token serves one Link session: get the next one now, in the background, not at the next tap.
     func linkExited(reason: String?) {
         isPresentingLink = false
         state = .linkClosed(reason ?? "Plaid Link was closed before the account was linked")
+        prepareLink()
     }
+    // endregion docs:plaid-link-next
 
     // MARK: MX and Visa pages
 

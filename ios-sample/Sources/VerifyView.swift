@@ -18,7 +18,8 @@ struct VerifyView: View {
                 Text("Link an account").font(.title2)
                 Menu {
                     ForEach(LinkMethod.allCases) { method in
-                        Button(method.rawValue) { model.link(method) }
+                        Button(label(method)) { model.link(method) }
+                            .disabled(method == .plaid && !model.isLinkLoaded && !isPlaidUnavailable)
                     }
                 } label: {
                     Text("Link an account…").frame(maxWidth: .infinity)
@@ -26,15 +27,18 @@ struct VerifyView: View {
                 .buttonStyle(.borderedProminent)
                 .disabled(isBusy)
 
+                if case .unavailable(let reason) = model.plaid {
+                    Text("Plaid Link: \(reason)").foregroundStyle(.red)
+                }
                 outcome
                 Divider()
                 LinkedAccountsSection(model: model)
             }
             .padding(24)
         }
-        .onChange(of: linkToken) { token in
-            if let token { openLink(token: token) }
-        }
+        .task { model.screenAppeared() }
+        // Runs when the view appears and whenever the model has the token for another Link session.
+        .task(id: model.plaid.readyId) { createLinkSession() }
         .sheet(isPresented: $model.isPresentingLink) {
             if let linkSession {
                 linkSession.sheet()
@@ -58,8 +62,6 @@ struct VerifyView: View {
         case .working(let step):
             ProgressView()
             Text(step)
-        case .linkReady:
-            ProgressView()
         case .mxPick(let connections):
             Text("You connected several accounts. Which one should be linked?")
             ForEach(Array(connections.enumerated()), id: \.offset) { _, connection in
@@ -89,23 +91,32 @@ struct VerifyView: View {
 
     private var isBusy: Bool {
         switch model.state {
-        case .working, .linkReady, .cardForm: return true
+        case .working, .cardForm: return true
         default: return false
         }
     }
 
-    private var linkToken: String? {
-        if case .linkReady(let token) = model.state { return token }
-        return nil
+    private var isPlaidUnavailable: Bool {
+        if case .unavailable = model.plaid { return true }
+        return false
     }
 
-    /// A LinkKit session is single-use: one per link token.
-    private func openLink(token: String) {
+    private func label(_ method: LinkMethod) -> String {
+        guard method == .plaid, !model.isLinkLoaded else { return method.rawValue }
+        return method.rawValue + (isPlaidUnavailable ? " (try again)" : " (loading…)")
+    }
+
+    /// A LinkKit session is single-use: one per link token, created as soon as the model has the
+    /// token (fetched when the screen appeared), so that Link has loaded before the tap.
+    private func createLinkSession() {
+        linkSession = nil
+        guard case .ready(let session, let id) = model.plaid else { return }
         // region docs:plaid-link
         // LinkKit calls back outside the main actor's knowledge: hand plain values to the model.
+        // The token goes to LinkKit only; it is never logged or shown.
         let model = self.model
         let configuration = LinkTokenConfiguration(
-            token: token,
+            token: session.linkToken(),
             onSuccess: { success in
                 let publicToken = success.publicToken
                 let institution = success.metadata.institution.name
@@ -119,14 +130,15 @@ struct VerifyView: View {
                 linkEvents.debug("Link event: \(String(describing: event), privacy: .public)")
             },
             onLoad: {
-                Task { @MainActor in model.linkLoaded() }
+                // Link has loaded: enable the button (the tap then only presents the sheet).
+                Task { @MainActor in model.linkLoaded(id: id) }
             }
         )
         do {
+            // Kept until the tap presents it (`.sheet { linkSession.sheet() }`).
             linkSession = try Plaid.createPlaidLinkSession(configuration: configuration)
-            model.linkOpened()
         } catch {
-            model.linkExited(reason: "Plaid Link could not start: \(error.localizedDescription)")
+            model.linkUnavailable("Plaid Link could not start: \(error.localizedDescription)")
         }
         // endregion docs:plaid-link
     }

@@ -24,14 +24,27 @@ final class DemoUserTokenProvider: AccessTokenProvider {
     }
 }
 
-/// Verify bank account: `startPlaidLink` -> (Plaid Link in the app) -> `completePlaidLink` ->
+/// Verify bank account: `preparePlaidLink` when the screen appears, `startPlaidLink` -> (Plaid Link in the app) -> `completePlaidLink` ->
 /// `createFundingSource`. Customer id `me` lets the backend pick the signed-in user's customer.
 struct BankVerification: Sendable {
     let client: BridgeClient
     var customerId = "me"
 
+    // region docs:prepare
+    /// The verification screen appeared: create the Plaid session in the background, kept in the
+    /// client's memory for this customer (returns at once; errors are logged, and `start()` then
+    /// reports its own). Then take it with `start()` at once, to hand its token to LinkKit ahead of
+    /// the tap: once the prepare has finished that makes no request, and one still in flight is
+    /// awaited, not duplicated.
+    func prepared() async throws -> PlaidLinkSession {
+        client.preparePlaidLink(customerId: customerId)
+        return try await start()
+    }
+    // endregion docs:prepare
+
     // region docs:flow
-    /// Creates the exchange session and returns the Plaid Link session to open.
+    /// The Plaid Link session to open: the prepared one (no request; handed out once, and one older
+    /// than 3 hours is replaced), else a new exchange session.
     func start() async throws -> PlaidLinkSession {
         try await client.startPlaidLink(customerId: customerId)
     }
@@ -47,6 +60,14 @@ struct BankVerification: Sendable {
         )
     }
     // endregion docs:flow
+
+    // region docs:sign-out
+    /// The user signs out: drop the sessions prepared for them (memory only; cancels a prepare in
+    /// flight), so that the next user never gets one.
+    static func signedOut(_ client: BridgeClient) {
+        client.clearPrepared()
+    }
+    // endregion docs:sign-out
 
     /// A sentence for the user for each error the library can raise, with its reason.
     static func describe(_ error: any Error) -> String {
@@ -84,6 +105,44 @@ struct BankVerification: Sendable {
         case .TokenProvider(let detail): return "Could not get your session token: \(detail)"
         case .Internal(let detail): return "Internal error: \(detail)"
         }
+    }
+}
+
+/// Renew a bank connection (`BridgeError.ReauthRequired`): the same preload with the exchange that
+/// needs it. The screen that asks the user to reconnect calls `prepared()` when it appears and hands
+/// the token to LinkKit (update mode) at once, as the Plaid screen does; the sample has no such
+/// screen (nothing in the simulator asks for re-authentication), so this is the flow alone.
+struct PlaidReauth: Sendable {
+    let client: BridgeClient
+    let exchangeId: String
+
+    // region docs:reauth
+    /// The re-authentication screen appeared: prepare the update-mode session in the background and
+    /// take it at once (no request once the prepare has finished). A prepared one older than
+    /// 20 minutes is replaced; each is handed out once.
+    func prepared() async throws -> PlaidLinkSession {
+        client.prepareReauth(exchangeId: exchangeId)
+        return try await client.startReauth(exchangeId: exchangeId)
+    }
+    // endregion docs:reauth
+}
+
+/// Plaid Link ahead of the tap, apart from the screen's other state (the other methods stay usable
+/// while it prepares): the view creates LinkKit's session as soon as the token is `.ready` and
+/// enables its button when LinkKit's `onLoad` fires; the tap only opens Link.
+enum PlaidLinkState: Sendable {
+    /// The link token is being fetched (the prepared session, or a new one).
+    case preparing
+    /// The token for the next Link session; `id` tells one Link session from the next (LinkKit's
+    /// are single-use). The session's `description` redacts the token.
+    case ready(PlaidLinkSession, id: Int)
+    /// No token: the reason is shown, and the button tries again.
+    case unavailable(String)
+
+    /// Which Link session the view should have (nil: none).
+    var readyId: Int? {
+        if case .ready(_, let id) = self { return id }
+        return nil
     }
 }
 

@@ -53,6 +53,7 @@ import dev.iavbridge.FundingSource
 import dev.iavbridge.MxConnection
 import dev.iavbridge.sample.flow.CardLinking
 import dev.iavbridge.sample.flow.LinkedAccounts
+import dev.iavbridge.sample.flow.PlaidLinkState
 import dev.iavbridge.sample.flow.VerificationState
 
 /**
@@ -88,19 +89,28 @@ class MainActivity : ComponentActivity() {
             MaterialTheme {
                 val state by viewModel.state.collectAsStateWithLifecycle()
                 val accounts by viewModel.accounts.collectAsStateWithLifecycle()
+                val plaid by viewModel.plaid.collectAsStateWithLifecycle()
+                // region docs:plaid-link-preload
+                // The token the ViewModel fetched when the screen appeared goes to Link at once, so
+                // that Link loads before the tap; its menu item is enabled when Link's onLoad fires.
+                // One Link session per token: a used one is gone, the ViewModel fetches the next.
+                var linkSession by remember { mutableStateOf<PlaidSession?>(null) }
+                var linkLoaded by remember { mutableStateOf(false) }
+                LaunchedEffect(plaid) {
+                    linkSession = null
+                    linkLoaded = false
+                    val ready = plaid as? PlaidLinkState.Ready ?: return@LaunchedEffect
+                    linkSession = Plaid.createPlaidLinkSession(
+                        this@MainActivity,
+                        linkTokenConfiguration {
+                            token = ready.session.linkToken()
+                            onLoad = { if (viewModel.plaid.value === ready) linkLoaded = true }
+                        },
+                    )
+                }
+                // endregion docs:plaid-link-preload
                 LaunchedEffect(state) {
                     when (val ready = state) {
-                        is VerificationState.LinkReady -> {
-                            // A Plaid session is single-use: one per link token.
-                            // region docs:plaid-link-open
-                            val session = Plaid.createPlaidLinkSession(
-                                this@MainActivity,
-                                linkTokenConfiguration { token = ready.session.linkToken() },
-                            )
-                            viewModel.onLinkOpened()
-                            openLink.launch(session)
-                            // endregion docs:plaid-link-open
-                        }
                         is VerificationState.MxConnectReady -> {
                             // region docs:mx-custom-tab-open
                             // The page's URL is single-use: it is opened, never logged.
@@ -115,8 +125,27 @@ class MainActivity : ComponentActivity() {
                 }
                 VerifyScreen(
                     state = state,
+                    plaid = plaid,
+                    plaidLoaded = linkSession != null && linkLoaded,
                     accounts = accounts,
-                    onLink = viewModel::link,
+                    onLink = { method ->
+                        when {
+                            method != LinkMethod.PLAID -> viewModel.link(method)
+                            plaid is PlaidLinkState.Unavailable -> viewModel.prepareLink()
+                            else -> {
+                                // region docs:plaid-link-open
+                                // The tap opens Link, loaded already: no call to the backend here.
+                                val session = linkSession
+                                if (session != null && linkLoaded) {
+                                    linkSession = null
+                                    linkLoaded = false
+                                    viewModel.onLinkOpened()
+                                    openLink.launch(session)
+                                }
+                                // endregion docs:plaid-link-open
+                            }
+                        }
+                    },
                     onMxPicked = viewModel::onMxPicked,
                     onCardSubmitted = viewModel::onCardSubmitted,
                     onCardCancelled = viewModel::onCardCancelled,
@@ -131,6 +160,8 @@ class MainActivity : ComponentActivity() {
 @Composable
 private fun VerifyScreen(
     state: VerificationState,
+    plaid: PlaidLinkState,
+    plaidLoaded: Boolean,
     accounts: AccountsState,
     onLink: (LinkMethod) -> Unit,
     onMxPicked: (MxConnection) -> Unit,
@@ -146,16 +177,19 @@ private fun VerifyScreen(
             horizontalAlignment = Alignment.CenterHorizontally,
         ) {
             Text("Link an account", style = MaterialTheme.typography.headlineSmall)
-            val busy = state is VerificationState.Working || state is VerificationState.LinkReady ||
+            val busy = state is VerificationState.Working ||
                 state is VerificationState.MxConnectReady || state is VerificationState.CardFormReady
-            LinkMenu(enabled = !busy, onLink = onLink)
+            LinkMenu(enabled = !busy, plaid = plaid, plaidLoaded = plaidLoaded, onLink = onLink)
+            if (plaid is PlaidLinkState.Unavailable) {
+                Text("Plaid Link: ${plaid.reason}", color = MaterialTheme.colorScheme.error)
+            }
             when (state) {
                 VerificationState.Idle -> Text("Pick how to link: your bank in Plaid Link or MX Connect, or a debit card.")
                 is VerificationState.Working -> {
                     CircularProgressIndicator()
                     Text(state.step)
                 }
-                is VerificationState.LinkReady, is VerificationState.MxConnectReady -> CircularProgressIndicator()
+                is VerificationState.MxConnectReady -> CircularProgressIndicator()
                 is VerificationState.MxPick -> MxPicker(state.connections, onMxPicked)
                 is VerificationState.CardFormReady -> CardForm(state.session, onCardSubmitted, onCardCancelled)
                 is VerificationState.Verified -> Card(modifier = Modifier.fillMaxWidth()) {
@@ -179,9 +213,12 @@ private fun VerifyScreen(
     }
 }
 
-/** "Link an account" and its menu of methods. */
+/**
+ * "Link an account" and its menu of methods. Plaid's item is enabled once Link has loaded (or, when
+ * its token could not be fetched, to try again).
+ */
 @Composable
-private fun LinkMenu(enabled: Boolean, onLink: (LinkMethod) -> Unit) {
+private fun LinkMenu(enabled: Boolean, plaid: PlaidLinkState, plaidLoaded: Boolean, onLink: (LinkMethod) -> Unit) {
     var open by remember { mutableStateOf(false) }
     Box {
         Button(onClick = { open = true }, enabled = enabled, modifier = Modifier.fillMaxWidth()) {
@@ -189,10 +226,19 @@ private fun LinkMenu(enabled: Boolean, onLink: (LinkMethod) -> Unit) {
         }
         DropdownMenu(expanded = open, onDismissRequest = { open = false }) {
             LinkMethod.entries.forEach { method ->
-                DropdownMenuItem(text = { Text(method.label) }, onClick = {
-                    open = false
-                    onLink(method)
-                })
+                val label = when {
+                    method != LinkMethod.PLAID || plaidLoaded -> method.label
+                    plaid is PlaidLinkState.Unavailable -> "${method.label} (try again)"
+                    else -> "${method.label} (loading…)"
+                }
+                DropdownMenuItem(
+                    text = { Text(label) },
+                    enabled = method != LinkMethod.PLAID || plaidLoaded || plaid is PlaidLinkState.Unavailable,
+                    onClick = {
+                        open = false
+                        onLink(method)
+                    },
+                )
             }
         }
     }

@@ -18,10 +18,12 @@ import dev.iavbridge.sample.flow.LinkedAccounts
 import dev.iavbridge.sample.flow.MxConnectPage
 import dev.iavbridge.sample.flow.MxOutcome
 import dev.iavbridge.sample.flow.MxVerification
+import dev.iavbridge.sample.flow.PlaidLinkState
 import dev.iavbridge.sample.flow.SimulatedPartners
 import dev.iavbridge.sample.flow.UnexpectedSessionException
 import dev.iavbridge.sample.flow.VerificationState
 import kotlinx.coroutines.Deferred
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.async
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -54,6 +56,12 @@ class VerifyViewModel(application: Application) : AndroidViewModel(application) 
     /** The linked accounts list. */
     val accounts: StateFlow<AccountsState> = _accounts.asStateFlow()
 
+    private val _plaid = MutableStateFlow<PlaidLinkState>(PlaidLinkState.Preparing)
+
+    /** Plaid Link's token for the next Link session, fetched ahead of the tap. */
+    val plaid: StateFlow<PlaidLinkState> = _plaid.asStateFlow()
+    private var plaidJob: Job? = null
+
     /** The MX Connect page open in the Custom Tab, until it is closed. */
     private var mxPage: MxConnectPage? = null
 
@@ -73,12 +81,34 @@ class VerifyViewModel(application: Application) : AndroidViewModel(application) 
     // endregion docs:load
 
     init {
+        prepareLink()
         refreshAccounts()
     }
 
-    /** An item of the menu was tapped. */
+    // region docs:prepare-screen
+    /**
+     * The screen appeared (init), or the last Link session was used: fetch the token for the next
+     * one now, in the background. Once the prepare has finished, this makes no request; the
+     * Activity hands the token to Link at once and enables the button on Link's `onLoad`.
+     */
+    fun prepareLink() {
+        plaidJob?.cancel()
+        _plaid.value = PlaidLinkState.Preparing
+        plaidJob = viewModelScope.launch {
+            _plaid.value = try {
+                PlaidLinkState.Ready(BankVerification(client.await().getOrThrow()).prepared())
+            } catch (error: BridgeException) {
+                PlaidLinkState.Unavailable(BankVerification.describe(error))
+            } catch (error: IavBridgeInitializationException) {
+                PlaidLinkState.Unavailable("The app could not start bank verification: ${error.message}")
+            }
+        }
+    }
+    // endregion docs:prepare-screen
+
+    /** An item of the menu other than Plaid was tapped (Plaid's opens Link in the Activity, with no call here). */
     fun link(method: LinkMethod) = when (method) {
-        LinkMethod.PLAID -> step("Preparing Plaid Link…") { VerificationState.LinkReady(BankVerification(it).start()) }
+        LinkMethod.PLAID -> Unit
         LinkMethod.MX -> step("Preparing MX Connect…") { client ->
             val page = MxVerification(client).start()
             mxPage = page
@@ -87,21 +117,30 @@ class VerifyViewModel(application: Application) : AndroidViewModel(application) 
         LinkMethod.CARD -> step("Preparing the card form…") { VerificationState.CardFormReady(CardLinking(it).start()) }
     }
 
-    /** The Activity has handed the link token to Plaid Link. */
+    /** The Activity has opened Plaid Link (the tap). */
     fun onLinkOpened() {
         _state.value = VerificationState.Working("Waiting for Plaid Link…")
     }
 
-    /** Plaid Link succeeded: finish on the backend. */
-    fun onLinkSuccess(publicToken: String, institutionName: String?) = step("Verifying the account…") { client ->
-        val name = institutionName?.let { "$it checking" }?.take(50) ?: "Checking account"
-        VerificationState.Verified(BankVerification(client).finish(publicToken, name))
+    // region docs:plaid-link-next
+    /** Plaid Link succeeded: finish on the backend, and get the next token (the user may link another). */
+    fun onLinkSuccess(publicToken: String, institutionName: String?) {
+        step("Verifying the account…") { client ->
+            val name = institutionName?.let { "$it checking" }?.take(50) ?: "Checking account"
+            VerificationState.Verified(BankVerification(client).finish(publicToken, name))
+        }
+        prepareLink()
     }
 
-    /** The user left Link, or Link failed. */
+    /**
+     * The user left Link, or Link failed (an expired or invalid token among the reasons). A link
+     * token serves one Link session: get the next one now, in the background, not at the next tap.
+     */
     fun onLinkExit(reason: String?) {
         _state.value = VerificationState.LinkClosed(reason ?: "Plaid Link was closed before the account was linked")
+        prepareLink()
     }
+    // endregion docs:plaid-link-next
 
     /** The Activity has opened MX Connect in a Custom Tab. */
     fun onMxOpened() {

@@ -12,8 +12,8 @@ import dev.iavbridge.PlaidLinkSession
 
 // The sample's verification flows, free of Android types so that they can be compiled (and reused)
 // anywhere: the ViewModel drives them, the Activity opens Plaid Link, MX Connect (a Custom Tab) or
-// the card form in between. Plaid is here; MX, the debit card and the linked accounts are in the
-// files next to this one.
+// the card form in between. Plaid (and its re-authentication) is here; MX, the debit card and the
+// linked accounts are in the files next to this one.
 
 /** The app's credential for its backend. The sample uses a fixed demo user token. */
 class DemoUserTokenProvider(private val token: String) : AccessTokenProvider {
@@ -32,9 +32,6 @@ sealed interface VerificationState {
 
     /** A call to the backend is in flight (progress indicator). */
     data class Working(val step: String) : VerificationState
-
-    /** The Plaid Link token is ready: the Activity opens Link with it. */
-    class LinkReady(val session: PlaidLinkSession) : VerificationState
 
     /**
      * MX Connect's page is ready: the Activity opens it in a Custom Tab. Not a data class: the
@@ -65,15 +62,52 @@ sealed interface VerificationState {
 }
 
 /**
- * Verify bank account: `startPlaidLink` -> (Plaid Link in the app) -> `completePlaidLink` ->
+ * Plaid Link ahead of the tap, apart from [VerificationState] (the other methods stay usable while
+ * it prepares): the screen creates Link's session as soon as the token is [Ready] and enables its
+ * button when Link's `onLoad` fires; the tap only opens Link.
+ */
+sealed interface PlaidLinkState {
+    /** The link token is being fetched (the prepared session, or a new one). */
+    data object Preparing : PlaidLinkState
+
+    /**
+     * The token for the next Link session. Not a data class: each value is its own Link session
+     * (the Activity creates one per value; a used one is gone), and the token stays out of
+     * `toString()`.
+     */
+    class Ready(val session: PlaidLinkSession) : PlaidLinkState
+
+    /** No token: [reason] is shown next to the disabled button, which tries again. */
+    data class Unavailable(val reason: String) : PlaidLinkState
+}
+
+/**
+ * Verify bank account: `preparePlaidLink` when the screen appears, `startPlaidLink` -> (Plaid Link in the app) -> `completePlaidLink` ->
  * `createFundingSource`. [customerId] `me` lets the backend pick the signed-in user's customer.
  */
 class BankVerification(
     private val client: BridgeClient,
     private val customerId: String = "me",
 ) {
+    // region docs:prepare
+    /**
+     * The verification screen appeared: create the Plaid session in the background, kept in the
+     * client's memory for this customer (returns at once; errors are logged, and [start] then
+     * reports its own). Then take it with [start] at once, to hand its token to Link ahead of the
+     * tap: once the prepare has finished that makes no request, and one still in flight is
+     * awaited, not duplicated.
+     */
+    suspend fun prepared(): PlaidLinkSession {
+        client.preparePlaidLink(customerId)
+        return start()
+    }
+    // endregion docs:prepare
+
     // region docs:flow
-    /** Creates the exchange session and returns the Plaid Link session to open. */
+    /**
+     * The Plaid Link session to open: the prepared one (no request; handed out once, and one older
+     * than 3 hours is replaced), else a new exchange session.
+     */
     suspend fun start(): PlaidLinkSession = client.startPlaidLink(customerId)
 
     /** After Link's success: exchanges the public token and creates the funding source. */
@@ -84,6 +118,15 @@ class BankVerification(
     // endregion docs:flow
 
     companion object {
+        // region docs:sign-out
+        /**
+         * The user signs out: drop the sessions prepared for them (memory only; cancels a prepare
+         * in flight), so that the next user never gets one. Call it before closing the client, or
+         * when the same client serves the next user.
+         */
+        fun signedOut(client: BridgeClient) = client.clearPrepared()
+        // endregion docs:sign-out
+
         /** A sentence for the user for each error the library can raise, with its reason. */
         fun describe(error: BridgeException): String = when (error) {
             is BridgeException.InvalidConfiguration -> "The app is misconfigured: ${error.reason}"
@@ -116,4 +159,27 @@ class BankVerification(
             is BridgeException.Internal -> "Internal error: ${error.detail}"
         }
     }
+}
+
+/**
+ * Renew a bank connection (`BridgeException.ReauthRequired`): the same preload with the exchange
+ * that needs it. The screen that asks the user to reconnect calls [prepared] when it appears and
+ * hands the token to Link (update mode) at once, as the Plaid screen does; the sample has no such
+ * screen (nothing in the simulator asks for re-authentication), so this is the flow alone.
+ */
+class PlaidReauth(
+    private val client: BridgeClient,
+    private val exchangeId: String,
+) {
+    // region docs:reauth
+    /**
+     * The re-authentication screen appeared: prepare the update-mode session in the background and
+     * take it at once (no request once the prepare has finished). A prepared one older than
+     * 20 minutes is replaced; each is handed out once.
+     */
+    suspend fun prepared(): PlaidLinkSession {
+        client.prepareReauth(exchangeId)
+        return client.startReauth(exchangeId)
+    }
+    // endregion docs:reauth
 }
