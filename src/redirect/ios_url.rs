@@ -333,8 +333,12 @@ fn path_problem(path: &str) -> Option<PathProblem<'_>> {
         .or(dot_segment.map(PathProblem::DotSegment))
 }
 
+/// A `.` or `..` segment, also with a dot written as `%2e` or `%2E`: URL parsers read those as
+/// dots in a path, so `/%2e%2e/` is resolved away like `/../`. `segment` is ASCII.
 fn dot(segment: &str) -> Option<&str> {
-    (segment == "." || segment == "..").then_some(segment)
+    let one = |s: &str| s == "." || s.eq_ignore_ascii_case("%2e");
+    let two = || (1..segment.len()).any(|i| one(&segment[..i]) && one(&segment[i..]));
+    (segment.len() <= 6 && (one(segment) || two())).then_some(segment)
 }
 
 fn path_reason(path: &str, problem: &PathProblem<'_>) -> String {
@@ -447,7 +451,10 @@ mod tests {
                 && value.split('%').skip(1).all(|after| {
                     after.len() >= 2 && after.bytes().take(2).all(|b| b.is_ascii_hexdigit())
                 })
-                && !value.split('/').any(|s| s == "." || s == "..");
+                && !value.split('/').any(|s| {
+                    let s = s.replace("%2e", ".").replace("%2E", ".");
+                    s == "." || s == ".."
+                });
             proptest::prop_assert_eq!(path_problem(&value).is_none(), plainly_valid, "{:?}", value);
         }
     }
@@ -459,6 +466,28 @@ mod tests {
             check_ios_redirect_url("myapp://x"),
             Err(RedirectUrlError::InvalidIosRedirectUrl { .. })
         ));
+    }
+
+    /// Found by the fuzz target `redirect_ios`: `Url::parse` turns `/a/%2e%2E/app` into `/app`.
+    #[test]
+    fn percent_encoded_dot_segments_are_refused() {
+        for url in [
+            "https://example.com/a/%2e%2E/app",
+            "https://example.com/%2e/app",
+            "https://example.com/a/.%2e",
+            "https://example.com/a/%2E.",
+        ] {
+            assert!(
+                reason(check_ios_redirect_url(url)).contains("segment"),
+                "{url}"
+            );
+        }
+        for url in [
+            "https://example.com/a%2e/app",
+            "https://example.com/%2e%2e%2e/app",
+        ] {
+            assert_eq!(check_ios_redirect_url(url), Ok(()), "{url}");
+        }
     }
 
     #[test]
