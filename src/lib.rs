@@ -46,6 +46,9 @@ mod card;
 mod client;
 mod config;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod hal;
 mod logging;
 mod partners;

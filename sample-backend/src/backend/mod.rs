@@ -32,6 +32,9 @@ mod bodies;
 mod create;
 pub mod dwolla;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod limits;
 pub mod logger;
 mod ownership;
