@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command: Rust formatting, lints and tests, the bindings drift check,
-# the Kotlin and Swift suites, Dwolla's Python client against the simulator, and the mobile
-# packaging checks. Installs what a fresh machine lacks (see --help).
+# the Kotlin and Swift suites, Dwolla's Python client against the simulator, the mobile
+# packaging checks, and the fuzz targets. Installs what a fresh machine lacks (see --help).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -22,6 +22,9 @@ Steps:
   dwollav2    scripts/test-dwollav2.sh (Dwolla's official Python client against the simulator)
   packaging   scripts/check-packaging.sh (Android/iOS targets, 16 KB alignment, Package.swift,
               the AAR's Kotlin layer, the sample apps' project files)
+  fuzz        scripts/fuzz.sh (each fuzz target of fuzz/ for 60 s, FUZZ_SECONDS to change it;
+              installs cargo-fuzz into the cache on first use; about 8 minutes, 4 more the first
+              time for cargo-fuzz and the instrumented build)
 
 Toolchains (kotlinc, JNA, JUnit, a Linux Swift toolchain, a Python venv) are installed into
 ${IAV_CACHE:-$HOME/.cache/iav-bridge} on first use and reused afterwards; a native swift or
@@ -30,7 +33,7 @@ The last line counts every test run by every step: "total: N passed, N failed".
 USAGE
 }
 
-ALL_STEPS="fmt clippy rust bindings kotlin swift dwollav2 packaging"
+ALL_STEPS="fmt clippy rust bindings kotlin swift dwollav2 packaging fuzz"
 while [ "$#" -gt 0 ]; do
     case "$1" in
         --only | --skip) step_filter "$1" "${2:-}"; shift 2 ;;
@@ -54,6 +57,7 @@ run_step() {
         swift) scripts/test-swift.sh ;;
         dwollav2) scripts/test-dwollav2.sh ;;
         packaging) scripts/check-packaging.sh ;;
+        fuzz) scripts/fuzz.sh ;;
     esac
 }
 
