@@ -5,8 +5,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 # cargo-fuzz, built from crates.io into the cache on first use.
 CARGO_FUZZ_VERSION=0.13.2
-# The longest input tried: keeps every input (and the committed corpus) small.
+# The longest input tried.
 MAX_LEN=4096
+# The largest input --merge adds to the committed corpus (keeps it well under 2 MB in all).
+MERGE_MAX_BYTES=1024
 
 usage() {
     cat <<USAGE
@@ -21,8 +23,9 @@ fuzz/artifacts/TARGET/ fails again. Exits 1 if any target failed.
   --seconds N   fuzz each target for N seconds (default ${FUZZ_SECONDS:-60}, or FUZZ_SECONDS; the
                 test command, scripts/test-all.sh, uses the default; use more by hand, e.g. 600)
   --only LIST   run only these targets (comma-separated; default: all of them)
-  --merge       afterwards, add to the committed corpus fuzz/corpus/TARGET/ the inputs of this run
-                that reach new coverage (libFuzzer -merge=1); commit them if they are small
+  --merge       afterwards, add to the committed corpus fuzz/corpus/TARGET/ the inputs found so
+                far (in fuzz/target/corpus/TARGET/) of at most $MERGE_MAX_BYTES bytes that reach new
+                coverage (libFuzzer -merge=1), then commit them
   --list        print the targets and exit
 
 What happens, per target:
@@ -153,10 +156,13 @@ fuzz_one() {
     if [ "$MERGE" -eq 1 ]; then
         local n_before n_after
         n_before="$(find "$seeds" -type f | wc -l)"
-        "$bin" -merge=1 -max_len="$MAX_LEN" "$seeds" "$work" >>"$run_log" 2>&1 ||
+        local small="$FUZZ_TARGET_DIR/merge/$t"
+        rm -rf "$small" && mkdir -p "$small"
+        find "$work" -type f -size -$((MERGE_MAX_BYTES + 1))c -exec cp -t "$small" {} +
+        "$bin" -merge=1 -max_len="$MAX_LEN" "$seeds" "$small" >>"$run_log" 2>&1 ||
             { echo "      merge into fuzz/corpus/$t failed (log: $run_log)"; return 1; }
         n_after="$(find "$seeds" -type f | wc -l)"
-        echo "      merged $((n_after - n_before)) inputs with new coverage into fuzz/corpus/$t ($(du -sh "$seeds" | cut -f1))"
+        echo "      merged $((n_after - n_before)) inputs with new coverage into fuzz/corpus/$t ($(find "$seeds" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}') bytes in all)"
     fi
 }
 
