@@ -183,12 +183,18 @@ if ! cargo_fuzz build -O -s none --target-dir "$FUZZ_TARGET_DIR" >"$LOG_DIR/buil
     print_counts fuzz 0 1
     die "the fuzz targets did not build (log: $LOG_DIR/build.log)"
 fi
-log "built in $((SECONDS - build_started)) s; fuzzing each target for $SECONDS_EACH s: $TARGETS"
+# fuzz/ is its own workspace, which the test command's fmt and clippy steps do not see.
 if ! (cd "$FUZZ" && cargo fmt --check) >"$LOG_DIR/fmt.log" 2>&1; then
     cat "$LOG_DIR/fmt.log" >&2
     print_counts fuzz 0 1
     die "fuzz/ is not formatted: run (cd fuzz && cargo fmt)"
 fi
+if ! (cd "$FUZZ" && cargo clippy -q --all-targets -- -D warnings) >"$LOG_DIR/clippy.log" 2>&1; then
+    cat "$LOG_DIR/clippy.log" >&2
+    print_counts fuzz 0 1
+    die "clippy warns on fuzz/ (log: $LOG_DIR/clippy.log)"
+fi
+log "built and checked (fmt, clippy) in $((SECONDS - build_started)) s; fuzzing each target for $SECONDS_EACH s:$TARGETS"
 
 passed=0
 failed=0

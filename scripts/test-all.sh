@@ -23,8 +23,8 @@ Steps:
   packaging   scripts/check-packaging.sh (Android/iOS targets, 16 KB alignment, Package.swift,
               the AAR's Kotlin layer, the sample apps' project files)
   fuzz        scripts/fuzz.sh (each fuzz target of fuzz/ for 60 s, FUZZ_SECONDS to change it;
-              installs cargo-fuzz into the cache on first use; about 8 minutes, 4 more the first
-              time for cargo-fuzz and the instrumented build)
+              installs cargo-fuzz into the cache on first use; about 7 minutes, 4 to 8 more the
+              first time for cargo-fuzz and the instrumented build)
 
 Toolchains (kotlinc, JNA, JUnit, a Linux Swift toolchain, a Python venv) are installed into
 ${IAV_CACHE:-$HOME/.cache/iav-bridge} on first use and reused afterwards; a native swift or

@@ -77,8 +77,7 @@ fn check_card_error(e: &Malformed, v: &Value) {
         last_four.push('Z');
     }
     let again = fuzzing::funding_source(&other)
-        .err()
-        .expect("another lastFour made the funding source valid");
+        .expect_err("another lastFour made the funding source valid");
     assert_eq!(again.message, e.message, "the error depends on lastFour");
 }
 
