@@ -147,6 +147,10 @@ fuzz_one() {
     units="$(find "$work" "$seeds" -type f | wc -l)"
     local line
     line="$t: $execs executions in ${secs}s ($rate/s), $crashes_after crashes, corpus $units inputs (+$(($(find "$work" -type f | wc -l) - before)) this run)"
+    if [ "$status" -eq 0 ] && [ "$crashes_after" -eq 0 ] && [ "$execs" -eq 0 ]; then
+        echo "FAIL  $line: libFuzzer printed no final stats (an incomplete log, or no input ran: $run_log)"
+        return 1
+    fi
     if [ "$status" -ne 0 ] || [ "$crashes_after" -gt 0 ]; then
         grep -m 4 -E "panicked at|^  (left|right):|SUMMARY|Test unit written" "$run_log" | sed 's/^/    /'
         echo "FAIL  $line; exit $status (log: $run_log)"
