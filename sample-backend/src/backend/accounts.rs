@@ -12,17 +12,9 @@ use super::bodies::JsonBody;
 use super::create::idempotency_key;
 use super::error::ApiError;
 use super::passthrough::Answer;
-use super::rewrite::valid_id;
+use super::routes::id_of;
 use super::store::ResourceKind;
 use super::Backend;
-
-/// The id of the path, 404 when it is not a valid Dwolla id.
-fn id_of(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
-    match path {
-        Ok(Path(id)) if valid_id(&id) => Ok(id),
-        _ => Err(ApiError::not_found()),
-    }
-}
 
 /// `GET /customers/{id}/funding-sources`: Dwolla's list of the caller's funding sources, asked
 /// with `removed=false` (whatever query the app sent), removed ones left out once more.

@@ -62,7 +62,7 @@ async fn health() -> Response {
 }
 
 /// The id of the path, 404 when it is not a valid Dwolla id.
-fn id_of(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+pub(crate) fn id_of(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     match path {
         Ok(Path(id)) if valid_id(&id) => Ok(id),
         _ => Err(ApiError::not_found()),
