@@ -3,11 +3,12 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use sample_backend::backend::{
-    self, logger, AppUser, Backend, BackendConfig, DwollaCredentials, Limits, Tls,
+    self, logger, AppUser, Backend, BackendConfig, DwollaCredentials, Limits, SqlStore, Store, Tls,
     DWOLLA_PRODUCTION, DWOLLA_SANDBOX,
 };
 use sample_backend::simulator::{RunningSimulator, Simulator, SimulatorConfig};
@@ -45,16 +46,36 @@ enum Command {
     Simulate(SimulateArgs),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// Which Dwolla the backend talks to (`--dwolla`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum DwollaMode {
     /// An in-process Dwolla simulator on an ephemeral loopback port.
     Simulated,
-    /// Dwolla's sandbox (https://api-sandbox.dwolla.com); DWOLLA_KEY and DWOLLA_SECRET from the
-    /// environment; requires --users.
+    /// Dwolla's sandbox (https://api-sandbox.dwolla.com).
     Sandbox,
-    /// Dwolla's production API (https://api.dwolla.com); DWOLLA_KEY and DWOLLA_SECRET from the
-    /// environment; requires --users.
+    /// Dwolla's production API (https://api.dwolla.com).
     Production,
+    /// Any Dwolla-compatible base URL, such as a `sample-backend simulate` shared by several
+    /// backends.
+    Url(String),
+}
+
+/// Parses `--dwolla`: `simulated`, `sandbox`, `production` or an http(s) base URL.
+fn parse_dwolla(value: &str) -> Result<DwollaMode, String> {
+    match value {
+        "simulated" => Ok(DwollaMode::Simulated),
+        "sandbox" => Ok(DwollaMode::Sandbox),
+        "production" => Ok(DwollaMode::Production),
+        url => match url::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() && u.username().is_empty() && u.password().is_none() => {
+                Ok(DwollaMode::Url(url.trim_end_matches('/').to_string()))
+            }
+            _ => Err(
+                "expected simulated, sandbox, production or an http(s) base URL without credentials (e.g. http://127.0.0.1:8081)"
+                    .into(),
+            ),
+        },
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -62,9 +83,21 @@ struct ServeArgs {
     /// Address to listen on (port 0: any free port; see --ready-file).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Which Dwolla to talk to.
-    #[arg(long, value_enum, default_value_t = DwollaMode::Simulated)]
+    /// Which Dwolla to talk to: `simulated` (an in-process simulator), `sandbox`
+    /// (https://api-sandbox.dwolla.com), `production` (https://api.dwolla.com), or the base URL
+    /// of any Dwolla-compatible API (such as a `sample-backend simulate` that several backends
+    /// share). All but `simulated` take DWOLLA_KEY and DWOLLA_SECRET from the environment and
+    /// require --users.
+    #[arg(long, default_value = "simulated", value_parser = parse_dwolla, value_name = "MODE|URL")]
     dwolla: DwollaMode,
+    /// Where owners of resources, idempotency keys and the users file's users are kept:
+    /// `sqlite:PATH`, `sqlite::memory:` or `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (several
+    /// instances behind one load balancer share one PostgreSQL database). Also read from
+    /// DATABASE_URL, which keeps a password off the command line. Default: in memory with the
+    /// simulated Dwolla; otherwise the SQLite file sample-backend.db in the working directory.
+    /// Migrations run at start.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     /// The URL apps reach this backend at; hrefs and Location headers are rewritten onto it.
     /// Default: http://<listen address> (https with --tls-cert).
     #[arg(long)]
@@ -239,11 +272,11 @@ async fn dwolla_config(
                 .map_err(|e| format!("cannot start the simulator: {e}"))?;
             Ok((simulated.config, Some(simulated.simulator)))
         }
-        DwollaMode::Sandbox | DwollaMode::Production => {
-            let url = if args.dwolla == DwollaMode::Sandbox {
-                DWOLLA_SANDBOX
-            } else {
-                DWOLLA_PRODUCTION
+        DwollaMode::Sandbox | DwollaMode::Production | DwollaMode::Url(_) => {
+            let url = match &args.dwolla {
+                DwollaMode::Sandbox => DWOLLA_SANDBOX,
+                DwollaMode::Url(url) => url.as_str(),
+                _ => DWOLLA_PRODUCTION,
             };
             let key = std::env::var("DWOLLA_KEY").unwrap_or_default();
             let secret = std::env::var("DWOLLA_SECRET").unwrap_or_default();
@@ -264,6 +297,32 @@ async fn dwolla_config(
             Ok((config, None))
         }
     }
+}
+
+/// The SQLite file used by default with a real Dwolla.
+const DEFAULT_DATABASE_FILE: &str = "sample-backend.db";
+
+/// Opens (and migrates) the store `--database` or DATABASE_URL names, or the default: in memory
+/// with the simulated Dwolla, else [`DEFAULT_DATABASE_FILE`]. Prints which it is (never a
+/// password).
+async fn open_store(args: &ServeArgs) -> Result<SqlStore, String> {
+    let url = match args
+        .database
+        .clone()
+        .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()))
+    {
+        Some(url) => url,
+        None if args.dwolla == DwollaMode::Simulated => "sqlite::memory:".to_string(),
+        None => {
+            let path = std::env::current_dir()
+                .map(|d| d.join(DEFAULT_DATABASE_FILE))
+                .unwrap_or_else(|_| PathBuf::from(DEFAULT_DATABASE_FILE));
+            format!("sqlite:{}", path.display())
+        }
+    };
+    let store = SqlStore::open(&url).await.map_err(|e| e.to_string())?;
+    println!("database: {}", store.description());
+    Ok(store)
 }
 
 /// Prints the backend's URL, the simulator's, the allow-list and the demo users, and writes the
@@ -393,6 +452,14 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
 
     let (mut config, sim) = dwolla_config(&args, dwolla_timeout).await?;
+    let store = open_store(&args).await?;
+    if args.users.is_some() {
+        store
+            .replace_users(&config.users)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    config.store = Arc::new(store);
     config.public_url = Some(public.clone());
     config.limits = limits.clone();
     let users = config.users.clone();

@@ -596,7 +596,7 @@ async fn tokens_expire_and_are_counted() {
         .json()
         .await
         .unwrap();
-    assert_eq!(stats, json!({ "tokenRequests": 2 }));
+    assert_eq!(stats, json!({ "tokenRequests": 2, "exchangeSessions": 0 }));
     // A fresh token works again.
     let token3 = token(&sim, &client).await;
     assert_eq!(get(&client, &partners, &token3).await.status(), 200);

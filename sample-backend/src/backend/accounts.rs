@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 
 use super::auth::Caller;
 use super::bodies::JsonBody;
-use super::create::idempotency_key;
 use super::error::ApiError;
+use super::idempotency::idempotency_key;
 use super::passthrough::Answer;
 use super::routes::id_of;
 use super::store::ResourceKind;
@@ -81,15 +81,13 @@ pub(crate) async fn remove_funding_source(
     let _slot = b.inner.dwolla_slots.acquire().await?;
     b.fetch_owned(ResourceKind::FundingSource, &id, &user)
         .await?;
-    // The body sent to Dwolla is built here, never the app's.
+    // The body sent to Dwolla is built here, never the app's; the key is derived per customer.
+    let dwolla_path = format!("/funding-sources/{id}");
+    let dwolla_key = b.dwolla_key(&key, &user.customer_id, &dwolla_path).await?;
     let resp = b
         .inner
         .dwolla
-        .post(
-            &format!("/funding-sources/{id}"),
-            &json!({ "removed": true }),
-            key.header(),
-        )
+        .post(&dwolla_path, &json!({ "removed": true }), &dwolla_key)
         .await?;
     b.answer(resp)
 }

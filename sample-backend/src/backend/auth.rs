@@ -1,5 +1,5 @@
 //! Authentication of app users: `Authorization: Bearer <token>` looked up among the configured
-//! users. What an authenticated user may reach is decided in `ownership.rs`.
+//! users, then among the store's (a users file imported by any instance sharing the store). What an authenticated user may reach is decided in `ownership.rs`.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -25,11 +25,14 @@ impl FromRequestParts<Backend> for Caller {
                 scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
             })
             .ok_or_else(ApiError::unauthorized)?;
+        if let Some(user) = state.inner.users.get(token) {
+            return Ok(Caller(user.clone()));
+        }
         state
             .inner
-            .users
-            .get(token)
-            .cloned()
+            .store
+            .user(token)
+            .await?
             .map(Caller)
             .ok_or_else(ApiError::unauthorized)
     }

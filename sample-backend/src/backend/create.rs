@@ -1,65 +1,52 @@
-//! The create flow of exchange sessions, exchanges and funding sources: `POST` to Dwolla with an
-//! `Idempotency-Key`, claim the new resource for the caller's customer, read it back, answer 201
-//! with `Location` and body on the backend's URL.
+//! The create flow of exchange sessions, exchanges and funding sources: claim the app's
+//! `Idempotency-Key` in the store, `POST` to Dwolla with the key derived from it (see
+//! `idempotency.rs`), claim the new resource for the caller's customer, record it with the key,
+//! read it back, answer 201 with `Location` and body on the backend's URL.
 //!
-//! Once Dwolla has accepted the POST, a failure to read the new resource back is answered 504
-//! (send again with the same key), never a 502 that would say Dwolla was not reached.
+//! A key the same user sent before for the same request replays the first answer (the same
+//! resource, read again), on any instance that shares the store. Once Dwolla has accepted the
+//! POST, a failure to read the new resource back is answered 504 (send again with the same
+//! key), never a 502 that would say Dwolla was not reached.
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::http::{HeaderValue, StatusCode};
 use serde_json::Value;
 
 use super::dwolla::DwollaError;
 use super::error::ApiError;
+use super::idempotency::{fingerprint, key_hash, IdempotencyKey};
 use super::passthrough::{hal, Answer};
-use super::store::ResourceKind;
+use super::store::{KeyClaim, KeyUse, ResourceKind};
 use super::Backend;
 
-/// The `Idempotency-Key` of a create: the app's, or a fresh one when the app sent none.
-pub(crate) struct IdempotencyKey {
-    value: HeaderValue,
-    from_app: bool,
+/// The answer to a key already used by another user or for another request.
+fn reused() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "Conflict",
+        "This Idempotency-Key was already used for another request.",
+    )
 }
 
-impl IdempotencyKey {
-    /// The key as it is sent to Dwolla.
-    pub(crate) fn header(&self) -> &HeaderValue {
-        &self.value
-    }
-}
-
-/// What an app's `Idempotency-Key` must be.
-pub(crate) const IDEMPOTENCY_KEY_RULE: &str =
-    "An Idempotency-Key must be 1 to 255 printable ASCII characters (a UUID is recommended), sent once.";
-
-/// The app's `Idempotency-Key`: 1 to 255 printable ASCII characters, one header. A key that does
-/// not fit (empty, too long, not ASCII, repeated) is 400 `ValidationError`; no key is a fresh UUID.
-pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, ApiError> {
-    let mut sent = headers.get_all("idempotency-key").iter();
-    let Some(value) = sent.next() else {
-        let fresh = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-            .map_err(|_| ApiError::bad_gateway("The backend could not make an Idempotency-Key."))?;
-        return Ok(IdempotencyKey {
-            value: fresh,
-            from_app: false,
-        });
-    };
-    let usable = sent.next().is_none()
-        && !value.is_empty()
-        && value.len() <= 255
-        && value.as_bytes().iter().all(|b| (0x20..=0x7e).contains(b));
-    if !usable {
-        return Err(ApiError::validation(
-            IDEMPOTENCY_KEY_RULE,
-            "Idempotency-Key",
-        ));
-    }
-    Ok(IdempotencyKey {
-        value: value.clone(),
-        from_app: true,
-    })
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 impl Backend {
+    /// The key sent to Dwolla for `customer`'s request to `dwolla_path`.
+    pub(crate) async fn dwolla_key(
+        &self,
+        key: &IdempotencyKey,
+        customer: &str,
+        dwolla_path: &str,
+    ) -> Result<HeaderValue, ApiError> {
+        let secret = self.inner.store.key_secret().await?;
+        Ok(key.for_dwolla(&secret, customer, dwolla_path))
+    }
+
     /// POSTs `body` (built for Dwolla) to Dwolla, reads the created resource and answers
     /// 201 + Location + body.
     pub(crate) async fn create(
@@ -70,33 +57,68 @@ impl Backend {
         kind: ResourceKind,
         customer: &str,
     ) -> Answer {
-        let resp = self.inner.dwolla.post(path, &body, &key.value).await?;
+        let dwolla_key = self.dwolla_key(key, customer, path).await?;
+        let claimed = match key.app_key() {
+            Some(app_key) => {
+                let hash = key_hash(app_key);
+                let print = fingerprint(path, &body);
+                let claim = self
+                    .inner
+                    .store
+                    .begin_request(&KeyUse {
+                        key_hash: &hash,
+                        customer,
+                        fingerprint: &print,
+                        now: now_secs(),
+                    })
+                    .await?;
+                match claim {
+                    KeyClaim::Conflict => return Err(reused()),
+                    KeyClaim::Replay(location) => {
+                        return self.read_created(&location, kind, customer).await
+                    }
+                    KeyClaim::Send => Some(hash),
+                }
+            }
+            None => None,
+        };
+        let resp = self.inner.dwolla.post(path, &body, &dwolla_key).await?;
         if !resp.status.is_success() {
+            // Refused (4xx): nothing was created, the key may carry a corrected request.
+            if let Some(hash) = claimed.as_deref().filter(|_| resp.status.is_client_error()) {
+                self.inner.store.release_request(hash).await?;
+            }
             return Err(self.pass_error(resp));
         }
         let location = resp
             .location
             .ok_or(DwollaError::Protocol("created without Location"))?;
-        // Dwolla replays the first answer for a reused Idempotency-Key whatever the request: a
-        // key already used for another kind of resource, or by another user, must not hand
-        // that resource over.
-        let reused = || {
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "Conflict",
-                "This Idempotency-Key was already used for another request.",
-            )
+        let Some(id) = self.inner.rw.id_in(&location, kind.collection()) else {
+            return Err(DwollaError::Protocol("Location of an unexpected shape").into());
         };
-        let id = match self.inner.rw.id_in(&location, kind.collection()) {
-            Some(id) => id,
-            None if key.from_app => return Err(reused()),
-            None => return Err(DwollaError::Protocol("Location of an unexpected shape").into()),
-        };
-        if !self.inner.owners.claim(kind, &id, customer).await? {
+        // The derived key makes one customer's answers unreachable to another; the ownership
+        // record stays the authority on who may read the resource.
+        if !self.inner.store.claim(kind, &id, customer).await? {
+            return Err(reused());
+        }
+        if let Some(hash) = &claimed {
+            self.inner.store.finish_request(hash, &location).await?;
+        }
+        self.read_created(&location, kind, customer).await
+    }
+
+    /// Reads back a resource created for `customer` at Dwolla's `location` and answers 201.
+    async fn read_created(&self, location: &str, kind: ResourceKind, customer: &str) -> Answer {
+        let id = self
+            .inner
+            .rw
+            .id_in(location, kind.collection())
+            .ok_or_else(reused)?;
+        if self.inner.store.owner(kind, &id).await?.as_deref() != Some(customer) {
             return Err(reused());
         }
         // Dwolla has acted: a failed read-back must not look like Dwolla was not reached.
-        let created = self.inner.dwolla.get(&location).await.map_err(|e| {
+        let created = self.inner.dwolla.get(location).await.map_err(|e| {
             log::warn!("reading back a created {} failed: {e}", kind.collection());
             ApiError::unconfirmed()
         })?;
@@ -107,7 +129,7 @@ impl Backend {
             .body
             .ok_or(DwollaError::Protocol("created resource without a body"))?;
         self.inner.rw.json_to_public(&mut created_body);
-        let public_location = self.inner.rw.to_public(&location);
+        let public_location = self.inner.rw.to_public(location);
         Ok(hal(StatusCode::CREATED, public_location, created_body))
     }
 }

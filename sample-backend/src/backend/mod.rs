@@ -12,8 +12,10 @@
 //! | `request_log` | the middleware logging each request (method, path, status, duration) |
 //! | `auth` | the bearer-token extractor of the app user |
 //! | `ownership` | the ownership check: own customer, own resources, 404 for the rest |
-//! | [`store`] | [`OwnershipStore`], where owners are recorded, and its in-memory implementation |
-//! | `create` | the create flow: POST to Dwolla, claim, read back, 201 |
+//! | [`store`] | [`Store`]: what must survive a restart and be shared by replicas (owners, idempotency keys, users, the key secret) |
+//! | [`database`] | [`SqlStore`], the store on SQLite or PostgreSQL, and its migrations |
+//! | `idempotency` | the app's `Idempotency-Key` checked, and the key sent to Dwolla derived from it |
+//! | `create` | the create flow: key claimed, POST to Dwolla, resource claimed, read back, 201 |
 //! | `accounts` | the customer's funding sources: the list (removed ones left out) and removal |
 //! | `passthrough` | Dwolla's answers and errors passed on to the app |
 //! | `redirects` | the redirect allow-list |
@@ -30,11 +32,13 @@ mod accounts;
 mod auth;
 mod bodies;
 mod create;
+pub mod database;
 pub mod dwolla;
 pub mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod idempotency;
 pub mod limits;
 pub mod logger;
 mod ownership;
@@ -58,13 +62,14 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use database::SqlStore;
 pub use dwolla::{DwollaClient, DwollaCredentials, DwollaError};
 pub use error::ApiError;
 pub use limits::Limits;
 pub use redirects::DEFAULT_ALLOWED_REDIRECTS;
 pub use rewrite::Rewriter;
 pub use server::{serve, Tls};
-pub use store::{MemoryOwnership, OwnershipStore, ResourceKind, StoreError};
+pub use store::{KeyClaim, KeyUse, ResourceKind, Store, StoreError};
 pub use users::{AppUser, UsersFileError};
 
 /// Dwolla's production API.
@@ -89,8 +94,9 @@ pub struct BackendConfig {
     pub dwolla_timeout: Duration,
     /// How long before expiry the Dwolla access token is replaced (default 60 s).
     pub token_refresh_margin: Duration,
-    /// Where the owners of resources are recorded (default: a new [`MemoryOwnership`]).
-    pub ownership: Arc<dyn OwnershipStore>,
+    /// Where owners, idempotency keys, stored users and the key secret are kept (default: a new
+    /// in-memory SQLite, [`SqlStore::memory`]; several instances share one PostgreSQL store).
+    pub store: Arc<dyn Store>,
     /// Timeouts and size, connection and concurrency limits (default: [`Limits::default`]).
     pub limits: Limits,
 }
@@ -107,7 +113,7 @@ impl BackendConfig {
             allowed_redirects: Vec::new(),
             dwolla_timeout: Duration::from_secs(10),
             token_refresh_margin: Duration::from_secs(60),
-            ownership: Arc::new(MemoryOwnership::new()),
+            store: Arc::new(SqlStore::memory()),
             limits: Limits::default(),
         }
     }
@@ -124,7 +130,7 @@ impl fmt::Debug for BackendConfig {
             .field("dwolla_timeout", &self.dwolla_timeout)
             .field("token_refresh_margin", &self.token_refresh_margin)
             .field("limits", &self.limits)
-            // `ownership` is left out: a store's own `Debug` could show a connection string.
+            // `store` is left out: a store's own `Debug` could show a connection string.
             .finish()
     }
 }
@@ -135,12 +141,12 @@ pub(crate) struct Inner {
     pub(crate) dwolla: DwollaClient,
     /// Moves hrefs between Dwolla's base and the public URL.
     pub(crate) rw: Rewriter,
-    /// The app users by bearer token.
+    /// The app users of the configuration by bearer token (the store's are looked up after).
     pub(crate) users: HashMap<String, AppUser>,
     /// The redirect allow-list.
     pub(crate) allowed: Vec<String>,
-    /// Who owns which resource.
-    pub(crate) owners: Arc<dyn OwnershipStore>,
+    /// Owners, idempotency keys, stored users, the key secret.
+    pub(crate) store: Arc<dyn Store>,
     /// The limits.
     pub(crate) limits: Limits,
     /// The slots of requests talking to Dwolla.
@@ -185,7 +191,7 @@ impl Backend {
                 rw,
                 users,
                 allowed: config.allowed_redirects,
-                owners: config.ownership,
+                store: config.store,
                 dwolla_slots: limits::DwollaSlots::new(&config.limits),
                 limits: config.limits,
             }),

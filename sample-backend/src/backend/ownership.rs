@@ -1,6 +1,6 @@
 //! The ownership check: an app user reaches only its own customer and the resources of that
 //! customer; any other customer or resource answers 404 `NotFound`, exactly like one that does
-//! not exist. Owners are recorded in the [`super::store::OwnershipStore`].
+//! not exist. Owners are recorded in the [`super::store::Store`].
 
 use serde_json::Value;
 
@@ -38,7 +38,7 @@ impl Backend {
         caller: &AppUser,
     ) -> Result<DwollaResponse, ApiError> {
         let path = format!("/{}/{id}", kind.collection());
-        match self.inner.owners.owner(kind, id).await? {
+        match self.inner.store.owner(kind, id).await? {
             Some(owner) if owner == caller.customer_id => Ok(self.inner.dwolla.get(&path).await?),
             Some(_) => Err(ApiError::not_found()),
             None => {
@@ -53,7 +53,7 @@ impl Backend {
                 }
                 if self.links_to(&resp.body, &caller.customer_id) {
                     self.inner
-                        .owners
+                        .store
                         .remember(kind, id, &caller.customer_id)
                         .await?;
                     Ok(resp)

@@ -1,21 +1,19 @@
-//! What the backend remembers between requests, behind the [`OwnershipStore`] trait: which
-//! customer created (or was found to own) each exchange session, exchange and funding source.
+//! What the backend remembers between requests, behind the [`Store`] trait: which customer owns
+//! each exchange session, exchange and funding source; the app's `Idempotency-Key`s (who claimed
+//! each, for which request, and the resource it created); the app users of a users file; and the
+//! secret that derives the keys sent to Dwolla.
 //!
-//! [`MemoryOwnership`], the default, keeps it in memory: after a restart a resource is owned again
-//! by the customer Dwolla links it to (see `ownership.rs`). A persistent store (SQLite,
-//! PostgreSQL) implements the same trait and is set in [`super::BackendConfig::ownership`]; such
-//! a store is also the natural home for what a restart loses today besides ownership: the
-//! `Idempotency-Key`s whose resources [`OwnershipStore::claim`] protects, and the app users'
-//! bearer tokens and customers.
-
-use std::collections::HashMap;
-use std::fmt;
-use std::sync::Mutex;
+//! Everything a restart must not lose and replicas must share lives here. The implementation is
+//! [`super::database::SqlStore`]: SQLite (in memory, or a file) or PostgreSQL.
 
 use async_trait::async_trait;
 use axum::http::StatusCode;
 
 use super::error::ApiError;
+use super::users::AppUser;
+
+/// How long an `Idempotency-Key` is remembered, as Dwolla does: 24 hours.
+pub const IDEMPOTENCY_KEY_LIFETIME_SECS: i64 = 24 * 60 * 60;
 
 /// The kinds of resources whose owner the backend remembers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -40,10 +38,10 @@ impl ResourceKind {
     }
 }
 
-/// Why an [`OwnershipStore`] could not answer (a database down, a failed write). The message is
-/// logged; it must not carry credentials or tokens. [`MemoryOwnership`] never fails.
+/// Why a [`Store`] could not answer (a database down, a failed write, a failed migration). The
+/// message is logged and printed; it never carries credentials, tokens or connection strings.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the ownership store failed: {0}")]
+#[error("the backend's store failed: {0}")]
 pub struct StoreError(pub String);
 
 impl From<StoreError> for ApiError {
@@ -57,21 +55,45 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// Where the backend records which Dwolla customer owns a resource, by kind and Dwolla id.
+/// One use of an app's `Idempotency-Key`, as recorded by [`Store::begin_request`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyUse<'a> {
+    /// A hash of the app's key (the key itself is not stored).
+    pub key_hash: &'a str,
+    /// The Dwolla customer of the app user who sent it.
+    pub customer: &'a str,
+    /// A hash of the request (Dwolla path and body) the key was sent with.
+    pub fingerprint: &'a str,
+    /// Now, in seconds since the Unix epoch.
+    pub now: i64,
+}
+
+/// What a key's record says about a request, from [`Store::begin_request`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyClaim {
+    /// The key is this request's: send it to Dwolla. Also the answer for a retry whose first
+    /// attempt never recorded a result (it may still be running, or its backend died): Dwolla
+    /// itself replays the first answer for the same derived key.
+    Send,
+    /// This request was answered before: the Dwolla URL of the resource it created.
+    Replay(String),
+    /// The key was claimed by another user, or for another request, in the last 24 hours.
+    Conflict,
+}
+
+/// Where the backend records what must survive a restart and be shared by its replicas.
 ///
 /// Customers are Dwolla customer ids. Implementations are shared by every request at once
-/// (`Send + Sync`, behind an `Arc`).
+/// (`Send + Sync`, behind an `Arc`), and by every instance of the backend that uses the same
+/// database: each operation is atomic on its own.
 #[async_trait]
-pub trait OwnershipStore: Send + Sync {
+pub trait Store: Send + Sync {
     /// The customer recorded as the owner of the resource, if any.
     async fn owner(&self, kind: ResourceKind, id: &str) -> Result<Option<String>, StoreError>;
 
     /// Records `customer` as the owner of a resource Dwolla just created, unless an owner is
-    /// already recorded; true when the owner is (now) `customer`.
-    ///
-    /// Must be atomic: Dwolla replays the first answer for a reused `Idempotency-Key`, so two
-    /// customers can be handed the same new id, and exactly one of them may win (in SQL: an
-    /// `INSERT ... ON CONFLICT DO NOTHING`, then a read of the owner).
+    /// already recorded; true when the owner is (now) `customer`. Exactly one of two concurrent
+    /// claims of one id by different customers wins.
     async fn claim(&self, kind: ResourceKind, id: &str, customer: &str)
         -> Result<bool, StoreError>;
 
@@ -83,127 +105,25 @@ pub trait OwnershipStore: Send + Sync {
         id: &str,
         customer: &str,
     ) -> Result<(), StoreError>;
-}
 
-/// The in-memory [`OwnershipStore`]: a map behind a mutex, empty at start, lost on restart.
-#[derive(Default)]
-pub struct MemoryOwnership {
-    owners: Mutex<HashMap<(ResourceKind, String), String>>,
-}
+    /// Claims an app's `Idempotency-Key` for a request, or tells how it was used before. A
+    /// record older than [`IDEMPOTENCY_KEY_LIFETIME_SECS`] is forgotten first.
+    async fn begin_request(&self, key: &KeyUse<'_>) -> Result<KeyClaim, StoreError>;
 
-impl MemoryOwnership {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
+    /// Records the Dwolla URL of the resource that the request with this key created.
+    async fn finish_request(&self, key_hash: &str, location: &str) -> Result<(), StoreError>;
 
-    fn owners(&self) -> std::sync::MutexGuard<'_, HashMap<(ResourceKind, String), String>> {
-        self.owners.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
+    /// Forgets a key whose request Dwolla refused (nothing was created), so that the app may
+    /// send a corrected request with it.
+    async fn release_request(&self, key_hash: &str) -> Result<(), StoreError>;
 
-impl fmt::Debug for MemoryOwnership {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MemoryOwnership")
-            .field("resources", &self.owners().len())
-            .finish()
-    }
-}
+    /// The app user whose bearer token this is, among the stored users.
+    async fn user(&self, token: &str) -> Result<Option<AppUser>, StoreError>;
 
-#[async_trait]
-impl OwnershipStore for MemoryOwnership {
-    async fn owner(&self, kind: ResourceKind, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.owners().get(&(kind, id.to_string())).cloned())
-    }
+    /// Replaces the stored users with `users` (a users file read at start), in one transaction.
+    async fn replace_users(&self, users: &[AppUser]) -> Result<(), StoreError>;
 
-    async fn claim(
-        &self,
-        kind: ResourceKind,
-        id: &str,
-        customer: &str,
-    ) -> Result<bool, StoreError> {
-        let mut owners = self.owners();
-        let owner = owners
-            .entry((kind, id.to_string()))
-            .or_insert_with(|| customer.to_string());
-        Ok(owner == customer)
-    }
-
-    async fn remember(
-        &self,
-        kind: ResourceKind,
-        id: &str,
-        customer: &str,
-    ) -> Result<(), StoreError> {
-        self.owners()
-            .insert((kind, id.to_string()), customer.to_string());
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-
-    #[tokio::test]
-    async fn the_first_claim_wins_and_a_later_one_is_refused() {
-        let store = MemoryOwnership::new();
-        let kind = ResourceKind::ExchangeSession;
-        assert_eq!(store.owner(kind, "s1").await.unwrap(), None);
-        assert!(store.claim(kind, "s1", "alice").await.unwrap());
-        // Claiming again as the owner is true (a replayed answer to the same customer).
-        assert!(store.claim(kind, "s1", "alice").await.unwrap());
-        assert!(!store.claim(kind, "s1", "bob").await.unwrap());
-        assert_eq!(
-            store.owner(kind, "s1").await.unwrap().as_deref(),
-            Some("alice")
-        );
-    }
-
-    #[tokio::test]
-    async fn kinds_are_separate_and_remember_replaces_the_owner() {
-        let store = MemoryOwnership::new();
-        assert!(store
-            .claim(ResourceKind::Exchange, "x", "alice")
-            .await
-            .unwrap());
-        assert_eq!(
-            store.owner(ResourceKind::FundingSource, "x").await.unwrap(),
-            None
-        );
-        store
-            .remember(ResourceKind::Exchange, "x", "bob")
-            .await
-            .unwrap();
-        assert_eq!(
-            store
-                .owner(ResourceKind::Exchange, "x")
-                .await
-                .unwrap()
-                .as_deref(),
-            Some("bob")
-        );
-        assert_eq!(format!("{store:?}"), "MemoryOwnership { resources: 1 }");
-    }
-
-    #[tokio::test]
-    async fn concurrent_claims_of_one_id_have_exactly_one_winner() {
-        let store = Arc::new(MemoryOwnership::new());
-        let claims = (0..32).map(|i| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move {
-                store
-                    .claim(ResourceKind::FundingSource, "fs", &format!("customer-{i}"))
-                    .await
-                    .unwrap()
-            })
-        });
-        let mut winners = 0;
-        for claim in claims {
-            winners += usize::from(claim.await.unwrap());
-        }
-        assert_eq!(winners, 1);
-    }
+    /// The secret from which the keys sent to Dwolla are derived: drawn at random once per
+    /// database and shared by every instance that uses it.
+    async fn key_secret(&self) -> Result<Vec<u8>, StoreError>;
 }

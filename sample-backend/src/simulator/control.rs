@@ -179,6 +179,9 @@ async fn expire_tokens(State(sim): State<Simulator>) -> Response {
 async fn stats(State(sim): State<Simulator>) -> Response {
     json_response(
         StatusCode::OK,
-        json!({ "tokenRequests": sim.token_requests() }),
+        json!({
+            "tokenRequests": sim.token_requests(),
+            "exchangeSessions": sim.exchange_session_count(),
+        }),
     )
 }

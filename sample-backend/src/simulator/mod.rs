@@ -62,7 +62,7 @@
 //! | `POST /sim/faults` | a [`Fault`] | 201 |
 //! | `DELETE /sim/faults` | - | 204 |
 //! | `POST /sim/tokens/expire` | - | 204: every access token issued so far is now expired |
-//! | `GET /sim/stats` | - | 200 `{"tokenRequests": n}` |
+//! | `GET /sim/stats` | - | 200 `{"tokenRequests": n, "exchangeSessions": n}` |
 //!
 //! [`Simulator::requests_received`] counts every request to Dwolla's paths.
 //!
@@ -409,6 +409,11 @@ impl Simulator {
     /// control surface not): lets a test see that a backend sent nothing.
     pub fn requests_received(&self) -> u64 {
         self.inner.requests.load(Ordering::SeqCst)
+    }
+
+    /// How many exchange sessions exist (every customer's, re-authentication ones included).
+    pub fn exchange_session_count(&self) -> usize {
+        self.state().sessions.len()
     }
 
     /// Makes every access token issued so far expired.

@@ -6,6 +6,7 @@
 
 pub mod backend;
 pub mod openapi;
+pub mod postgres;
 pub mod simulator;
 
 use reqwest::{Client, Response};

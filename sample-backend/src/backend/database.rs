@@ -1,0 +1,512 @@
+//! [`SqlStore`], the [`Store`] on SQL: SQLite (embedded; in memory or in a file) for one
+//! instance, PostgreSQL for several instances sharing one database.
+//!
+//! The schema is created and upgraded by the migrations below when the store opens (on
+//! PostgreSQL under an advisory lock, so replicas starting together migrate once). Tables:
+//!
+//! | Table | Holds |
+//! | --- | --- |
+//! | `iav_migrations` | the migrations applied |
+//! | `iav_settings` | `key-secret`, the secret from which the keys sent to Dwolla are derived |
+//! | `iav_owners` | (kind, Dwolla id) -> owning customer |
+//! | `iav_idempotency_keys` | SHA-256 of an app key -> customer, request fingerprint, created resource, time |
+//! | `iav_users` | SHA-256 of a bearer token -> name and customer (from a users file) |
+//!
+//! Bearer tokens and app keys are stored as SHA-256 hashes only. The same SQL runs on both
+//! databases (`$N` parameters, `ON CONFLICT`, `BIGINT` seconds).
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+};
+use sqlx::Connection;
+use tokio::sync::{Mutex, OnceCell};
+
+use super::store::{
+    KeyClaim, KeyUse, ResourceKind, Store, StoreError, IDEMPOTENCY_KEY_LIFETIME_SECS,
+};
+use super::users::AppUser;
+
+/// The migrations, in order: (version, statements). Never edit one that has shipped; add one.
+const MIGRATIONS: &[(i64, &[&str])] = &[(
+    1,
+    &[
+        "CREATE TABLE IF NOT EXISTS iav_settings (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS iav_owners (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            customer TEXT NOT NULL,
+            PRIMARY KEY (kind, id))",
+        "CREATE TABLE IF NOT EXISTS iav_idempotency_keys (
+            key_hash TEXT PRIMARY KEY,
+            customer TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            location TEXT,
+            created_at BIGINT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS iav_idempotency_keys_created_at
+            ON iav_idempotency_keys (created_at)",
+        "CREATE TABLE IF NOT EXISTS iav_users (
+            token_hash TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            customer TEXT NOT NULL)",
+    ],
+)];
+
+/// The PostgreSQL advisory lock taken while migrating (any fixed number; "iav" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0069_6176;
+
+/// Expired idempotency keys are deleted at most this often per instance.
+const KEY_SWEEP_INTERVAL_SECS: i64 = 60;
+
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$p` bound to the pool, whichever database it is: the SQL is the same.
+macro_rules! on_pool {
+    ($store:expr, |$p:ident| $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite($p) => $body,
+            Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// The [`Store`] on SQLite or PostgreSQL. Open it with [`SqlStore::open`] (which migrates at
+/// once) or [`SqlStore::memory`] (an in-memory SQLite, migrated on first use).
+pub struct SqlStore {
+    pool: Pool,
+    /// What the store is, for logs: never a password.
+    description: String,
+    /// For an in-memory SQLite: the database lives while one connection to it is open; this one
+    /// is, for as long as the store.
+    memory: Option<SqliteConnectOptions>,
+    anchor: Mutex<Option<SqliteConnection>>,
+    ready: OnceCell<()>,
+    secret: OnceCell<Vec<u8>>,
+    last_sweep: std::sync::atomic::AtomicI64,
+}
+
+impl fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("database", &self.description)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A `StoreError` from a database error, saying what was being done. Database errors do not
+/// carry connection strings; a configuration error might, so it is not repeated.
+fn failed(doing: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
+    move |e| match e {
+        sqlx::Error::Configuration(_) => {
+            StoreError(format!("{doing}: the database URL is not usable"))
+        }
+        e => StoreError(format!("{doing}: {e}")),
+    }
+}
+
+/// The SHA-256 of `text`, in lower-case hex.
+pub(crate) fn sha256_hex(text: &[u8]) -> String {
+    hex(ring::digest::digest(&ring::digest::SHA256, text).as_ref())
+}
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+impl SqlStore {
+    /// An empty in-memory SQLite database, migrated on first use and gone with the store: what
+    /// a backend in front of the simulated Dwolla, or a test, needs.
+    pub fn memory() -> SqlStore {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .expect("sqlite::memory: is a valid SQLite URL");
+        // One connection: an in-memory database's writes are serialized anyway.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_lazy_with(options.clone());
+        SqlStore::new(Pool::Sqlite(pool), "SQLite in memory".into(), Some(options))
+    }
+
+    fn new(pool: Pool, description: String, memory: Option<SqliteConnectOptions>) -> SqlStore {
+        SqlStore {
+            pool,
+            description,
+            memory,
+            anchor: Mutex::new(None),
+            ready: OnceCell::new(),
+            secret: OnceCell::new(),
+            last_sweep: std::sync::atomic::AtomicI64::new(0),
+        }
+    }
+
+    /// Opens the database of `url` and runs the migrations:
+    /// - `sqlite:PATH` (`sqlite:/var/lib/backend/iav.db`): a SQLite file, created if missing,
+    ///   in WAL mode; `sqlite::memory:` an in-memory database;
+    /// - `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (or `postgresql://`, with libpq's
+    ///   parameters such as `?sslmode=require` or `?host=/run/postgresql`).
+    pub async fn open(url: &str) -> Result<SqlStore, StoreError> {
+        let store = if url == "sqlite::memory:" || url == "sqlite://:memory:" {
+            SqlStore::memory()
+        } else if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if path.is_empty() {
+                return Err(StoreError(
+                    "a SQLite database URL is sqlite:PATH (or sqlite::memory:)".into(),
+                ));
+            }
+            let options = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .map_err(failed("opening the SQLite database"))?;
+            SqlStore::new(Pool::Sqlite(pool), format!("SQLite file {path}"), None)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|_| StoreError("the PostgreSQL URL is not usable".into()))?;
+            let description = format!(
+                "PostgreSQL database {} on {}:{}",
+                options.get_database().unwrap_or("(default)"),
+                options.get_host(),
+                options.get_port()
+            );
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await
+                .map_err(failed("connecting to PostgreSQL"))?;
+            SqlStore::new(Pool::Postgres(pool), description, None)
+        } else {
+            return Err(StoreError(
+                "the database must be sqlite:PATH, sqlite::memory: or postgres://...".into(),
+            ));
+        };
+        store.ready().await?;
+        Ok(store)
+    }
+
+    /// What the database is (`SQLite file ./iav.db`, `PostgreSQL database iav on
+    /// 127.0.0.1:5432`): never a password.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Migrates once (and, in memory, opens the connection that keeps the database alive).
+    async fn ready(&self) -> Result<(), StoreError> {
+        self.ready
+            .get_or_try_init(|| async {
+                if let Some(options) = &self.memory {
+                    let conn = SqliteConnection::connect_with(options)
+                        .await
+                        .map_err(failed("opening the in-memory database"))?;
+                    *self.anchor.lock().await = Some(conn);
+                }
+                self.migrate().await
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        const CREATE: &str = "CREATE TABLE IF NOT EXISTS iav_migrations (
+            version BIGINT PRIMARY KEY,
+            applied_at BIGINT NOT NULL)";
+        let fail = failed("migrating the database");
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await.map_err(&fail)?;
+            if matches!(self.pool, Pool::Postgres(_)) {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(MIGRATION_LOCK)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(&fail)?;
+            }
+            sqlx::query(CREATE).execute(&mut *tx).await.map_err(&fail)?;
+            let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM iav_migrations")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(&fail)?;
+            for (version, statements) in MIGRATIONS {
+                if applied.contains(version) {
+                    continue;
+                }
+                for statement in *statements {
+                    sqlx::query(statement)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(&fail)?;
+                }
+                sqlx::query("INSERT INTO iav_migrations (version, applied_at) VALUES ($1, $2)")
+                    .bind(version)
+                    .bind(now_secs())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(&fail)?;
+                log::info!("database migrated to version {version}");
+            }
+            tx.commit().await.map_err(&fail)
+        })
+    }
+
+    /// Deletes the idempotency keys past their lifetime, at most once a minute.
+    async fn sweep_keys(&self, now: i64) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering;
+        let last = self.last_sweep.load(Ordering::Relaxed);
+        if now - last < KEY_SWEEP_INTERVAL_SECS
+            || self
+                .last_sweep
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return Ok(());
+        }
+        let fail = failed("deleting expired idempotency keys");
+        on_pool!(self, |p| sqlx::query(
+            "DELETE FROM iav_idempotency_keys WHERE created_at <= $1"
+        )
+        .bind(now - IDEMPOTENCY_KEY_LIFETIME_SECS)
+        .execute(p)
+        .await
+        .map(|_| ())
+        .map_err(&fail))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn owner(&self, kind: ResourceKind, id: &str) -> Result<Option<String>, StoreError> {
+        self.ready().await?;
+        let fail = failed("reading an owner");
+        on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT customer FROM iav_owners WHERE kind = $1 AND id = $2"
+        )
+        .bind(kind.collection())
+        .bind(id)
+        .fetch_optional(p)
+        .await
+        .map_err(&fail))
+    }
+
+    async fn claim(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        customer: &str,
+    ) -> Result<bool, StoreError> {
+        self.ready().await?;
+        let fail = failed("recording an owner");
+        let owner: String = on_pool!(self, |p| {
+            sqlx::query(
+                "INSERT INTO iav_owners (kind, id, customer) VALUES ($1, $2, $3)
+                 ON CONFLICT (kind, id) DO NOTHING",
+            )
+            .bind(kind.collection())
+            .bind(id)
+            .bind(customer)
+            .execute(p)
+            .await
+            .map_err(&fail)?;
+            sqlx::query_scalar("SELECT customer FROM iav_owners WHERE kind = $1 AND id = $2")
+                .bind(kind.collection())
+                .bind(id)
+                .fetch_one(p)
+                .await
+                .map_err(&fail)?
+        });
+        Ok(owner == customer)
+    }
+
+    async fn remember(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        customer: &str,
+    ) -> Result<(), StoreError> {
+        self.ready().await?;
+        let fail = failed("recording an owner");
+        on_pool!(self, |p| sqlx::query(
+            "INSERT INTO iav_owners (kind, id, customer) VALUES ($1, $2, $3)
+             ON CONFLICT (kind, id) DO UPDATE SET customer = excluded.customer"
+        )
+        .bind(kind.collection())
+        .bind(id)
+        .bind(customer)
+        .execute(p)
+        .await
+        .map(|_| ())
+        .map_err(&fail))?;
+        Ok(())
+    }
+
+    async fn begin_request(&self, key: &KeyUse<'_>) -> Result<KeyClaim, StoreError> {
+        self.ready().await?;
+        self.sweep_keys(key.now).await?;
+        let fail = failed("claiming an idempotency key");
+        let expired = key.now - IDEMPOTENCY_KEY_LIFETIME_SECS;
+        let row = on_pool!(self, |p| {
+            sqlx::query(
+                "DELETE FROM iav_idempotency_keys WHERE key_hash = $1 AND created_at <= $2",
+            )
+            .bind(key.key_hash)
+            .bind(expired)
+            .execute(p)
+            .await
+            .map_err(&fail)?;
+            sqlx::query(
+                "INSERT INTO iav_idempotency_keys (key_hash, customer, fingerprint, created_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (key_hash) DO NOTHING",
+            )
+            .bind(key.key_hash)
+            .bind(key.customer)
+            .bind(key.fingerprint)
+            .bind(key.now)
+            .execute(p)
+            .await
+            .map_err(&fail)?;
+            sqlx::query_as::<_, (String, String, Option<String>)>(
+                "SELECT customer, fingerprint, location FROM iav_idempotency_keys
+                 WHERE key_hash = $1",
+            )
+            .bind(key.key_hash)
+            .fetch_optional(p)
+            .await
+            .map_err(&fail)?
+        });
+        // No row: released by a refused request in between; this one may go ahead.
+        let Some((customer, fingerprint, location)) = row else {
+            return Ok(KeyClaim::Send);
+        };
+        if customer != key.customer || fingerprint != key.fingerprint {
+            return Ok(KeyClaim::Conflict);
+        }
+        Ok(location.map_or(KeyClaim::Send, KeyClaim::Replay))
+    }
+
+    async fn finish_request(&self, key_hash: &str, location: &str) -> Result<(), StoreError> {
+        self.ready().await?;
+        let fail = failed("recording an idempotency key's answer");
+        on_pool!(self, |p| sqlx::query(
+            "UPDATE iav_idempotency_keys SET location = $2 WHERE key_hash = $1"
+        )
+        .bind(key_hash)
+        .bind(location)
+        .execute(p)
+        .await
+        .map(|_| ())
+        .map_err(&fail))?;
+        Ok(())
+    }
+
+    async fn release_request(&self, key_hash: &str) -> Result<(), StoreError> {
+        self.ready().await?;
+        let fail = failed("releasing an idempotency key");
+        on_pool!(self, |p| sqlx::query(
+            "DELETE FROM iav_idempotency_keys WHERE key_hash = $1 AND location IS NULL"
+        )
+        .bind(key_hash)
+        .execute(p)
+        .await
+        .map(|_| ())
+        .map_err(&fail))?;
+        Ok(())
+    }
+
+    async fn user(&self, token: &str) -> Result<Option<AppUser>, StoreError> {
+        self.ready().await?;
+        let fail = failed("reading a user");
+        let found: Option<(String, String)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT name, customer FROM iav_users WHERE token_hash = $1"
+        )
+        .bind(sha256_hex(token.as_bytes()))
+        .fetch_optional(p)
+        .await
+        .map_err(&fail))?;
+        Ok(found.map(|(name, customer_id)| AppUser {
+            name,
+            token: token.to_string(),
+            customer_id,
+        }))
+    }
+
+    async fn replace_users(&self, users: &[AppUser]) -> Result<(), StoreError> {
+        self.ready().await?;
+        let fail = failed("storing the users");
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await.map_err(&fail)?;
+            sqlx::query("DELETE FROM iav_users")
+                .execute(&mut *tx)
+                .await
+                .map_err(&fail)?;
+            for user in users {
+                sqlx::query(
+                    "INSERT INTO iav_users (token_hash, name, customer) VALUES ($1, $2, $3)
+                     ON CONFLICT (token_hash) DO UPDATE
+                     SET name = excluded.name, customer = excluded.customer",
+                )
+                .bind(sha256_hex(user.token.as_bytes()))
+                .bind(&user.name)
+                .bind(&user.customer_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(&fail)?;
+            }
+            tx.commit().await.map_err(&fail)
+        })
+    }
+
+    async fn key_secret(&self) -> Result<Vec<u8>, StoreError> {
+        self.ready().await?;
+        self.secret
+            .get_or_try_init(|| async {
+                let fail = failed("reading the key secret");
+                let mut drawn = [0u8; 32];
+                ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut drawn)
+                    .map_err(|_| StoreError("no random numbers for the key secret".into()))?;
+                let value: String = on_pool!(self, |p| {
+                    sqlx::query(
+                        "INSERT INTO iav_settings (name, value) VALUES ('key-secret', $1)
+                         ON CONFLICT (name) DO NOTHING",
+                    )
+                    .bind(hex(&drawn))
+                    .execute(p)
+                    .await
+                    .map_err(&fail)?;
+                    sqlx::query_scalar("SELECT value FROM iav_settings WHERE name = 'key-secret'")
+                        .fetch_one(p)
+                        .await
+                        .map_err(&fail)?
+                });
+                Ok(value.into_bytes())
+            })
+            .await
+            .cloned()
+    }
+}

@@ -1,0 +1,370 @@
+//! Two `sample-backend` processes behind one public URL, sharing one PostgreSQL database (the
+//! test command's server) and one Dwolla simulator process (`sample-backend simulate`): what a
+//! deployment with replicas does. A flow started on one instance completes on the other; a
+//! `kill -9` between Dwolla creating a session and the backend reading it back loses nothing;
+//! another user's reuse of a key is 409 on both.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::Client;
+use serde_json::{json, Value};
+use support::backend::{get, post, Answer};
+use support::{client, session_body};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sample-backend");
+/// The URL apps reach the replicas at (a load balancer's); requests go to each instance's own
+/// address with hrefs on this URL.
+const PUBLIC: &str = "https://backend.example/";
+
+/// A child process, killed (SIGKILL) when dropped; its output goes to a file.
+struct Proc {
+    child: Child,
+    ready: Value,
+    log: PathBuf,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Proc {
+    /// `kill -9`, and waits for the process to be gone.
+    fn kill9(mut self) -> String {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+async fn spawn(dir: &Path, name: &str, mut cmd: Command) -> Proc {
+    let ready = dir.join(format!("{name}.ready.json"));
+    let log = dir.join(format!("{name}.log"));
+    let _ = std::fs::remove_file(&ready);
+    let out = std::fs::File::create(&log).expect("log file");
+    let child = cmd
+        .arg("--ready-file")
+        .arg(&ready)
+        .env("RUST_LOG", "debug")
+        .stdout(out.try_clone().expect("log file"))
+        .stderr(out)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("spawn sample-backend");
+    let mut p = Proc {
+        child,
+        ready: Value::Null,
+        log,
+    };
+    let started = Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&ready) {
+            p.ready = serde_json::from_str(&text).expect("ready file is JSON");
+            return p;
+        }
+        if let Ok(Some(status)) = p.child.try_wait() {
+            panic!(
+                "{name} exited early ({status}): {}",
+                std::fs::read_to_string(&p.log).unwrap_or_default()
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{name} never got ready"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The shared simulator, the users file and the database, from which backends are started.
+struct Deployment {
+    dir: PathBuf,
+    sim: Proc,
+    sim_url: String,
+    users_file: PathBuf,
+    database: String,
+    alice: String,
+    bob: String,
+}
+
+impl Deployment {
+    async fn backend(&self, name: &str) -> Proc {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--public-url", PUBLIC])
+            .args([
+                "--dwolla",
+                &self.sim_url,
+                "--allowed-redirect",
+                "com.example.app",
+            ])
+            .arg("--users")
+            .arg(&self.users_file)
+            // The database URL (with its password) from the environment, not the command line.
+            .env("DATABASE_URL", &self.database)
+            .env("DWOLLA_KEY", self.sim.ready["clientKey"].as_str().unwrap())
+            .env(
+                "DWOLLA_SECRET",
+                self.sim.ready["clientSecret"].as_str().unwrap(),
+            );
+        spawn(&self.dir, name, cmd).await
+    }
+
+    async fn sim_post(&self, c: &Client, path: &str, body: &Value) -> Value {
+        let resp = c
+            .post(format!("{}{path}", self.sim_url))
+            .json(body)
+            .send()
+            .await
+            .expect("simulator control");
+        assert!(resp.status().is_success(), "{path}: {}", resp.status());
+        resp.json().await.unwrap_or(Value::Null)
+    }
+
+    async fn sessions_at_dwolla(&self, c: &Client) -> u64 {
+        let stats: Value = c
+            .get(format!("{}/sim/stats", self.sim_url))
+            .send()
+            .await
+            .expect("stats")
+            .json()
+            .await
+            .expect("stats JSON");
+        stats["exchangeSessions"]
+            .as_u64()
+            .expect("exchangeSessions")
+    }
+}
+
+/// A customer created at the simulator through Dwolla's API.
+async fn create_customer(c: &Client, sim: &Proc, url: &str, first: &str) -> String {
+    let token: Value = c
+        .post(format!("{url}/token"))
+        .basic_auth(
+            sim.ready["clientKey"].as_str().unwrap(),
+            sim.ready["clientSecret"].as_str(),
+        )
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token JSON");
+    let resp = c
+        .post(format!("{url}/customers"))
+        .bearer_auth(token["access_token"].as_str().expect("access_token"))
+        .header("Accept", support::HAL_JSON)
+        .header("Content-Type", support::HAL_JSON)
+        .body(json!({"firstName": first, "lastName": "Test", "email": format!("{first}@example.com")}).to_string())
+        .send()
+        .await
+        .expect("create customer");
+    assert_eq!(resp.status(), 201);
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    location.rsplit('/').next().unwrap().to_string()
+}
+
+/// `href` (on the public URL) at instance `p`'s own address.
+fn at(p: &Proc, href: &str) -> String {
+    let path = href
+        .strip_prefix(PUBLIC)
+        .unwrap_or_else(|| panic!("{href} is on {PUBLIC}"));
+    format!("http://{}/{path}", p.ready["listenAddr"].as_str().unwrap())
+}
+
+fn id_of(a: &Answer) -> String {
+    let location = a
+        .header("location")
+        .unwrap_or_else(|| panic!("no Location: {}", a.text));
+    location.rsplit('/').next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_one_database_one_simulator() {
+    let Some(database) =
+        support::postgres::fresh_database("two_instances_one_database_one_simulator").await
+    else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("iav-replicas-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let c = client();
+
+    let mut sim_cmd = Command::new(BIN);
+    sim_cmd.args(["simulate", "--listen", "127.0.0.1:0"]);
+    let sim = spawn(&dir, "simulator", sim_cmd).await;
+    let sim_url = sim.ready["simulatorUrl"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    let alice = sim.ready["demoCustomerId"].as_str().unwrap().to_string();
+    let bob = create_customer(&c, &sim, &sim_url, "Bob").await;
+    let users_file = dir.join("users.toml");
+    std::fs::write(
+        &users_file,
+        format!("[users]\n\"tok-alice-r\" = \"{alice}\"\n\"tok-bob-r\" = \"{bob}\"\n"),
+    )
+    .unwrap();
+    let d = Deployment {
+        dir: dir.clone(),
+        sim,
+        sim_url,
+        users_file,
+        database,
+        alice,
+        bob,
+    };
+    let (a, b) = (d.backend("a").await, d.backend("b").await);
+    let (alice, bob) = ("tok-alice-r", "tok-bob-r");
+
+    // A flow across the instances: session on A, read on B; exchange on B; funding source on A,
+    // read on B.
+    let partners = get(
+        &c,
+        &at(&a, &format!("{PUBLIC}exchange-partners")),
+        Some(alice),
+    )
+    .await;
+    assert_eq!(partners.status, 200, "{}", partners.text);
+    let plaid = support::partner_in(&partners.body, "Plaid");
+    let new_session = |p: &Proc, token: &'static str, key: &'static str| {
+        let url = at(p, &format!("{PUBLIC}customers/me/exchange-sessions"));
+        let body = session_body(&plaid, Some("com.example.app"));
+        let c = c.clone();
+        async move { post(&c, &url, token, &body, Some(key)).await }
+    };
+    let created = new_session(&a, alice, "replica-key-1").await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let session_href = created.header("location").unwrap();
+    assert!(session_href.starts_with(PUBLIC), "{session_href}");
+    let read = get(&c, &at(&b, &session_href), Some(alice)).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let link = read.body["externalProviderSessionToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(created.body["externalProviderSessionToken"], link.as_str());
+
+    // kill -9 after the answer: the restarted instance replays it for the same key (before Link
+    // is completed: Dwolla's sessions are single use, and so are the simulator's).
+    let sessions = d.sessions_at_dwolla(&c).await;
+    let log_a = a.kill9();
+    let a = d.backend("a2").await;
+    let again = new_session(&a, alice, "replica-key-1").await;
+    assert_eq!(again.status, 201, "{}", again.text);
+    assert_eq!(
+        again.header("location").as_deref(),
+        Some(session_href.as_str())
+    );
+    assert_eq!(again.body["externalProviderSessionToken"], link.as_str());
+    assert_eq!(d.sessions_at_dwolla(&c).await, sessions);
+
+    let public = d
+        .sim_post(&c, "/sim/plaid/complete-link", &json!({"linkToken": link}))
+        .await["publicToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let exchange = post(
+        &c,
+        &at(&b, &format!("{PUBLIC}customers/me/exchanges")),
+        alice,
+        &json!({"_links": {"exchange-partner": {"href": plaid}}, "plaid": {"publicToken": public}}),
+        Some("replica-key-2"),
+    )
+    .await;
+    assert_eq!(exchange.status, 201, "{}", exchange.text);
+    let fs = post(
+        &c,
+        &at(&a, &format!("{PUBLIC}customers/me/funding-sources")),
+        alice,
+        &json!({"_links": {"exchange": {"href": exchange.header("location").unwrap()}},
+                "bankAccountType": "checking", "name": "Replica checking"}),
+        Some("replica-key-3"),
+    )
+    .await;
+    assert_eq!(fs.status, 201, "{}", fs.text);
+    let fs_read = get(&c, &at(&b, &fs.header("location").unwrap()), Some(alice)).await;
+    assert_eq!(fs_read.status, 200, "{}", fs_read.text);
+    assert_eq!(fs_read.body["name"], "Replica checking");
+
+    // Bob: alice's key is 409 on both instances; her session is 404 on both.
+    for p in [&a, &b] {
+        let stolen = new_session(p, bob, "replica-key-1").await;
+        assert_eq!(
+            stolen.status_and_code(),
+            (409, Some("Conflict")),
+            "{}",
+            stolen.text
+        );
+        assert!(!stolen.text.contains(&link));
+        let peek = get(&c, &at(p, &session_href), Some(bob)).await;
+        assert_eq!(peek.status, 404, "{}", peek.text);
+    }
+    // kill -9 between Dwolla creating a session and the backend reading it back.
+    d.sim_post(
+        &c,
+        "/sim/faults",
+        &json!({"method": "GET", "path": "/exchange-sessions/", "delayMs": 20000, "count": 1}),
+    )
+    .await;
+    let in_flight = tokio::spawn(new_session(&a, alice, "replica-key-4"));
+    let waited = Instant::now();
+    while d.sessions_at_dwolla(&c).await == sessions {
+        assert!(
+            waited.elapsed() < Duration::from_secs(15),
+            "Dwolla never created the session"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let log_a2 = a.kill9();
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), in_flight)
+            .await
+            .expect("the request ended")
+            .is_err(),
+        "the killed instance's request must fail"
+    );
+    c.delete(format!("{}/sim/faults", d.sim_url))
+        .send()
+        .await
+        .expect("clear faults");
+    // The retry on the surviving instance gets the session Dwolla created, once.
+    let retried = new_session(&b, alice, "replica-key-4").await;
+    assert_eq!(retried.status, 201, "{}", retried.text);
+    let a = d.backend("a3").await;
+    let replayed = new_session(&a, alice, "replica-key-4").await;
+    assert_eq!(replayed.status, 201, "{}", replayed.text);
+    assert_eq!(id_of(&replayed), id_of(&retried));
+    assert_eq!(d.sessions_at_dwolla(&c).await, sessions + 1);
+    for p in [&a, &b] {
+        assert_eq!(new_session(p, bob, "replica-key-4").await.status, 409);
+    }
+    // Bob's own session with his own key still works on either.
+    let own = new_session(&b, bob, "replica-key-5").await;
+    assert_eq!(own.status, 201, "{}", own.text);
+
+    // No log line of any process holds the database password, a bearer token or a link token.
+    let password = url::Url::parse(&d.database)
+        .unwrap()
+        .password()
+        .unwrap()
+        .to_string();
+    let logs = [log_a, log_a2, a.kill9(), b.kill9()];
+    for log in &logs {
+        support::assert_no_secret(log, &[&password, alice, bob, &link]);
+        assert!(
+            log.contains("database: PostgreSQL database iav_test_"),
+            "{log}"
+        );
+    }
+    let _ = (&d.alice, &d.bob);
+    std::fs::remove_dir_all(&dir).ok();
+}
