@@ -19,6 +19,7 @@ start  Installs Debian's postgresql when no server is installed (apt-get, needs 
 stop   Stops the server of DIR (fast shutdown) if it runs.
 url    Prints the URL of the server of DIR.
 
+As root, DIR must be reachable by the postgres user (under /tmp, for instance).
 The server has fsync off (a test database); its log is DIR/server.log.
 USAGE
 }
@@ -49,7 +50,11 @@ start() {
     rm -rf "$dir"
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
-    [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres: "$dir"
+        runuser -u postgres -- test -w "$dir" ||
+            die "the postgres user cannot reach $dir (a parent directory is closed to it): use a directory under /tmp"
+    fi
     chmod 700 "$dir"
     password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
     printf '%s\n' "$password" >"$dir/pwfile"

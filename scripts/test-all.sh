@@ -15,7 +15,9 @@ Each step's output is kept in target/test-all/STEP.log.
 Steps:
   fmt         cargo fmt --all -- --check
   clippy      cargo clippy --workspace --all-targets -- -D warnings
-  rust        cargo test --workspace (core, sample-backend, simulator, examples)
+  rust        cargo test --workspace (core, sample-backend, simulator, examples), with a private
+              PostgreSQL server (scripts/postgres.sh; Debian's postgresql, installed if missing)
+              for the store and replica tests
   bindings    scripts/generate-bindings.sh --check (the committed Kotlin/Swift equal a fresh generation)
   kotlin      scripts/test-kotlin.sh (the generated Kotlin on the JVM against the host library)
   swift       scripts/test-swift.sh (the generated Swift on Linux, Swift 5 and Swift 6 modes)
@@ -47,11 +49,28 @@ cd "$REPO" || exit 1
 export CARGO_TERM_COLOR=never
 LOGS="$TARGET_DIR/test-all"
 
+# with_postgres CMD...: runs CMD with a private PostgreSQL server (scripts/postgres.sh) given to
+# the tests as IAV_TEST_POSTGRES_URL, and IAV_REQUIRE_POSTGRES=1 so that no test skips for want
+# of it; stops the server afterwards.
+with_postgres() {
+    local dir rc
+    dir=$(mktemp -d /tmp/iav-postgres.XXXXXX) && chmod 755 "$dir" || return 1
+    if ! scripts/postgres.sh start "$dir/cluster"; then
+        rm -rf "$dir"
+        return 1
+    fi
+    IAV_TEST_POSTGRES_URL=$(scripts/postgres.sh url "$dir/cluster") IAV_REQUIRE_POSTGRES=1 "$@"
+    rc=$?
+    scripts/postgres.sh stop "$dir/cluster" || true
+    rm -rf "$dir"
+    return "$rc"
+}
+
 run_step() {
     case "$1" in
         fmt) cargo fmt --all -- --check ;;
         clippy) cargo clippy --workspace --all-targets -- -D warnings ;;
-        rust) cargo test --workspace ;;
+        rust) with_postgres cargo test --workspace ;;
         bindings) scripts/generate-bindings.sh --check ;;
         kotlin) scripts/test-kotlin.sh ;;
         swift) scripts/test-swift.sh ;;

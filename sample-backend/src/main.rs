@@ -60,7 +60,8 @@ enum DwollaMode {
     Url(String),
 }
 
-/// Parses `--dwolla`: `simulated`, `sandbox`, `production` or an http(s) base URL.
+/// Parses `--dwolla`: `simulated`, `sandbox`, `production` or an http(s) base URL. The refusal
+/// does not repeat the value (it could hold credentials).
 fn parse_dwolla(value: &str) -> Result<DwollaMode, String> {
     match value {
         "simulated" => Ok(DwollaMode::Simulated),
@@ -71,7 +72,7 @@ fn parse_dwolla(value: &str) -> Result<DwollaMode, String> {
                 Ok(DwollaMode::Url(url.trim_end_matches('/').to_string()))
             }
             _ => Err(
-                "expected simulated, sandbox, production or an http(s) base URL without credentials (e.g. http://127.0.0.1:8081)"
+                "--dwolla: expected simulated, sandbox, production or an http(s) base URL without credentials (e.g. http://127.0.0.1:8081)"
                     .into(),
             ),
         },
@@ -88,8 +89,8 @@ struct ServeArgs {
     /// of any Dwolla-compatible API (such as a `sample-backend simulate` that several backends
     /// share). All but `simulated` take DWOLLA_KEY and DWOLLA_SECRET from the environment and
     /// require --users.
-    #[arg(long, default_value = "simulated", value_parser = parse_dwolla, value_name = "MODE|URL")]
-    dwolla: DwollaMode,
+    #[arg(long, default_value = "simulated", value_name = "MODE|URL")]
+    dwolla: String,
     /// Where owners of resources, idempotency keys and the users file's users are kept:
     /// `sqlite:PATH`, `sqlite::memory:` or `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (several
     /// instances behind one load balancer share one PostgreSQL database). Also read from
@@ -250,9 +251,10 @@ async fn simulate(args: SimulateArgs) -> Result<(), String> {
 /// production with DWOLLA_KEY, DWOLLA_SECRET and `--users`.
 async fn dwolla_config(
     args: &ServeArgs,
+    mode: &DwollaMode,
     dwolla_timeout: Duration,
 ) -> Result<(BackendConfig, Option<RunningSimulator>), String> {
-    match args.dwolla {
+    match mode {
         DwollaMode::Simulated => {
             let users = match &args.users {
                 Some(path) => Some(backend::users::load_users(path).map_err(|e| e.to_string())?),
@@ -273,7 +275,7 @@ async fn dwolla_config(
             Ok((simulated.config, Some(simulated.simulator)))
         }
         DwollaMode::Sandbox | DwollaMode::Production | DwollaMode::Url(_) => {
-            let url = match &args.dwolla {
+            let url = match mode {
                 DwollaMode::Sandbox => DWOLLA_SANDBOX,
                 DwollaMode::Url(url) => url.as_str(),
                 _ => DWOLLA_PRODUCTION,
@@ -305,14 +307,14 @@ const DEFAULT_DATABASE_FILE: &str = "sample-backend.db";
 /// Opens (and migrates) the store `--database` or DATABASE_URL names, or the default: in memory
 /// with the simulated Dwolla, else [`DEFAULT_DATABASE_FILE`]. Prints which it is (never a
 /// password).
-async fn open_store(args: &ServeArgs) -> Result<SqlStore, String> {
+async fn open_store(args: &ServeArgs, mode: &DwollaMode) -> Result<SqlStore, String> {
     let url = match args
         .database
         .clone()
         .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()))
     {
         Some(url) => url,
-        None if args.dwolla == DwollaMode::Simulated => "sqlite::memory:".to_string(),
+        None if *mode == DwollaMode::Simulated => "sqlite::memory:".to_string(),
         None => {
             let path = std::env::current_dir()
                 .map(|d| d.join(DEFAULT_DATABASE_FILE))
@@ -429,6 +431,7 @@ fn limits(args: &ServeArgs) -> Result<Limits, String> {
 /// `sample-backend serve`: checks the arguments, configures the backend in front of the chosen
 /// Dwolla, prints what apps need and serves until SIGINT or SIGTERM.
 async fn serve(args: ServeArgs) -> Result<(), String> {
+    let mode = parse_dwolla(&args.dwolla)?;
     let dwolla_timeout = seconds("--dwolla-timeout", args.dwolla_timeout)?;
     let limits = limits(&args)?;
     let listener = bind(args.listen).await?;
@@ -451,8 +454,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         return Err("--public-url must be an absolute http(s) URL".into());
     }
 
-    let (mut config, sim) = dwolla_config(&args, dwolla_timeout).await?;
-    let store = open_store(&args).await?;
+    let (mut config, sim) = dwolla_config(&args, &mode, dwolla_timeout).await?;
+    let store = open_store(&args, &mode).await?;
     if args.users.is_some() {
         store
             .replace_users(&config.users)

@@ -340,6 +340,9 @@ fn help_explains_the_commands() {
         "--allowed-redirect",
         "--tls-cert",
         "--ready-file",
+        "--database",
+        "DATABASE_URL",
+        "postgres://",
     ] {
         assert!(text.contains(word), "{word} missing from --help:\n{text}");
     }
@@ -486,4 +489,65 @@ async fn running_out_of_file_descriptors_does_not_stop_accepting() {
     assert!(wait_exit(&mut p).success());
     let err = p.stderr();
     assert!(err.contains("accepting a connection failed"), "{err}");
+}
+
+#[tokio::test]
+async fn database_and_dwolla_url_options() {
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for bad in ["ftp://x", "http://user:pw@127.0.0.1:1", "not a url"] {
+        let (code, err) = run(&["--listen", "127.0.0.1:0", "--dwolla", bad]);
+        assert_eq!(code, Some(2), "{bad}");
+        assert!(
+            err.contains("an http(s) base URL without credentials"),
+            "{bad}: {err}"
+        );
+        assert!(!err.contains("pw@"), "{err}");
+    }
+    let (code, err) = run(&["--listen", "127.0.0.1:0", "--database", "mysql://u:pw@h/db"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("sqlite:PATH, sqlite::memory: or postgres://"),
+        "{err}"
+    );
+    assert!(!err.contains("pw"), "{err}");
+
+    // A Dwolla URL with no --database: a SQLite file in the working directory, its path printed.
+    let dir = temp("cwd");
+    std::fs::create_dir_all(&dir).unwrap();
+    let users = dir.join("users.toml");
+    std::fs::write(
+        &users,
+        "[users]\n\"tok-url-1\" = \"3f1c2d4e-0000-4000-8000-00000000000b\"\n",
+    )
+    .unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(&dir)
+        .args(["--listen", "127.0.0.1:0", "--dwolla", "http://127.0.0.1:9/"])
+        .arg("--users")
+        .arg(&users)
+        .env_remove("DATABASE_URL")
+        .env("DWOLLA_KEY", "k")
+        .env("DWOLLA_SECRET", "s");
+    let (mut p, _ready) = start(cmd).await;
+    sigterm(&p);
+    wait_exit(&mut p);
+    let out = p.stdout();
+    let file = dir.join("sample-backend.db");
+    assert!(
+        out.contains(&format!("database: SQLite file {}", file.display())),
+        "{out}"
+    );
+    assert!(file.exists());
+    drop(p);
+    std::fs::remove_dir_all(&dir).ok();
 }
