@@ -320,7 +320,10 @@ impl BridgeClient {
                     let url = inner
                         .transport
                         .path_url(&["customers", &customer_id, "exchanges"]);
-                    let resp = inner.transport.post(&url, &body, deadline).await?;
+                    let resp = inner
+                        .transport
+                        .post_with_secrets(&url, &body, &[&token], deadline)
+                        .await?;
                     inner.created_exchange(resp, deadline).await
                 };
                 run.await.map_err(|e| e.without(&secret))
@@ -356,7 +359,10 @@ impl BridgeClient {
                         inner
                             .transport
                             .path_url(&["customers", &customer_id, "funding-sources"]);
-                    let resp = inner.transport.post(&url, &body, deadline).await?;
+                    let resp = inner
+                        .transport
+                        .post_with_secrets(&url, &body, &[&card_token], deadline)
+                        .await?;
                     let v = inner.created_body(resp, "funding source", deadline).await?;
                     inner.funding_source(&v)
                 };

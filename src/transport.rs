@@ -216,7 +216,8 @@ impl Transport {
     }
 
     pub(crate) async fn get(&self, url: &Url, deadline: Instant) -> Result<Response, BridgeError> {
-        self.execute(Method::GET, url, None, None, deadline).await
+        self.execute(Method::GET, url, None, None, &[], deadline)
+            .await
     }
 
     /// POSTs a JSON body with a fresh `Idempotency-Key`, kept across retries.
@@ -226,12 +227,32 @@ impl Transport {
         body: &serde_json::Value,
         deadline: Instant,
     ) -> Result<Response, BridgeError> {
+        self.post_with_secrets(url, body, &[], deadline).await
+    }
+
+    /// [`Transport::post`] of a body that carries `secrets` (a card token, an MX connection
+    /// token): they are redacted, like the bearer tokens, from every text of the answer before
+    /// it is cut to length, logged or put in an error.
+    pub(crate) async fn post_with_secrets(
+        &self,
+        url: &Url,
+        body: &serde_json::Value,
+        secrets: &[&str],
+        deadline: Instant,
+    ) -> Result<Response, BridgeError> {
         let bytes = serde_json::to_vec(body).map_err(|e| BridgeError::Internal {
             detail: format!("could not encode the request body: {e}"),
         })?;
         let key = uuid::Uuid::new_v4().to_string();
-        self.execute(Method::POST, url, Some(bytes), Some(&key), deadline)
-            .await
+        self.execute(
+            Method::POST,
+            url,
+            Some(bytes),
+            Some(&key),
+            secrets,
+            deadline,
+        )
+        .await
     }
 
     async fn execute(
@@ -240,14 +261,20 @@ impl Transport {
         url: &Url,
         body: Option<Vec<u8>>,
         idempotency_key: Option<&str>,
+        body_secrets: &[&str],
         deadline: Instant,
     ) -> Result<Response, BridgeError> {
         let path = url.path().to_string();
         let mut attempt: u32 = 0;
         let mut refreshed_token = false;
-        // The bearer tokens sent in this call (a stale one and the fresh one after a 401):
-        // redacted from every text of the answer. Kept only for the call, never logged.
-        let mut sent_tokens: Vec<String> = Vec::new();
+        // The secrets of the body and the bearer tokens sent in this call (a stale one and the
+        // fresh one after a 401): redacted from every text of the answer. Kept only for the
+        // call, never logged.
+        let mut sent_tokens: Vec<String> = body_secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| (*s).to_string())
+            .collect();
         loop {
             let token = self.token().await?;
             if let Some(t) = &token {

@@ -431,3 +431,78 @@ async fn secrets_a_backend_echoes_in_its_error_text_stay_out_of_errors_and_logs(
         printed[0]
     );
 }
+
+/// A card token and an MX connection token that are not token-shaped (short dotted parts, no
+/// known prefix), echoed by a backend right where an error's text is cut to length: no
+/// beginning of either is left in the error or a log record. They are redacted as the secrets
+/// of the request, before the cut.
+#[tokio::test]
+async fn request_secrets_straddling_the_length_cut_leave_no_beginning() {
+    const CARD_TOKEN: &str = "card.7f3a-91bc.d2e4";
+    const MX_TOKEN: &str = "mx.51c0-aa.77";
+    let capture = capture();
+    let server = FakeServer::start(Arc::new(|req, _| {
+        let base = req.base();
+        // 296 characters before the token: the 300-character cut falls inside it.
+        let pad = "x".repeat(296);
+        match (req.method.as_str(), req.path.as_str()) {
+            ("GET", "/exchange-partners") => Reply::json(200, &support::partners_body(&base)),
+            ("GET", "/customers/c1/available-exchange-connections") => Reply::json(
+                200,
+                &format!(
+                    r#"{{"_embedded":{{"available-exchange-connections":[{{"availableConnectionToken":"{MX_TOKEN}","name":"XYZ Checking"}}]}}}}"#
+                ),
+            ),
+            ("POST", "/customers/c1/exchanges") => Reply::json(
+                400,
+                &format!(r#"{{"code":"InvalidExchangeToken","message":"{pad} {MX_TOKEN}"}}"#),
+            ),
+            ("POST", "/customers/c1/funding-sources") => Reply::json(
+                400,
+                &format!(r#"{{"code":"ValidationError","message":"{pad} {CARD_TOKEN}"}}"#),
+            ),
+            _ => Reply::json(404, r#"{"code":"NotFound","message":"not found"}"#),
+        }
+    }))
+    .await;
+    let mut cfg = BridgeConfig::new(&server.url, Platform::Web, Environment::Sandbox);
+    cfg.allow_insecure_http = true;
+    cfg.max_retries = 0;
+    let client = BridgeClient::new(cfg, None).unwrap();
+
+    let mut printed = Vec::new();
+    let err = client
+        .create_card_funding_source(
+            "c1".into(),
+            CARD_TOKEN.into(),
+            "Debit".into(),
+            billing_address(),
+        )
+        .await
+        .unwrap_err();
+    printed.push(format!("{err} {err:?}"));
+    let connection = client.mx_connections("c1".into()).await.unwrap().remove(0);
+    let err = client
+        .complete_mx_connection("c1".into(), connection)
+        .await
+        .unwrap_err();
+    printed.push(format!("{err} {err:?}"));
+    assert!(printed.iter().all(|p| p.contains("xxxx")), "{printed:?}");
+    let records = capture.0.lock().unwrap().clone();
+    // The first 5 characters of each token are the beginning a cut would leave.
+    for beginning in ["card.", "mx.51"] {
+        for p in &printed {
+            assert!(
+                !p.contains(beginning),
+                "a printed form holds {beginning}: {p}"
+            );
+        }
+        for r in &records {
+            assert!(
+                !r.message.contains(beginning),
+                "a log record holds {beginning}: {}",
+                r.message
+            );
+        }
+    }
+}
