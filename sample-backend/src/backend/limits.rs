@@ -1,9 +1,9 @@
 //! The backend's limits ([`Limits`]): how long a client may take to send a request's head and
 //! body, how long an idle keep-alive connection stays open, how many connections are open at
-//! once, how large a request body and one of Dwolla's answers may be, and how many app requests
-//! talk to Dwolla at once. Past that last limit a request is answered 503 `ServiceUnavailable`
-//! with `Retry-After` before anything is sent to Dwolla, so such an answer never hides work Dwolla
-//! did.
+//! once (at the limit, an idle or half-open one is evicted for a new one), how large a request
+//! body and one of Dwolla's answers may be, and how many app requests talk to Dwolla at once.
+//! Past that last limit a request is answered 503 `ServiceUnavailable` with `Retry-After` before
+//! anything is sent to Dwolla, so such an answer never hides work Dwolla did.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,8 +28,13 @@ pub struct Limits {
     pub body_read_timeout: Duration,
     /// How long a keep-alive connection may stay open with no request on it. Default 60 s.
     pub idle_timeout: Duration,
-    /// How many client connections are open at once; further connections wait in the listen
-    /// backlog until one closes. Keep it below the process's file-descriptor limit. Default 1,024.
+    /// How many client connections are open at once. At the limit, a new connection makes room
+    /// by evicting the connection that has waited longest without a request in flight (idle
+    /// between keep-alive requests, or still sending its request head or TLS handshake), which
+    /// is closed without an answer. A connection whose request head was received is never
+    /// evicted while its body is read, its handler runs or its answer is written; while every
+    /// connection has a request in flight, further connections wait in the listen backlog.
+    /// Keep it below the process's file-descriptor limit. Default 1,024.
     pub max_connections: usize,
     /// The largest request body accepted (larger: 413 `RequestEntityTooLarge`). Default 64 KiB;
     /// the contract's bodies are well under 4 KiB.

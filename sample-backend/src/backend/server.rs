@@ -1,8 +1,16 @@
 //! The backend's HTTP/1.1 server ([`serve`]), plain or TLS ([`Tls`]), applying the
 //! connection-level [`Limits`]:
 //!
-//! - at most `max_connections` connections at once: beyond it the accept loop waits for one to
-//!   close, and new connections wait in the listen backlog;
+//! - at most `max_connections` connections at once. A connection arriving at the limit makes
+//!   room by evicting one that is not serving a request: of the connections idle between
+//!   keep-alive requests or still sending their request head (or TLS handshake), the one that
+//!   has waited longest, counted from its start or from its last answer. A connection with a
+//!   request in flight is never evicted: from the moment its head is received, while its body
+//!   is read (bounded by the body-read timeout), its handler runs and its answer is written,
+//!   until the answer is flushed. When every connection has a request in flight, the new
+//!   connection waits for one to close or to become idle, and further connections wait in the
+//!   listen backlog. Evictions are counted ([`OpenConnections::evicted`]) and logged at debug
+//!   level;
 //! - a failed accept (e.g. "Too many open files") pauses accepting for 50 ms and never ends the
 //!   loop;
 //! - `header_read_timeout` for a request's head, counted from its first byte (on a new
@@ -10,15 +18,16 @@
 //!   and for a TLS handshake;
 //! - `idle_timeout` for a keep-alive connection between requests.
 //!
-//! A connection past a timeout is closed without an answer, as hyper does for its own header
-//! timeout. The body-read timeout is applied where bodies are read (`bodies.rs`). Shutdown stops
-//! accepting, closes idle connections and lets requests in flight finish.
+//! A connection past a timeout, or evicted, is closed without an answer, as hyper does for its
+//! own header timeout. The body-read timeout is applied where bodies are read (`bodies.rs`).
+//! Shutdown stops accepting, closes idle connections and lets requests in flight finish.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -28,7 +37,7 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
@@ -73,19 +82,29 @@ impl Tls {
     }
 }
 
-/// How many connections a server has open; shared with [`super::RunningBackend`].
+/// A server's connection counters: how many connections are open, and how many were evicted to
+/// make room at the connection limit. Clones share them; a [`super::RunningBackend`] reads its
+/// server's.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct OpenConnections(Arc<AtomicUsize>);
+pub struct OpenConnections {
+    open: Arc<AtomicUsize>,
+    evicted: Arc<AtomicU64>,
+}
 
 impl OpenConnections {
-    /// The number of open connections.
-    pub(crate) fn get(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
+    /// The number of open connections (each holding a slot of the connection limit).
+    pub fn get(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    /// How many connections were closed to make room for a new one at the connection limit.
+    pub fn evicted(&self) -> u64 {
+        self.evicted.load(Ordering::Relaxed)
     }
 
     fn hold(&self) -> OpenGuard {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        OpenGuard(self.0.clone())
+        self.open.fetch_add(1, Ordering::Relaxed);
+        OpenGuard(self.open.clone())
     }
 }
 
@@ -118,35 +137,52 @@ pub async fn serve(
     .await
 }
 
-/// [`serve`], counting open connections in `open`.
-pub(crate) async fn serve_counted(
+/// A connection accepted and waiting for a slot of the connection limit.
+type Admission = Pin<Box<dyn Future<Output = (TcpStream, OwnedSemaphorePermit)> + Send>>;
+
+/// [`serve`], counting open and evicted connections in `counters`.
+pub async fn serve_counted(
     listener: TcpListener,
     app: Router,
     limits: Limits,
     tls: Option<Tls>,
     shutdown: impl Future<Output = ()>,
-    open: OpenConnections,
+    counters: OpenConnections,
 ) -> io::Result<()> {
-    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let slots = Arc::new(Slots::new(limits.max_connections.max(1), counters.clone()));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let mut last_warned: Option<Instant> = None;
+    // The connection accepted last, until it has a slot; kept across the loop's turns (a turn
+    // that reaps a finished task must not drop it), and accepting waits meanwhile.
+    let mut admitting: Option<Admission> = None;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            _ = &mut shutdown => break,
+            () = &mut shutdown => break,
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-            accepted = accept_within_limit(&listener, &permits) => match accepted {
-                Ok((stream, permit)) => {
-                    let conn = Connection {
-                        app: app.clone(),
-                        limits: limits.clone(),
-                        stop: stop_rx.clone(),
-                        _permit: permit,
-                        _open: open.hold(),
-                    };
-                    let tls = tls.clone();
-                    tasks.spawn(conn.run(stream, tls));
+            (stream, permit) = async {
+                match admitting.as_mut() {
+                    Some(admission) => admission.await,
+                    None => std::future::pending().await,
+                }
+            }, if admitting.is_some() => {
+                admitting = None;
+                let activity = Arc::new(Activity::new(slots.evictable.clone()));
+                let conn = Connection {
+                    app: app.clone(),
+                    limits: limits.clone(),
+                    stop: stop_rx.clone(),
+                    _slot: slots.register(&activity, permit),
+                    activity,
+                    _open: counters.hold(),
+                };
+                tasks.spawn(conn.run(stream, tls.clone()));
+            }
+            accepted = listener.accept(), if admitting.is_none() => match accepted {
+                Ok((stream, _)) => {
+                    let slots = slots.clone();
+                    admitting = Some(Box::pin(async move { (stream, slots.make_room().await) }));
                 }
                 Err(e) if is_per_connection(&e) => {}
                 Err(e) => {
@@ -161,6 +197,7 @@ pub(crate) async fn serve_counted(
             },
         }
     }
+    drop(admitting);
     drop(listener);
     let _ = stop_tx.send(true);
     while tasks.join_next().await.is_some() {}
@@ -178,115 +215,344 @@ fn is_per_connection(e: &io::Error) -> bool {
     )
 }
 
-/// Waits for a free connection slot, then accepts one connection.
-async fn accept_within_limit(
-    listener: &TcpListener,
-    permits: &Arc<Semaphore>,
-) -> io::Result<(tokio::net::TcpStream, OwnedSemaphorePermit)> {
-    let permit = permits
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| io::Error::other("connection limit closed"))?;
-    let (stream, _) = listener.accept().await?;
-    Ok((stream, permit))
+/// The slots of the connection limit and the connections holding them, for eviction.
+struct Slots {
+    permits: Arc<Semaphore>,
+    /// The open connections by a number of their own.
+    held: Mutex<HashMap<u64, Arc<Activity>>>,
+    next_id: AtomicU64,
+    /// Notified when a connection may have become evictable (an answer was flushed).
+    evictable: Arc<Notify>,
+    counters: OpenConnections,
 }
 
-/// Where a connection is between requests, for its timeouts.
+impl Slots {
+    fn new(max_connections: usize, counters: OpenConnections) -> Self {
+        Slots {
+            permits: Arc::new(Semaphore::new(max_connections)),
+            held: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(0),
+            evictable: Arc::new(Notify::new()),
+            counters,
+        }
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Activity>>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A slot for a new connection: a free one, else the slot of a connection evicted for it;
+    /// while every connection has a request in flight, waits for a slot to free up or for a
+    /// connection to become evictable.
+    async fn make_room(&self) -> OwnedSemaphorePermit {
+        loop {
+            if let Ok(permit) = self.permits.clone().try_acquire_owned() {
+                return permit;
+            }
+            // Taken before looking, so that a connection becoming evictable meanwhile is seen.
+            let became_evictable = self.evictable.notified();
+            tokio::pin!(became_evictable);
+            became_evictable.as_mut().enable();
+            if self.evict_one() {
+                // The evicted connection's task ends at once, freeing its slot (or another
+                // connection closes first).
+                return self.acquire().await;
+            }
+            tokio::select! {
+                permit = self.acquire() => return permit,
+                () = &mut became_evictable => {}
+            }
+        }
+    }
+
+    async fn acquire(&self) -> OwnedSemaphorePermit {
+        match self.permits.clone().acquire_owned().await {
+            Ok(permit) => permit,
+            // The semaphore is never closed.
+            Err(_) => std::future::pending().await,
+        }
+    }
+
+    /// Evicts the connection that has waited longest without a request in flight; false when
+    /// every connection has one.
+    fn evict_one(&self) -> bool {
+        let held = self.held();
+        // A candidate can begin a request between the look and the eviction: look again.
+        for _ in 0..=held.len() {
+            let Some(oldest) = held
+                .values()
+                .filter_map(|a| a.evictable_since().map(|since| (since, a)))
+                .min_by_key(|(since, _)| *since)
+                .map(|(_, a)| a)
+            else {
+                return false;
+            };
+            if oldest.evict() {
+                let evicted = self.counters.evicted.fetch_add(1, Ordering::Relaxed) + 1;
+                log::debug!(
+                    "connection limit reached: closed the connection waiting longest without a request in flight ({evicted} so far)"
+                );
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Registers an admitted connection; its slot is held until the returned guard is dropped.
+    fn register(self: &Arc<Self>, activity: &Arc<Activity>, permit: OwnedSemaphorePermit) -> Slot {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.held().insert(id, activity.clone());
+        Slot {
+            slots: self.clone(),
+            id,
+            _permit: permit,
+        }
+    }
+}
+
+/// A connection's slot of the connection limit, freed when dropped.
+struct Slot {
+    slots: Arc<Slots>,
+    id: u64,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        // Unregistered before the permit is released (fields drop after this).
+        self.slots.held().remove(&self.id);
+    }
+}
+
+/// Where a connection is between requests, for its timeouts and for eviction.
 #[derive(Debug, Clone, Copy)]
 enum Phase {
-    /// Waiting for the first byte of a request since `since`; `fresh` on a new connection.
+    /// Waiting for the first byte of a request since `since` (its start or its last answer);
+    /// `fresh` on a new connection (or one in its TLS handshake). Evictable.
     Waiting { since: Instant, fresh: bool },
-    /// A request head has been arriving since `since`.
-    Head { since: Instant },
-    /// This many requests are being answered: no connection timeout applies.
+    /// A request head has been arriving since `since`, after waiting since `waited`.
+    /// Evictable.
+    Head { since: Instant, waited: Instant },
+    /// This many requests are being answered (head received, body read, handler running,
+    /// answer written): no connection timeout applies, never evicted.
     Busy(usize),
+    /// The last answer was handed to hyper at `since` and is being written out: the idle
+    /// timeout applies, never evicted.
+    Flushing { since: Instant },
+    /// The last answer, handed to hyper at `since`, closes the connection (`Connection: close`)
+    /// once written: the idle timeout applies, never evicted.
+    Closing { since: Instant },
+    /// Evicted: its task closes it.
+    Evicted,
 }
 
-/// A connection's phase, updated by its reads and its service, watched by its task.
+/// A connection's phase, updated by its reads, writes and service, watched by its task.
 struct Activity {
     phase: Mutex<Phase>,
     changed: Notify,
+    /// The server's, notified when this connection becomes evictable again.
+    evictable: Arc<Notify>,
 }
 
 impl Activity {
-    fn new() -> Self {
+    fn new(evictable: Arc<Notify>) -> Self {
         Activity {
             phase: Mutex::new(Phase::Waiting {
                 since: Instant::now(),
                 fresh: true,
             }),
             changed: Notify::new(),
+            evictable,
         }
     }
 
+    fn phase(&self) -> std::sync::MutexGuard<'_, Phase> {
+        self.phase.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn update(&self, f: impl FnOnce(Phase) -> Phase) {
-        let mut phase = self.phase.lock().unwrap_or_else(|p| p.into_inner());
+        let mut phase = self.phase();
         *phase = f(*phase);
         drop(phase);
         // One waiter (the connection's task); a permit is kept when it is not waiting yet.
         self.changed.notify_one();
     }
 
+    /// A new connection's TLS handshake is done: its header timeout starts now.
+    fn handshake_done(&self) {
+        self.update(|p| match p {
+            Phase::Waiting { fresh: true, .. } => Phase::Waiting {
+                since: Instant::now(),
+                fresh: true,
+            },
+            other => other,
+        });
+    }
+
     /// Bytes arrived: a request head begins unless one is already arriving or being answered.
     fn bytes_read(&self) {
-        let waiting = matches!(
-            *self.phase.lock().unwrap_or_else(|p| p.into_inner()),
-            Phase::Waiting { .. }
-        );
-        if waiting {
+        if matches!(*self.phase(), Phase::Waiting { .. }) {
             self.update(|p| match p {
-                Phase::Waiting { .. } => Phase::Head {
+                Phase::Waiting { since, .. } => Phase::Head {
                     since: Instant::now(),
+                    waited: since,
                 },
                 other => other,
             });
         }
     }
 
-    /// A request head was read: its answer is being made until the guard is dropped.
-    fn begin(self: &Arc<Self>) -> BusyGuard {
-        self.update(|p| match p {
+    /// The connection's output was flushed: an answer handed over before is written out, and the
+    /// connection is idle.
+    fn flushed(&self) {
+        if matches!(*self.phase(), Phase::Flushing { .. }) {
+            self.update(|p| match p {
+                Phase::Flushing { since } => Phase::Waiting {
+                    since,
+                    fresh: false,
+                },
+                other => other,
+            });
+            self.evictable.notify_one();
+        }
+    }
+
+    /// A request head was read: its answer is being made until the guard is dropped. `None`
+    /// when the connection was evicted before its head was complete: it is not answered.
+    fn begin(self: &Arc<Self>) -> Option<BusyGuard> {
+        let mut phase = self.phase();
+        *phase = match *phase {
+            Phase::Evicted => return None,
             Phase::Busy(n) => Phase::Busy(n + 1),
             _ => Phase::Busy(1),
-        });
-        BusyGuard(self.clone())
+        };
+        drop(phase);
+        self.changed.notify_one();
+        Some(BusyGuard {
+            activity: self.clone(),
+            closing: false,
+        })
+    }
+
+    /// Since when the connection has been waiting without a request in flight; `None` when it
+    /// has one (or is evicted already).
+    fn evictable_since(&self) -> Option<Instant> {
+        match *self.phase() {
+            Phase::Waiting { since, .. } | Phase::Head { waited: since, .. } => Some(since),
+            Phase::Busy(_) | Phase::Flushing { .. } | Phase::Closing { .. } | Phase::Evicted => {
+                None
+            }
+        }
+    }
+
+    /// Evicts the connection unless it has a request in flight; true when it did.
+    fn evict(&self) -> bool {
+        let mut phase = self.phase();
+        if !matches!(*phase, Phase::Waiting { .. } | Phase::Head { .. }) {
+            return false;
+        }
+        *phase = Phase::Evicted;
+        drop(phase);
+        self.changed.notify_one();
+        true
+    }
+
+    fn is_evicted(&self) -> bool {
+        matches!(*self.phase(), Phase::Evicted)
     }
 
     /// When the current phase's timeout runs out; `None` while a request is answered.
     fn deadline(&self, limits: &Limits) -> Option<Instant> {
-        let phase = *self.phase.lock().unwrap_or_else(|p| p.into_inner());
-        let (since, limit) = match phase {
-            Phase::Waiting { since, fresh: true } | Phase::Head { since } => {
+        let (since, limit) = match *self.phase() {
+            Phase::Waiting { since, fresh: true } | Phase::Head { since, .. } => {
                 (since, limits.header_read_timeout)
             }
             Phase::Waiting {
                 since,
                 fresh: false,
-            } => (since, limits.idle_timeout),
-            Phase::Busy(_) => return None,
+            }
+            | Phase::Flushing { since }
+            | Phase::Closing { since } => (since, limits.idle_timeout),
+            Phase::Busy(_) | Phase::Evicted => return None,
         };
         // A timeout too large for the clock never runs out.
         since.checked_add(limit)
     }
 }
 
-/// Marks a request as being answered; dropping it ends that.
-struct BusyGuard(Arc<Activity>);
+/// Marks a request as being answered; dropping it (with the answer's body, once hyper has
+/// taken all of it) ends that.
+struct BusyGuard {
+    activity: Arc<Activity>,
+    /// The request or its answer says `Connection: close`.
+    closing: bool,
+}
 
 impl Drop for BusyGuard {
     fn drop(&mut self) {
-        self.0.update(|p| match p {
+        let closing = self.closing;
+        self.activity.update(|p| match p {
             Phase::Busy(n) if n > 1 => Phase::Busy(n - 1),
-            _ => Phase::Waiting {
+            Phase::Busy(_) if closing => Phase::Closing {
                 since: Instant::now(),
-                fresh: false,
             },
+            Phase::Busy(_) => Phase::Flushing {
+                since: Instant::now(),
+            },
+            other => other,
         });
     }
 }
 
-/// A connection's IO, reporting arriving bytes to its [`Activity`].
+/// Whether `Connection` headers hold the `close` option.
+fn says_close(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|option| option.trim().eq_ignore_ascii_case("close"))
+}
+
+/// An answer's body, holding its request's [`BusyGuard`] until hyper is done with it.
+struct Answering {
+    body: Body,
+    _busy: BusyGuard,
+}
+
+impl hyper::body::Body for Answering {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// A request on a connection evicted before its head was complete; it is not answered.
+#[derive(Debug)]
+struct EvictedConnection;
+
+impl std::fmt::Display for EvictedConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the connection was evicted at the connection limit")
+    }
+}
+
+impl std::error::Error for EvictedConnection {}
+
+/// A connection's IO, reporting arriving bytes and flushed output to its [`Activity`].
 struct Watched<T> {
     inner: T,
     activity: Arc<Activity>,
@@ -316,8 +582,14 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
+    /// hyper flushes the connection once its own buffer is written out: then an answer whose
+    /// body hyper finished is written.
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let polled = Pin::new(&mut self.inner).poll_flush(cx);
+        if matches!(polled, Poll::Ready(Ok(()))) {
+            self.activity.flushed();
+        }
+        polled
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -342,23 +614,36 @@ struct Connection {
     app: Router,
     limits: Limits,
     stop: watch::Receiver<bool>,
-    _permit: OwnedSemaphorePermit,
+    activity: Arc<Activity>,
+    _slot: Slot,
     _open: OpenGuard,
 }
 
 impl Connection {
-    async fn run(self, stream: tokio::net::TcpStream, tls: Option<Tls>) {
+    async fn run(self, stream: TcpStream, tls: Option<Tls>) {
         let _ = stream.set_nodelay(true);
         match tls {
             None => self.serve(stream).await,
             Some(Tls(acceptor)) => {
-                let handshake = acceptor.accept(stream);
-                // A failed or too slow handshake: the connection is dropped.
-                if let Ok(Ok(tls_stream)) =
-                    tokio::time::timeout(self.limits.header_read_timeout, handshake).await
-                {
-                    self.serve(tls_stream).await;
-                }
+                // A failed, too slow or evicted handshake: the connection is dropped.
+                let handshake =
+                    tokio::time::timeout(self.limits.header_read_timeout, acceptor.accept(stream));
+                tokio::pin!(handshake);
+                let tls_stream = loop {
+                    tokio::select! {
+                        done = &mut handshake => match done {
+                            Ok(Ok(tls_stream)) => break tls_stream,
+                            _ => return,
+                        },
+                        () = self.activity.changed.notified() => {
+                            if self.activity.is_evicted() {
+                                return;
+                            }
+                        }
+                    }
+                };
+                self.activity.handshake_done();
+                self.serve(tls_stream).await;
             }
         }
     }
@@ -367,7 +652,7 @@ impl Connection {
     where
         T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let activity = Arc::new(Activity::new());
+        let activity = self.activity.clone();
         let io = Watched {
             inner: io,
             activity: activity.clone(),
@@ -378,9 +663,13 @@ impl Connection {
             let busy = on_request.begin();
             let app = app.clone();
             async move {
-                let answer = app.oneshot(req.map(Body::new)).await;
-                drop(busy);
-                answer
+                let Some(mut busy) = busy else {
+                    return Err(EvictedConnection);
+                };
+                let closing = says_close(req.headers());
+                let Ok(answer) = app.oneshot(req.map(Body::new)).await;
+                busy.closing = closing || says_close(answer.headers());
+                Ok(answer.map(|body| Answering { body, _busy: busy }))
             }
         });
         let conn = hyper::server::conn::http1::Builder::new()
@@ -394,6 +683,10 @@ impl Connection {
             conn.as_mut().graceful_shutdown();
         }
         loop {
+            if activity.is_evicted() {
+                // Dropping the connection closes it.
+                return;
+            }
             let deadline = activity.deadline(&self.limits);
             let expiry = async move {
                 match deadline {
@@ -403,16 +696,15 @@ impl Connection {
             };
             tokio::select! {
                 _ = conn.as_mut() => return,
-                _ = expiry => {
+                () = expiry => {
                     if activity
                         .deadline(&self.limits)
                         .is_some_and(|at| at <= Instant::now())
                     {
-                        // Dropping the connection closes it.
                         return;
                     }
                 }
-                _ = activity.changed.notified() => {}
+                () = activity.changed.notified() => {}
                 changed = self.stop.changed(), if !stopping => {
                     stopping = true;
                     if changed.is_ok() {
