@@ -2,6 +2,10 @@
 //! create a Plaid exchange session, read its link token) through the backend and the Dwolla
 //! simulator on loopback. Prints flows/s and per-flow and per-request latency percentiles.
 //!
+//! Each flow does what the app library does: the creation carries an `Idempotency-Key` kept for
+//! its retries, and a 503 `ServiceUnavailable` with `Retry-After` (every Dwolla slot taken) is
+//! retried after that wait, at most 10 attempts per request; retries are counted, not errors.
+//!
 //! `cargo bench -p sample-backend --bench load`
 //!
 //! Environment:
@@ -38,6 +42,37 @@ struct FlowTimes {
     partners: Duration,
     create: Duration,
     read: Duration,
+    retried: u32,
+}
+
+/// Attempts of one request (the first and its retries after a 503 with `Retry-After`).
+const ATTEMPTS: u32 = 10;
+
+/// Sends the request `make` builds, again after each 503 `ServiceUnavailable` with
+/// `Retry-After` once that wait is over (the same request: a POST keeps its `Idempotency-Key`);
+/// the first other answer. `retried` counts the retries.
+async fn send(
+    what: &str,
+    retried: &mut u32,
+    make: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<reqwest::Response, String> {
+    for attempt in 1..=ATTEMPTS {
+        let resp = make().send().await.map_err(|e| format!("{what}: {e}"))?;
+        if resp.status().as_u16() != 503 || attempt == ATTEMPTS {
+            return Ok(resp);
+        }
+        let Some(wait) = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        else {
+            return Ok(resp);
+        };
+        *retried += 1;
+        tokio::time::sleep(Duration::from_secs(wait)).await;
+    }
+    unreachable!("the last attempt returns")
 }
 
 async fn flow(
@@ -48,13 +83,12 @@ async fn flow(
 ) -> Result<FlowTimes, String> {
     let mut t = FlowTimes::default();
     let s = Instant::now();
-    let resp = c
-        .get(format!("{base}exchange-partners"))
-        .bearer_auth(token)
-        .header("Accept", HAL_JSON)
-        .send()
-        .await
-        .map_err(|e| format!("partners: {e}"))?;
+    let resp = send("partners", &mut t.retried, || {
+        c.get(format!("{base}exchange-partners"))
+            .bearer_auth(token)
+            .header("Accept", HAL_JSON)
+    })
+    .await?;
     if !resp.status().is_success() {
         return Err(format!("partners: {}", resp.status()));
     }
@@ -68,16 +102,18 @@ async fn flow(
         .to_string();
 
     let s = Instant::now();
-    let body = json!({"_links": {"exchange-partner": {"href": plaid}, "redirect-url": {"href": redirect}}});
-    let resp = c
-        .post(format!("{base}customers/me/exchange-sessions"))
-        .bearer_auth(token)
-        .header("Accept", HAL_JSON)
-        .header("Content-Type", HAL_JSON)
-        .body(body.to_string())
-        .send()
-        .await
-        .map_err(|e| format!("create: {e}"))?;
+    let body = json!({"_links": {"exchange-partner": {"href": plaid}, "redirect-url": {"href": redirect}}})
+        .to_string();
+    let key = uuid::Uuid::new_v4().to_string();
+    let resp = send("create", &mut t.retried, || {
+        c.post(format!("{base}customers/me/exchange-sessions"))
+            .bearer_auth(token)
+            .header("Accept", HAL_JSON)
+            .header("Content-Type", HAL_JSON)
+            .header("Idempotency-Key", &key)
+            .body(body.clone())
+    })
+    .await?;
     if resp.status().as_u16() != 201 {
         return Err(format!("create: {}", resp.status()));
     }
@@ -92,13 +128,12 @@ async fn flow(
 
     // A mobile library that ignores the body reads the session by its Location.
     let s = Instant::now();
-    let resp = c
-        .get(&location)
-        .bearer_auth(token)
-        .header("Accept", HAL_JSON)
-        .send()
-        .await
-        .map_err(|e| format!("read: {e}"))?;
+    let resp = send("read", &mut t.retried, || {
+        c.get(&location)
+            .bearer_auth(token)
+            .header("Accept", HAL_JSON)
+    })
+    .await?;
     if !resp.status().is_success() {
         return Err(format!("read: {}", resp.status()));
     }
@@ -203,8 +238,9 @@ fn main() {
             v.sort();
         }
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let retried: u32 = all.iter().map(|(_, t)| t.retried).sum();
         println!(
-            "completed {} flows ({} requests) in {:.2} s, {} errors",
+            "completed {} flows ({} requests) in {:.2} s, {retried} retried after a 503, {} errors",
             all.len(),
             all.len() * 3,
             elapsed.as_secs_f64(),
