@@ -128,8 +128,10 @@ struct ServeArgs {
     /// Time a keep-alive connection may stay open with no request, in seconds.
     #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
     idle_timeout: f64,
-    /// Client connections open at once; more wait in the listen backlog. Keep it below the
-    /// file-descriptor limit (ulimit -n).
+    /// Client connections open at once. At the limit, a new connection closes the one waiting
+    /// longest without a request in flight (idle between keep-alive requests, or still sending
+    /// its request head); only while every connection has a request in flight do new ones wait
+    /// in the listen backlog. Keep it below the file-descriptor limit (ulimit -n).
     #[arg(long, default_value_t = 1024, value_name = "N")]
     max_connections: usize,
     /// App requests talking to Dwolla at once; more wait up to 2 s, then get 503 with

@@ -158,7 +158,7 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
 }
 
 #[tokio::test]
-async fn connections_beyond_the_limit_wait_and_are_served_later() {
+async fn connections_beyond_the_limit_never_open_more_than_the_limit() {
     let s = with_limits(limits(|l| {
         l.max_connections = 4;
         l.header_read_timeout = Duration::from_millis(800);
@@ -172,7 +172,7 @@ async fn connections_beyond_the_limit_wait_and_are_served_later() {
         assert!(s.backend.open_connections() <= 4);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    // A normal request waits behind them in the backlog and is answered once they time out.
+    // A normal request is served (a silent connection is evicted for it), within the limit.
     let c = reqwest::Client::builder()
         .timeout(Duration::from_secs(9))
         .build()
@@ -180,6 +180,7 @@ async fn connections_beyond_the_limit_wait_and_are_served_later() {
     let a = c.get(format!("{}health", s.url())).send().await.unwrap();
     assert_eq!(a.status(), 200);
     assert!(s.backend.open_connections() <= 4);
+    assert!(s.backend.evicted_connections() >= 1);
     drop(held);
 }
 

@@ -248,6 +248,12 @@ impl RunningBackend {
         self.open.get()
     }
 
+    /// How many connections were closed to make room at the connection limit (idle or still
+    /// sending their request head).
+    pub fn evicted_connections(&self) -> u64 {
+        self.open.evicted()
+    }
+
     /// Stops accepting, lets requests in flight finish, and waits for the server to end.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         if let Some(stop) = self.stop.take() {
