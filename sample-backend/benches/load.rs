@@ -11,6 +11,8 @@
 //! Environment:
 //! - `LOAD_FLOWS` (default 2000): flows in all; `LOAD_CONCURRENCY` (default 32): flows at once;
 //!   `LOAD_MAX_SECS` (default 120): stop starting flows after this long.
+//! - `LOAD_DATABASE` (default: the in-memory SQLite): the in-process backend's database, e.g.
+//!   `sqlite:/tmp/load.db` or a `postgres://` URL (`scripts/postgres.sh`), to compare stores.
 //! - `LOAD_BACKEND_URL` + `LOAD_TOKEN` (+ `LOAD_REDIRECT`, default `com.example.app`): run the
 //!   flows against an already running backend (e.g. `sample-backend --dwolla sandbox ...`)
 //!   instead of starting backend + simulator in-process.
@@ -170,11 +172,30 @@ fn main() {
                 (base, token, redirect)
             }
             None => {
-                let s = sample_backend::start_stack(sample_backend::StackOptions::default())
+                let sim_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await
-                    .expect("stack");
-                let base = s.backend_url.clone();
-                _stack = Some(s);
+                    .expect("bind");
+                let mut dwolla = sample_backend::start_simulated_dwolla(
+                    sample_backend::StackOptions::default(),
+                    sim_listener,
+                )
+                .await
+                .expect("simulator");
+                if let Ok(url) = std::env::var("LOAD_DATABASE") {
+                    let store = sample_backend::backend::SqlStore::open(&url)
+                        .await
+                        .expect("LOAD_DATABASE opens");
+                    println!("load: database {}", store.description());
+                    dwolla.config.store = std::sync::Arc::new(store);
+                }
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                let backend = sample_backend::backend::start_backend(dwolla.config, listener)
+                    .await
+                    .expect("backend");
+                let base = backend.url.clone();
+                _stack = Some((backend, dwolla.simulator));
                 (
                     base,
                     "demo-alice".to_string(),
@@ -265,7 +286,7 @@ fn main() {
             );
         }
         if let Some(s) = &_stack {
-            println!("Dwolla token fetches: {}", s.simulator.token_requests());
+            println!("Dwolla token fetches: {}", s.1.simulator.token_requests());
         }
         if let Some(e) = errors.first() {
             println!("first error: {e}");

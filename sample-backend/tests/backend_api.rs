@@ -305,6 +305,31 @@ async fn the_same_idempotency_key_gives_the_same_location() {
     let exchange_url = format!("{b}customers/me/exchanges");
     let ex = post(&c, &exchange_url, "demo-alice", &json!({"_links": {"exchange-partner": {"href": plaid}}, "plaid": {"publicToken": "public-sandbox-x"}}), Some(&key)).await;
     assert_eq!(ex.status, 409, "{}", ex.text);
+    // A key whose request Dwolla refused (nothing created) is released: it may carry another.
+    let refused_key = uuid::Uuid::new_v4().to_string();
+    let exchange = |public: &str| json!({"_links": {"exchange-partner": {"href": plaid}}, "plaid": {"publicToken": public}});
+    let bad = post(
+        &c,
+        &exchange_url,
+        "demo-alice",
+        &exchange("public-sandbox-unknown-1"),
+        Some(&refused_key),
+    )
+    .await;
+    assert!(
+        bad.status.is_client_error() && bad.status != 409,
+        "{}",
+        bad.text
+    );
+    let again = post(
+        &c,
+        &exchange_url,
+        "demo-alice",
+        &exchange("public-sandbox-unknown-2"),
+        Some(&refused_key),
+    )
+    .await;
+    assert_eq!(again.status, bad.status, "{}", again.text);
     // Without a key the backend sends a fresh one each time: two sessions.
     let n1 = post(&c, &url, "demo-alice", &body, None).await;
     let n2 = post(&c, &url, "demo-alice", &body, None).await;
