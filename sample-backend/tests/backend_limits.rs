@@ -14,12 +14,10 @@ use sample_backend::simulator::{Fault, FaultAction, SimulatorConfig};
 use sample_backend::StackOptions;
 use serde_json::{json, Value};
 use support::backend::*;
+use support::raw::{read_answer, read_until_closed};
 use support::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-
-/// How long a test waits for the server to close a connection before calling it open.
-const PATIENCE: Duration = Duration::from_secs(6);
 
 fn limits(adjust: impl FnOnce(&mut Limits)) -> Limits {
     let mut l = Limits::default();
@@ -33,51 +31,6 @@ async fn with_limits(l: Limits) -> Custom {
 
 async fn connect(s: &Custom) -> TcpStream {
     TcpStream::connect(s.backend.addr).await.expect("connect")
-}
-
-/// Reads until the server closes the connection; the bytes, or `None` when it stayed open
-/// for [`PATIENCE`].
-async fn read_until_closed(conn: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut all = Vec::new();
-    let read = async {
-        let mut buf = [0u8; 4096];
-        loop {
-            match conn.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => all.extend_from_slice(&buf[..n]),
-            }
-        }
-    };
-    tokio::time::timeout(PATIENCE, read).await.ok()?;
-    Some(all)
-}
-
-/// Reads one HTTP answer with a `Content-Length` body (or none).
-async fn read_answer(conn: &mut TcpStream) -> String {
-    let mut all = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let text = String::from_utf8_lossy(&all).to_string();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let len = text[..end]
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse::<usize>().ok())?
-                })
-                .unwrap_or(0);
-            if all.len() >= end + 4 + len {
-                return text;
-            }
-        }
-        let n = tokio::time::timeout(PATIENCE, conn.read(&mut buf))
-            .await
-            .expect("an answer in time")
-            .expect("read");
-        assert!(n > 0, "closed before a whole answer: {text}");
-        all.extend_from_slice(&buf[..n]);
-    }
 }
 
 #[tokio::test]

@@ -20,6 +20,7 @@ use sample_backend::backend::{Backend, Limits};
 use sample_backend::simulator::{Fault, RunningSimulator};
 use sample_backend::{start_simulated_dwolla, DemoUser, StackOptions};
 use serde_json::Value;
+use support::raw::{read_answer, read_until_closed, PATIENCE};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -29,9 +30,6 @@ use tokio::sync::oneshot;
 const FLOWS: usize = 1000;
 /// Attempts of one request of a flow (the first and its retries after a 503).
 const ATTEMPTS: u32 = 10;
-/// How long a test waits for something that takes milliseconds before calling it missing.
-const PATIENCE: Duration = Duration::from_secs(6);
-
 /// A backend served by [`serve_counted`] in front of a simulator, so that a test reads the
 /// server's connection counters; both stop when dropped.
 struct Served {
@@ -151,23 +149,6 @@ async fn raw(s: &Served, bytes: &[u8]) -> TcpStream {
 /// Half a request head.
 const HALF_HEAD: &[u8] = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ";
 
-/// Reads until the server closes the connection; the bytes, or `None` when it stayed open for
-/// [`PATIENCE`].
-async fn read_until_closed(conn: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut all = Vec::new();
-    let read = async {
-        let mut buf = [0u8; 4096];
-        loop {
-            match conn.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => all.extend_from_slice(&buf[..n]),
-            }
-        }
-    };
-    tokio::time::timeout(PATIENCE, read).await.ok()?;
-    Some(all)
-}
-
 /// Whether the server left the connection open (and silent) for a moment.
 async fn still_open(conn: &mut TcpStream) -> bool {
     let mut buf = [0u8; 64];
@@ -176,32 +157,24 @@ async fn still_open(conn: &mut TcpStream) -> bool {
         .is_err()
 }
 
-/// Reads one HTTP answer with a `Content-Length` body; its text.
-async fn read_answer(conn: &mut TcpStream) -> String {
-    let mut all = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let text = String::from_utf8_lossy(&all).to_string();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let len = text[..end]
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse::<usize>().ok())?
-                })
-                .unwrap_or(0);
-            if all.len() >= end + 4 + len {
-                return text;
-            }
-        }
-        let n = tokio::time::timeout(PATIENCE, conn.read(&mut buf))
-            .await
-            .expect("an answer in time")
-            .expect("read");
-        assert!(n > 0, "closed before a whole answer: {text}");
-        all.extend_from_slice(&buf[..n]);
-    }
+/// A connection whose `GET /exchange-partners` is in flight: Dwolla (the simulator) holds it
+/// for `at_dwolla`; returned once Dwolla has it (after the backend's token request).
+async fn request_in_flight(s: &Served, at_dwolla: Duration) -> TcpStream {
+    s.sim
+        .simulator
+        .add_fault(Fault::delay("/exchange-partners", at_dwolla));
+    let before = s.sim.simulator.requests_received();
+    let busy = raw(
+        s,
+        format!(
+            "GET /exchange-partners HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo-alice\r\n\
+             Accept: {HAL_JSON}\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await;
+    assert!(eventually(|| s.sim.simulator.requests_received() >= before + 2).await);
+    busy
 }
 
 #[tokio::test]
@@ -229,23 +202,7 @@ async fn at_the_limit_a_new_connection_evicts_the_oldest_half_open_one() {
 #[tokio::test]
 async fn a_request_in_flight_is_not_evicted_a_half_open_connection_is() {
     let s = served(max_connections(2)).await;
-    // The list of partners takes 1.5 s at Dwolla.
-    s.sim.simulator.add_fault(Fault::delay(
-        "/exchange-partners",
-        Duration::from_millis(1500),
-    ));
-    let before = s.sim.simulator.requests_received();
-    let mut busy = raw(
-        &s,
-        format!(
-            "GET /exchange-partners HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo-alice\r\n\
-             Accept: {HAL_JSON}\r\n\r\n"
-        )
-        .as_bytes(),
-    )
-    .await;
-    // In flight once Dwolla has it (after the backend's token request).
-    assert!(eventually(|| s.sim.simulator.requests_received() >= before + 2).await);
+    let mut busy = request_in_flight(&s, Duration::from_millis(1500)).await;
     let mut half = raw(&s, HALF_HEAD).await;
     assert!(eventually(|| s.counters.get() == 2).await, "2 open");
     let (status, elapsed) = health(&s.url).await;
@@ -262,21 +219,7 @@ async fn a_request_in_flight_is_not_evicted_a_half_open_connection_is() {
 #[tokio::test]
 async fn with_every_connection_answering_a_new_one_waits_then_evicts_the_idle_one() {
     let s = served(max_connections(1)).await;
-    s.sim.simulator.add_fault(Fault::delay(
-        "/exchange-partners",
-        Duration::from_millis(1000),
-    ));
-    let before = s.sim.simulator.requests_received();
-    let mut busy = raw(
-        &s,
-        format!(
-            "GET /exchange-partners HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo-alice\r\n\
-             Accept: {HAL_JSON}\r\n\r\n"
-        )
-        .as_bytes(),
-    )
-    .await;
-    assert!(eventually(|| s.sim.simulator.requests_received() >= before + 2).await);
+    let mut busy = request_in_flight(&s, Duration::from_millis(1000)).await;
     // The new connection waits for the one slot: the busy connection is not evicted while its
     // request is answered, and is once its answer is written and it idles (kept alive).
     let url = s.url.clone();

@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod openapi;
 pub mod postgres;
+pub mod raw;
 pub mod simulator;
 
 use reqwest::{Client, Response};
