@@ -75,7 +75,7 @@ impl Backend {
                 match claim {
                     KeyClaim::Conflict => return Err(reused()),
                     KeyClaim::Replay(location) => {
-                        return self.read_created(&location, kind, customer).await
+                        return self.replay_created(&location, kind, customer).await
                     }
                     KeyClaim::Send => Some(hash),
                 }
@@ -104,11 +104,12 @@ impl Backend {
         if let Some(hash) = &claimed {
             self.inner.store.finish_request(hash, &location).await?;
         }
-        self.read_created(&location, kind, customer).await
+        self.read_created(&location, kind).await
     }
 
-    /// Reads back a resource created for `customer` at Dwolla's `location` and answers 201.
-    async fn read_created(&self, location: &str, kind: ResourceKind, customer: &str) -> Answer {
+    /// Answers a replayed request: the resource its first answer created, read again, when it
+    /// is (still) recorded as `customer`'s.
+    async fn replay_created(&self, location: &str, kind: ResourceKind, customer: &str) -> Answer {
         let id = self
             .inner
             .rw
@@ -117,6 +118,12 @@ impl Backend {
         if self.inner.store.owner(kind, &id).await?.as_deref() != Some(customer) {
             return Err(reused());
         }
+        self.read_created(location, kind).await
+    }
+
+    /// Reads back a resource created at Dwolla's `location` (its owner checked by the caller)
+    /// and answers 201.
+    async fn read_created(&self, location: &str, kind: ResourceKind) -> Answer {
         // Dwolla has acted: a failed read-back must not look like Dwolla was not reached.
         let created = self.inner.dwolla.get(location).await.map_err(|e| {
             log::warn!("reading back a created {} failed: {e}", kind.collection());

@@ -327,24 +327,18 @@ impl Store for SqlStore {
     ) -> Result<bool, StoreError> {
         self.ready().await?;
         let fail = failed("recording an owner");
-        let owner: String = on_pool!(self, |p| {
-            sqlx::query(
-                "INSERT INTO iav_owners (kind, id, customer) VALUES ($1, $2, $3)
-                 ON CONFLICT (kind, id) DO NOTHING",
-            )
-            .bind(kind.collection())
-            .bind(id)
-            .bind(customer)
-            .execute(p)
-            .await
-            .map_err(&fail)?;
-            sqlx::query_scalar("SELECT customer FROM iav_owners WHERE kind = $1 AND id = $2")
-                .bind(kind.collection())
-                .bind(id)
-                .fetch_one(p)
-                .await
-                .map_err(&fail)?
-        });
+        // One statement: a no-op update on conflict makes RETURNING give the recorded owner.
+        let owner: String = on_pool!(self, |p| sqlx::query_scalar(
+            "INSERT INTO iav_owners (kind, id, customer) VALUES ($1, $2, $3)
+             ON CONFLICT (kind, id) DO UPDATE SET customer = iav_owners.customer
+             RETURNING customer"
+        )
+        .bind(kind.collection())
+        .bind(id)
+        .bind(customer)
+        .fetch_one(p)
+        .await
+        .map_err(&fail))?;
         Ok(owner == customer)
     }
 
@@ -375,39 +369,33 @@ impl Store for SqlStore {
         self.sweep_keys(key.now).await?;
         let fail = failed("claiming an idempotency key");
         let expired = key.now - IDEMPOTENCY_KEY_LIFETIME_SECS;
-        let row = on_pool!(self, |p| {
-            sqlx::query(
-                "DELETE FROM iav_idempotency_keys WHERE key_hash = $1 AND created_at <= $2",
-            )
-            .bind(key.key_hash)
-            .bind(expired)
-            .execute(p)
-            .await
-            .map_err(&fail)?;
-            sqlx::query(
-                "INSERT INTO iav_idempotency_keys (key_hash, customer, fingerprint, created_at)
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (key_hash) DO NOTHING",
+        // One statement: a new key is inserted; an expired record is replaced by this request;
+        // any other record is left as it is. RETURNING gives the record as it now stands.
+        let (customer, fingerprint, location) = on_pool!(self, |p| {
+            sqlx::query_as::<_, (String, String, Option<String>)>(
+                "INSERT INTO iav_idempotency_keys
+                     (key_hash, customer, fingerprint, location, created_at)
+                 VALUES ($1, $2, $3, NULL, $4)
+                 ON CONFLICT (key_hash) DO UPDATE SET
+                     customer = CASE WHEN iav_idempotency_keys.created_at <= $5
+                         THEN excluded.customer ELSE iav_idempotency_keys.customer END,
+                     fingerprint = CASE WHEN iav_idempotency_keys.created_at <= $5
+                         THEN excluded.fingerprint ELSE iav_idempotency_keys.fingerprint END,
+                     location = CASE WHEN iav_idempotency_keys.created_at <= $5
+                         THEN NULL ELSE iav_idempotency_keys.location END,
+                     created_at = CASE WHEN iav_idempotency_keys.created_at <= $5
+                         THEN excluded.created_at ELSE iav_idempotency_keys.created_at END
+                 RETURNING customer, fingerprint, location",
             )
             .bind(key.key_hash)
             .bind(key.customer)
             .bind(key.fingerprint)
             .bind(key.now)
-            .execute(p)
-            .await
-            .map_err(&fail)?;
-            sqlx::query_as::<_, (String, String, Option<String>)>(
-                "SELECT customer, fingerprint, location FROM iav_idempotency_keys
-                 WHERE key_hash = $1",
-            )
-            .bind(key.key_hash)
-            .fetch_optional(p)
+            .bind(expired)
+            .fetch_one(p)
             .await
             .map_err(&fail)?
         });
-        // No row: released by a refused request in between; this one may go ahead.
-        let Some((customer, fingerprint, location)) = row else {
-            return Ok(KeyClaim::Send);
-        };
         if customer != key.customer || fingerprint != key.fingerprint {
             return Ok(KeyClaim::Conflict);
         }
