@@ -1,7 +1,8 @@
 //! Two `sample-backend` processes behind one public URL, sharing one PostgreSQL database (the
 //! test command's server) and one Dwolla simulator process (`sample-backend simulate`): what a
 //! deployment with replicas does. A flow started on one instance completes on the other; a
-//! `kill -9` between Dwolla creating a session and the backend reading it back loses nothing;
+//! `kill -9` after an answer, between Dwolla creating a session and the backend reading it back,
+//! or before Dwolla's answer to the create arrived, loses nothing and creates nothing twice;
 //! another user's reuse of a key is 409 on both.
 
 mod support;
@@ -351,13 +352,51 @@ async fn two_instances_one_database_one_simulator() {
     let own = new_session(&b, bob, "replica-key-5").await;
     assert_eq!(own.status, 201, "{}", own.text);
 
+    // kill -9 after Dwolla created the session but before its answer arrived (the simulator
+    // holds it: `late`): the key is claimed and no answer is recorded. The retry on the other
+    // instance sends the same derived key, and Dwolla replays the session it created.
+    let before_post = d.sessions_at_dwolla(&c).await;
+    d.sim_post(
+        &c,
+        "/sim/faults",
+        &json!({"method": "POST", "path": format!("/customers/{}/exchange-sessions", d.alice),
+                "action": "late", "delayMs": 3000}),
+    )
+    .await;
+    let in_flight = tokio::spawn(new_session(&a, alice, "replica-key-6"));
+    let waited = Instant::now();
+    while d.sessions_at_dwolla(&c).await == before_post {
+        assert!(
+            waited.elapsed() < Duration::from_secs(15),
+            "Dwolla never created the session"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let log_a3 = a.kill9();
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), in_flight)
+            .await
+            .expect("the request ended")
+            .is_err(),
+        "the killed instance's request must fail"
+    );
+    // Once Dwolla's held answer is out (its key is done at Dwolla), the retry on B.
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    let retried = new_session(&b, alice, "replica-key-6").await;
+    assert_eq!(retried.status, 201, "{}", retried.text);
+    let a = d.backend("a4").await;
+    let replayed = new_session(&a, alice, "replica-key-6").await;
+    assert_eq!(id_of(&replayed), id_of(&retried));
+    assert_eq!(d.sessions_at_dwolla(&c).await, before_post + 1);
+    assert_eq!(new_session(&b, bob, "replica-key-6").await.status, 409);
+
     // No log line of any process holds the database password, a bearer token or a link token.
     let password = url::Url::parse(&d.database)
         .unwrap()
         .password()
         .unwrap()
         .to_string();
-    let logs = [log_a, log_a2, a.kill9(), b.kill9()];
+    let logs = [log_a, log_a2, log_a3, a.kill9(), b.kill9()];
     for log in &logs {
         support::assert_no_secret(log, &[&password, alice, bob, &link]);
         assert!(
@@ -365,6 +404,6 @@ async fn two_instances_one_database_one_simulator() {
             "{log}"
         );
     }
-    let _ = (&d.alice, &d.bob);
+    let _ = &d.bob;
     std::fs::remove_dir_all(&dir).ok();
 }

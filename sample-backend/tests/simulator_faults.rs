@@ -1,5 +1,6 @@
 //! Injected faults, through `/sim/faults` and the Rust API: error answers with Retry-After,
-//! delays, connection resets, truncated and malformed bodies, method and count matching.
+//! delays, late answers, connection resets, truncated and malformed bodies, method and count
+//! matching.
 
 mod support;
 
@@ -330,4 +331,47 @@ async fn shutdown_stops_the_server() {
     sim.shutdown().await;
     let fresh = reqwest::Client::new();
     assert!(fresh.get(format!("{url}/sim/stats")).send().await.is_err());
+}
+
+#[tokio::test]
+async fn late_acts_then_holds_the_answer_and_the_key_replays_it() {
+    let (sim, client) = start().await;
+    let token = token(&sim, &client).await;
+    let customer = sim.simulator.demo_customer_id();
+    let url = format!("{}/customers/{customer}/exchange-sessions", sim.url);
+    let body = session_body(
+        &partner_href(&sim, &client, &token, "Plaid").await,
+        Some("com.example.app"),
+    );
+    let resp = add_fault(
+        &client,
+        &sim.url,
+        json!({ "method": "POST", "path": format!("/customers/{customer}/exchange-sessions"), "action": "late", "delayMs": 800 }),
+    )
+    .await;
+    assert_eq!(resp.status(), 201);
+    // A client that gives up before the answer: the session exists all the same.
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let gave_up = impatient
+        .post(&url)
+        .bearer_auth(&token)
+        .header("Accept", HAL_JSON)
+        .header("Content-Type", HAL_JSON)
+        .header("Idempotency-Key", "late-key-1")
+        .body(body.to_string())
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "answered before the hold ended");
+    assert!(started.elapsed() < Duration::from_millis(700));
+    assert_eq!(sim.simulator.exchange_session_count(), 1);
+    // The same key, once the held answer is out, replays it: still one session.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let again = hal_post(&client, &url, &token, &body, Some("late-key-1")).await;
+    let location = location(&again);
+    assert!(location.contains("/exchange-sessions/"), "{location}");
+    assert_eq!(sim.simulator.exchange_session_count(), 1);
 }

@@ -27,6 +27,9 @@ pub enum FaultAction {
     Truncate,
     /// Answer 200 (or `status`) with a body that is not JSON.
     Malformed,
+    /// Carry out the request, then hold its real answer for `delay_ms`: Dwolla acted, and its
+    /// answer is late (a client that gives up, or dies, meanwhile never learns of it).
+    Late,
 }
 
 /// An injected failure for the next `count` Dwolla requests matching `method` and `path`.
@@ -86,6 +89,14 @@ impl Fault {
             retry_after: None,
             delay_ms: 0,
             action,
+        }
+    }
+
+    /// A fault that lets requests under `path` act, then holds their answer for `delay`, once.
+    pub fn late(path: &str, delay: Duration) -> Self {
+        Fault {
+            delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            ..Fault::with_action(path, FaultAction::Late)
         }
     }
 
@@ -175,6 +186,12 @@ pub(crate) fn fault_response(fault: &Fault) -> Response {
         FaultAction::Malformed => {
             hal_response(status, "<html><body><h1>502 Bad Gateway</h1></body></html>")
         }
+        // Not an answer of its own: the middleware holds the real one.
+        FaultAction::Late => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServerError",
+            "A late fault has no answer of its own.",
+        ),
         FaultAction::Truncate => {
             let chunk = Bytes::from_static(b"{\"_links\":{\"self\":{\"href\":\"");
             let declared = chunk.len() + 512;

@@ -54,8 +54,11 @@ pub(crate) async fn dwolla_layer(
     // Faults first, as a failing proxy in front of the API would behave.
     let fault = sim.state().take_fault(&method, &path);
     let mut delay_real_answer = None;
+    let mut hold_answer = None;
     if let Some(fault) = fault {
-        if fault.action == FaultAction::Respond && fault.status.is_none() {
+        if fault.action == FaultAction::Late {
+            hold_answer = Some(Duration::from_millis(fault.delay_ms));
+        } else if fault.action == FaultAction::Respond && fault.status.is_none() {
             delay_real_answer = Some(Duration::from_millis(fault.delay_ms));
         } else {
             if fault.delay_ms > 0 {
@@ -92,10 +95,15 @@ pub(crate) async fn dwolla_layer(
     }
     let resp = next.run(req).await;
 
-    match guard {
+    let resp = match guard {
         Some(guard) => guard.finish(resp).await,
         None => resp,
+    };
+    // Acted (and recorded for the key); the answer is late.
+    if let Some(hold) = hold_answer {
+        tokio::time::sleep(hold).await;
     }
+    resp
 }
 
 /// Refuses a missing or unknown access token (401 `InvalidAccessToken`) and an expired one

@@ -73,6 +73,8 @@
 //! - `reset`: close the connection without answering.
 //! - `truncate`: send a `Content-Length` larger than the body, then close the connection.
 //! - `malformed`: answer 200 (or `status`) with a body that is not JSON.
+//! - `late`: carry the request out, then hold its real answer `delayMs` (Dwolla acted; a client
+//!   that gives up or dies meanwhile never learns of it).
 //!
 //! The same operations exist as methods of [`Simulator`] for Rust tests.
 //!
