@@ -30,10 +30,11 @@ pg_bin() {
     [ -n "$bin" ] && [ -x "$bin/initdb" ] && echo "$bin"
 }
 
-# as_owner CMD...: runs CMD as the cluster's owner (postgres when this script runs as root).
+# as_owner CMD...: runs CMD as the cluster's owner (postgres when this script runs as root), from
+# / (the caller's directory may be closed to that user).
 as_owner() {
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
