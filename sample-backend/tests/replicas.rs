@@ -140,6 +140,41 @@ impl Deployment {
             .as_u64()
             .expect("exchangeSessions")
     }
+
+    /// Sets `fault` at the simulator, sends `request` to instance `p` and `kill -9`s `p` as soon
+    /// as Dwolla holds more exchange sessions than `before`; the request must fail. Returns `p`'s
+    /// log.
+    async fn kill9_once_dwolla_created<R>(
+        &self,
+        c: &Client,
+        p: Proc,
+        before: u64,
+        fault: Value,
+        request: R,
+    ) -> String
+    where
+        R: std::future::Future<Output = Answer> + Send + 'static,
+    {
+        self.sim_post(c, "/sim/faults", &fault).await;
+        let in_flight = tokio::spawn(request);
+        let waited = Instant::now();
+        while self.sessions_at_dwolla(c).await == before {
+            assert!(
+                waited.elapsed() < Duration::from_secs(15),
+                "Dwolla never created the session"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let log = p.kill9();
+        assert!(
+            tokio::time::timeout(Duration::from_secs(10), in_flight)
+                .await
+                .expect("the request ended")
+                .is_err(),
+            "the killed instance's request must fail"
+        );
+        log
+    }
 }
 
 /// A customer created at the simulator through Dwolla's API.
@@ -310,29 +345,16 @@ async fn two_instances_one_database_one_simulator() {
         assert_eq!(peek.status, 404, "{}", peek.text);
     }
     // kill -9 between Dwolla creating a session and the backend reading it back.
-    d.sim_post(
-        &c,
-        "/sim/faults",
-        &json!({"method": "GET", "path": "/exchange-sessions/", "delayMs": 20000, "count": 1}),
-    )
-    .await;
-    let in_flight = tokio::spawn(new_session(&a, alice, "replica-key-4"));
-    let waited = Instant::now();
-    while d.sessions_at_dwolla(&c).await == sessions {
-        assert!(
-            waited.elapsed() < Duration::from_secs(15),
-            "Dwolla never created the session"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let log_a2 = a.kill9();
-    assert!(
-        tokio::time::timeout(Duration::from_secs(10), in_flight)
-            .await
-            .expect("the request ended")
-            .is_err(),
-        "the killed instance's request must fail"
-    );
+    let request = new_session(&a, alice, "replica-key-4");
+    let log_a2 = d
+        .kill9_once_dwolla_created(
+            &c,
+            a,
+            sessions,
+            json!({"method": "GET", "path": "/exchange-sessions/", "delayMs": 20000, "count": 1}),
+            request,
+        )
+        .await;
     c.delete(format!("{}/sim/faults", d.sim_url))
         .send()
         .await
@@ -356,30 +378,17 @@ async fn two_instances_one_database_one_simulator() {
     // holds it: `late`): the key is claimed and no answer is recorded. The retry on the other
     // instance sends the same derived key, and Dwolla replays the session it created.
     let before_post = d.sessions_at_dwolla(&c).await;
-    d.sim_post(
-        &c,
-        "/sim/faults",
-        &json!({"method": "POST", "path": format!("/customers/{}/exchange-sessions", d.alice),
-                "action": "late", "delayMs": 3000}),
-    )
-    .await;
-    let in_flight = tokio::spawn(new_session(&a, alice, "replica-key-6"));
-    let waited = Instant::now();
-    while d.sessions_at_dwolla(&c).await == before_post {
-        assert!(
-            waited.elapsed() < Duration::from_secs(15),
-            "Dwolla never created the session"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let log_a3 = a.kill9();
-    assert!(
-        tokio::time::timeout(Duration::from_secs(10), in_flight)
-            .await
-            .expect("the request ended")
-            .is_err(),
-        "the killed instance's request must fail"
-    );
+    let request = new_session(&a, alice, "replica-key-6");
+    let log_a3 = d
+        .kill9_once_dwolla_created(
+            &c,
+            a,
+            before_post,
+            json!({"method": "POST", "path": format!("/customers/{}/exchange-sessions", d.alice),
+                    "action": "late", "delayMs": 3000}),
+            request,
+        )
+        .await;
     // Once Dwolla's held answer is out (its key is done at Dwolla), the retry on B.
     tokio::time::sleep(Duration::from_millis(3000)).await;
     let retried = new_session(&b, alice, "replica-key-6").await;
