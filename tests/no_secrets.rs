@@ -9,8 +9,8 @@ mod support;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use iav_bridge::{
-    set_log_sink, BankAccountType, BillingAddress, BridgeClient, BridgeConfig, Environment,
-    ExchangeSession, LogLevel, LogRecord, LogSink, Platform,
+    set_log_sink, AccessTokenProvider, BankAccountType, BillingAddress, BridgeClient, BridgeConfig,
+    Environment, ExchangeSession, LogLevel, LogRecord, LogSink, Platform,
 };
 use sample_backend::{start_stack, StackOptions};
 use support::{FakeServer, Reply, Tokens};
@@ -31,6 +31,43 @@ struct Capture(Mutex<Vec<LogRecord>>);
 
 /// The one sink of this test binary: the sink is process-wide and the tests run in parallel, so
 /// both install the same capture (at Trace) and search every record it holds.
+/// A web client of the loopback server at `url` (plain HTTP allowed) retrying at most `retries`
+/// times.
+fn web_client(
+    url: &str,
+    retries: u32,
+    tokens: Option<Arc<dyn AccessTokenProvider>>,
+) -> Arc<BridgeClient> {
+    let mut cfg = BridgeConfig::new(url, Platform::Web, Environment::Sandbox);
+    cfg.allow_insecure_http = true;
+    cfg.max_retries = retries;
+    BridgeClient::new(cfg, tokens).unwrap()
+}
+
+/// The printed error of `create_card_funding_source` for customer `c1` with `card_token`.
+async fn card_funding_source_error(client: &BridgeClient, card_token: &str) -> String {
+    let err = client
+        .create_card_funding_source(
+            "c1".into(),
+            card_token.into(),
+            "Debit".into(),
+            billing_address(),
+        )
+        .await
+        .unwrap_err();
+    format!("{err} {err:?}")
+}
+
+/// Dwolla's list of one available MX connection whose token is `token`.
+fn mx_connections(token: &str) -> Reply {
+    Reply::json(
+        200,
+        &format!(
+            r#"{{"_embedded":{{"available-exchange-connections":[{{"availableConnectionToken":"{token}","name":"XYZ Checking"}}]}}}}"#
+        ),
+    )
+}
+
 fn capture() -> Arc<Capture> {
     static CAPTURE: OnceLock<Arc<Capture>> = OnceLock::new();
     CAPTURE
@@ -245,12 +282,7 @@ async fn card_details_and_echoed_tokens_stay_out_of_records_logs_and_errors() {
                 &format!(r#"{{"_embedded":{{"funding-sources":[{}]}}}}"#, card("fs-2", PAN)),
             ),
             ("GET", "/exchange-partners") => Reply::json(200, &support::partners_body(&base)),
-            ("GET", "/customers/c1/available-exchange-connections") => Reply::json(
-                200,
-                &format!(
-                    r#"{{"_embedded":{{"available-exchange-connections":[{{"availableConnectionToken":"{MX_TOKEN}","name":"XYZ Checking"}}]}}}}"#
-                ),
-            ),
+            ("GET", "/customers/c1/available-exchange-connections") => mx_connections(MX_TOKEN),
             ("POST", "/customers/c1/exchanges") => Reply::json(
                 400,
                 &format!(r#"{{"code":"InvalidExchangeToken","message":"not valid: {MX_TOKEN}"}}"#),
@@ -265,10 +297,7 @@ async fn card_details_and_echoed_tokens_stay_out_of_records_logs_and_errors() {
         }
     }))
     .await;
-    let mut cfg = BridgeConfig::new(&server.url, Platform::Web, Environment::Sandbox);
-    cfg.allow_insecure_http = true;
-    cfg.max_retries = 0;
-    let client = BridgeClient::new(cfg, None).unwrap();
+    let client = web_client(&server.url, 0, None);
 
     let mut printed = Vec::new();
     let list = client.funding_sources("c1".into()).await.unwrap();
@@ -276,16 +305,7 @@ async fn card_details_and_echoed_tokens_stay_out_of_records_logs_and_errors() {
     printed.push(format!("{list:?} {list:#?}"));
     let err = client.funding_sources("c2".into()).await.unwrap_err();
     printed.push(format!("{err} {err:?}"));
-    let err = client
-        .create_card_funding_source(
-            "c1".into(),
-            CARD_TOKEN.into(),
-            "Debit".into(),
-            billing_address(),
-        )
-        .await
-        .unwrap_err();
-    printed.push(format!("{err} {err:?}"));
+    printed.push(card_funding_source_error(&client, CARD_TOKEN).await);
     let connection = client.mx_connections("c1".into()).await.unwrap().remove(0);
     printed.push(format!("{connection} {connection:?}"));
     let err = client
@@ -361,10 +381,7 @@ async fn secrets_a_backend_echoes_in_its_error_text_stay_out_of_errors_and_logs(
         Ok(STALE.into()),
         Ok(BEARER.into()),
     ]);
-    let mut cfg = BridgeConfig::new(&server.url, Platform::Web, Environment::Sandbox);
-    cfg.allow_insecure_http = true;
-    cfg.max_retries = 1;
-    let client = BridgeClient::new(cfg, Some(tokens)).unwrap();
+    let client = web_client(&server.url, 1, Some(tokens));
 
     let mut printed = Vec::new();
     for customer in ["c400", "c401", "c503"] {
@@ -447,12 +464,7 @@ async fn request_secrets_straddling_the_length_cut_leave_no_beginning() {
         let pad = "x".repeat(296);
         match (req.method.as_str(), req.path.as_str()) {
             ("GET", "/exchange-partners") => Reply::json(200, &support::partners_body(&base)),
-            ("GET", "/customers/c1/available-exchange-connections") => Reply::json(
-                200,
-                &format!(
-                    r#"{{"_embedded":{{"available-exchange-connections":[{{"availableConnectionToken":"{MX_TOKEN}","name":"XYZ Checking"}}]}}}}"#
-                ),
-            ),
+            ("GET", "/customers/c1/available-exchange-connections") => mx_connections(MX_TOKEN),
             ("POST", "/customers/c1/exchanges") => Reply::json(
                 400,
                 &format!(r#"{{"code":"InvalidExchangeToken","message":"{pad} {MX_TOKEN}"}}"#),
@@ -465,22 +477,10 @@ async fn request_secrets_straddling_the_length_cut_leave_no_beginning() {
         }
     }))
     .await;
-    let mut cfg = BridgeConfig::new(&server.url, Platform::Web, Environment::Sandbox);
-    cfg.allow_insecure_http = true;
-    cfg.max_retries = 0;
-    let client = BridgeClient::new(cfg, None).unwrap();
+    let client = web_client(&server.url, 0, None);
 
     let mut printed = Vec::new();
-    let err = client
-        .create_card_funding_source(
-            "c1".into(),
-            CARD_TOKEN.into(),
-            "Debit".into(),
-            billing_address(),
-        )
-        .await
-        .unwrap_err();
-    printed.push(format!("{err} {err:?}"));
+    printed.push(card_funding_source_error(&client, CARD_TOKEN).await);
     let connection = client.mx_connections("c1".into()).await.unwrap().remove(0);
     let err = client
         .complete_mx_connection("c1".into(), connection)
