@@ -82,24 +82,21 @@ fuzz_target!(|data: &[u8]| {
             // Debug is the same whatever the (non-empty) token and secrets are: it shows none.
             let bytes = other_secrets(data).expect("an accepted body is a JSON object");
             let again = fuzzing::session(&bytes).expect("other secrets made the session invalid");
-            assert_eq!(again.debug, s.debug, "Debug shows a token or secret");
+            assert_eq!(
+                format!("{again:?}"),
+                format!("{s:?}"),
+                "Debug shows a token or secret"
+            );
         }
         Err(e) => {
             assert!(!e.what.is_empty() && !e.detail.is_empty(), "{e:?}");
-            assert!(
-                e.message.len() < 512,
-                "an error of {} bytes",
-                e.message.len()
-            );
+            let message = e.to_string();
+            assert!(message.len() < 512, "an error of {} bytes", message.len());
             // The error is the same whatever the (non-empty) token and secrets are.
             if let Some(bytes) = other_secrets(data) {
-                let again = fuzzing::session(&bytes)
-                    .err()
-                    .expect("other secrets made the session valid");
-                assert_eq!(
-                    again.message, e.message,
-                    "the error depends on a token or secret"
-                );
+                let again =
+                    fuzzing::session(&bytes).expect_err("other secrets made the session valid");
+                assert_eq!(again, e, "the error depends on a token or secret");
             }
         }
     }

@@ -1,5 +1,8 @@
 //! The HAL+JSON parsers: Dwolla's resources as the backend returns them, read strictly enough
 //! to name the missing or wrong field ([`Malformed`]). Pure, no I/O.
+//!
+//! The module is the crate's own; its items are `pub` so that `crate::fuzzing` (cargo feature
+//! `fuzzing`) can hand them to the fuzz targets as they are.
 
 use serde_json::Value;
 
@@ -10,7 +13,7 @@ use crate::quote::Quoted;
 /// is missing or wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{what}: {detail}")]
-pub(crate) struct Malformed {
+pub struct Malformed {
     /// The resource, for example `exchange partner [0]`.
     pub what: String,
     /// What is wrong with it, for example `'name' is missing`.
@@ -19,26 +22,29 @@ pub(crate) struct Malformed {
 
 /// What an exchange session's partner handed back, hrefs not yet resolved.
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) enum SessionKind {
-    Plaid {
-        link_token: String,
-    },
-    Web {
-        url: String,
-    },
+pub enum SessionKind {
+    /// `externalProviderSessionToken`: Plaid's link token.
+    Plaid { link_token: String },
+    /// `_links.external-provider-session.href`: a page to open.
+    Web { url: String },
+    /// `externalProviderSessionData`: Checkout.com's payment session.
     Checkout {
         id: String,
         secret: String,
         token: String,
     },
+    /// None of them.
     Unknown,
 }
 
 /// An exchange session resource.
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) struct RawSession {
+pub struct RawSession {
+    /// `_links.self.href`, when the body has one.
     pub self_href: Option<String>,
+    /// `created`.
     pub created: String,
+    /// What the partner handed back.
     pub kind: SessionKind,
 }
 
@@ -60,9 +66,12 @@ impl std::fmt::Debug for RawSession {
 
 /// A resource with an id, a self link and a status or name.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RawResource {
+pub struct RawResource {
+    /// `id`.
     pub id: String,
+    /// `_links.self.href`.
     pub self_href: String,
+    /// The status (an exchange) or name (a funding source).
     pub label: String,
 }
 
@@ -74,7 +83,7 @@ fn bad(what: &str, detail: impl Into<String>) -> Malformed {
 }
 
 /// Parses a body as a JSON object.
-pub(crate) fn json(what: &str, body: &[u8]) -> Result<Value, Malformed> {
+pub fn json(what: &str, body: &[u8]) -> Result<Value, Malformed> {
     let v: Value = serde_json::from_slice(body).map_err(|e| {
         bad(
             what,
@@ -109,7 +118,7 @@ fn dotted(pointer: &str) -> String {
 }
 
 /// `GET exchange-partners`: the partners, hrefs as given.
-pub(crate) fn partners(body: &[u8]) -> Result<Vec<ExchangePartner>, Malformed> {
+pub fn partners(body: &[u8]) -> Result<Vec<ExchangePartner>, Malformed> {
     const WHAT: &str = "exchange partners";
     let v = json(WHAT, body)?;
     let list = match v.pointer("/_embedded/exchange-partners") {
@@ -132,7 +141,7 @@ pub(crate) fn partners(body: &[u8]) -> Result<Vec<ExchangePartner>, Malformed> {
 }
 
 /// `GET exchange-sessions/{id}` (or the body of a `201`).
-pub(crate) fn session(body: &[u8]) -> Result<RawSession, Malformed> {
+pub fn session(body: &[u8]) -> Result<RawSession, Malformed> {
     const WHAT: &str = "exchange session";
     let v = &json(WHAT, body)?;
     let created = req_str(WHAT, v, "/created")?.to_string();
@@ -169,7 +178,7 @@ pub(crate) fn session(body: &[u8]) -> Result<RawSession, Malformed> {
 }
 
 /// `GET exchanges/{id}` (or the body of a `201`).
-pub(crate) fn exchange(v: &Value) -> Result<RawResource, Malformed> {
+pub fn exchange(v: &Value) -> Result<RawResource, Malformed> {
     const WHAT: &str = "exchange";
     Ok(RawResource {
         id: req_str(WHAT, v, "/id")?.to_string(),
@@ -181,7 +190,7 @@ pub(crate) fn exchange(v: &Value) -> Result<RawResource, Malformed> {
 /// `GET funding-sources/{id}` (or the body of a `201`, or of the `200` to a removal): a bank
 /// account or a debit card, its `url` the self href as given. Another `type` (Dwolla's `balance`,
 /// a virtual account) is refused.
-pub(crate) fn funding_source(v: &Value) -> Result<FundingSource, Malformed> {
+pub fn funding_source(v: &Value) -> Result<FundingSource, Malformed> {
     read_funding_source("funding source", v)?.map_err(|other| {
         bad(
             "funding source",
@@ -192,7 +201,7 @@ pub(crate) fn funding_source(v: &Value) -> Result<FundingSource, Malformed> {
 
 /// `GET customers/{id}/funding-sources`: the bank accounts and debit cards, hrefs as given.
 /// Removed ones and other types (Dwolla's `balance`, virtual accounts) are left out.
-pub(crate) fn funding_sources(body: &[u8]) -> Result<Vec<FundingSource>, Malformed> {
+pub fn funding_sources(body: &[u8]) -> Result<Vec<FundingSource>, Malformed> {
     const WHAT: &str = "funding sources";
     let v = json(WHAT, body)?;
     let list = match v.pointer("/_embedded/funding-sources") {
@@ -294,14 +303,16 @@ fn req_u32(
 }
 
 /// An MX connection the user made in MX Connect: its account's name and its one-time token.
-pub(crate) struct RawConnection {
+pub struct RawConnection {
+    /// `name`: the account's name.
     pub name: String,
+    /// `availableConnectionToken`: a secret.
     pub token: String,
 }
 
 /// `GET customers/{id}/available-exchange-connections`. The tokens are secrets: never in an
 /// error.
-pub(crate) fn available_connections(body: &[u8]) -> Result<Vec<RawConnection>, Malformed> {
+pub fn available_connections(body: &[u8]) -> Result<Vec<RawConnection>, Malformed> {
     const WHAT: &str = "available exchange connections";
     let v = json(WHAT, body)?;
     let list = match v.pointer("/_embedded/available-exchange-connections") {
