@@ -63,16 +63,21 @@ enum DwollaMode {
 /// Parses `--dwolla`: `simulated`, `sandbox`, `production` or an http(s) base URL. The refusal
 /// does not repeat the value (it could hold credentials).
 fn parse_dwolla(value: &str) -> Result<DwollaMode, String> {
+    let base_url = |u: &url::Url| {
+        matches!(u.scheme(), "http" | "https")
+            && u.has_host()
+            && u.username().is_empty()
+            && u.password().is_none()
+    };
     match value {
         "simulated" => Ok(DwollaMode::Simulated),
         "sandbox" => Ok(DwollaMode::Sandbox),
         "production" => Ok(DwollaMode::Production),
         url => match url::Url::parse(url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() && u.username().is_empty() && u.password().is_none() => {
-                Ok(DwollaMode::Url(url.trim_end_matches('/').to_string()))
-            }
+            Ok(u) if base_url(&u) => Ok(DwollaMode::Url(url.trim_end_matches('/').to_string())),
             _ => Err(
-                "--dwolla: expected simulated, sandbox, production or an http(s) base URL without credentials (e.g. http://127.0.0.1:8081)"
+                "--dwolla: expected simulated, sandbox, production or an http(s) base URL \
+                      without credentials (e.g. http://127.0.0.1:8081)"
                     .into(),
             ),
         },

@@ -1,5 +1,6 @@
 //! Authentication of app users: `Authorization: Bearer <token>` looked up among the configured
-//! users, then among the store's (a users file imported by any instance sharing the store). What an authenticated user may reach is decided in `ownership.rs`.
+//! users, then among the store's (a users file imported by any instance sharing the store). What
+//! an authenticated user may reach is decided in `ownership.rs`.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;

@@ -8,8 +8,6 @@
 //! POST, a failure to read the new resource back is answered 504 (send again with the same
 //! key), never a 502 that would say Dwolla was not reached.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use axum::http::{HeaderValue, StatusCode};
 use serde_json::Value;
 
@@ -17,7 +15,7 @@ use super::dwolla::DwollaError;
 use super::error::ApiError;
 use super::idempotency::{fingerprint, key_hash, IdempotencyKey};
 use super::passthrough::{hal, Answer};
-use super::store::{KeyClaim, KeyUse, ResourceKind};
+use super::store::{now_secs, KeyClaim, KeyUse, ResourceKind};
 use super::Backend;
 
 /// The answer to a key already used by another user or for another request.
@@ -27,12 +25,6 @@ fn reused() -> ApiError {
         "Conflict",
         "This Idempotency-Key was already used for another request.",
     )
-}
-
-fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 impl Backend {

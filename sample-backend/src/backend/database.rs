@@ -29,7 +29,7 @@ use sqlx::Connection;
 use tokio::sync::{Mutex, OnceCell};
 
 use super::store::{
-    KeyClaim, KeyUse, ResourceKind, Store, StoreError, IDEMPOTENCY_KEY_LIFETIME_SECS,
+    now_secs, KeyClaim, KeyUse, ResourceKind, Store, StoreError, IDEMPOTENCY_KEY_LIFETIME_SECS,
 };
 use super::users::AppUser;
 
@@ -127,12 +127,6 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
         s
     })
-}
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 impl SqlStore {

@@ -6,6 +6,8 @@
 //! Everything a restart must not lose and replicas must share lives here. The implementation is
 //! [`super::database::SqlStore`]: SQLite (in memory, or a file) or PostgreSQL.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use async_trait::async_trait;
 use axum::http::StatusCode;
 
@@ -14,6 +16,13 @@ use super::users::AppUser;
 
 /// How long an `Idempotency-Key` is remembered, as Dwolla does: 24 hours.
 pub const IDEMPOTENCY_KEY_LIFETIME_SECS: i64 = 24 * 60 * 60;
+
+/// Now, in seconds since the Unix epoch: the store's clock ([`KeyUse::now`], migration times).
+pub(crate) fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
 
 /// The kinds of resources whose owner the backend remembers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
