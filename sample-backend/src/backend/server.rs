@@ -541,16 +541,9 @@ impl hyper::body::Body for Answering {
 }
 
 /// A request on a connection evicted before its head was complete; it is not answered.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("the connection was evicted at the connection limit")]
 struct EvictedConnection;
-
-impl std::fmt::Display for EvictedConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the connection was evicted at the connection limit")
-    }
-}
-
-impl std::error::Error for EvictedConnection {}
 
 /// A connection's IO, reporting arriving bytes and flushed output to its [`Activity`].
 struct Watched<T> {

@@ -13,16 +13,9 @@ use tower::ServiceExt;
 pub(crate) struct ResetConnection;
 
 /// The error a connection's service returns to make hyper close it without answering.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("connection reset by a simulator fault")]
 struct ConnectionReset;
-
-impl std::fmt::Display for ConnectionReset {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection reset by a simulator fault")
-    }
-}
-
-impl std::error::Error for ConnectionReset {}
 
 /// Accepts connections until `shutdown` fires; then closes every open connection.
 pub(crate) async fn accept_loop(
