@@ -159,7 +159,7 @@ step_swift() {
     # The manifest as a Mac evaluates it: the Linux-only branch switched off.
     sed -E 's/^([[:space:]]*)#if os\(Linux\)$/\1#if false/' Package.swift >"$out/darwin/Package.swift"
     grep -q '#if false' "$out/darwin/Package.swift" || { echo "Package.swift has no '#if os(Linux)' branch"; return 1; }
-    echo "cargo build -p iav-bridge --lib (the host library the Linux build links)"
+    echo "cargo build --workspace --all-targets (debug: the host library the Linux build links)"
     build_host debug core
     # Another swift-run (the Swift suite, another checkout's check) may hold its lock: wait for it
     # up to 10 minutes.

@@ -7,7 +7,7 @@ usage() {
     cat <<'EOF'
 Usage: scripts/generate-bindings.sh [--check]
 
-Builds the core unstripped (cargo build -p iav-bridge --lib, debug: library-mode generation reads
+Builds the core unstripped (the workspace's debug build, the one `cargo test` uses: library-mode generation reads
 uniffi's metadata from the library) and generates its bindings with the workspace's uniffi-bindgen
 and uniffi.toml, then puts them where the packages and tests expect them:
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The project's one test command: Rust formatting, lints and tests, the bindings drift check,
-# the Kotlin and Swift suites, Dwolla's Python client against the simulator, the mobile
-# packaging checks, and the fuzz targets. Installs what a fresh machine lacks (see --help).
+# The project's one test command: Rust formatting, lints and tests (the fuzz corpora replayed
+# among them), the bindings drift check, the Kotlin and Swift suites, Dwolla's Python client
+# against the simulator and the mobile packaging checks. Installs what a fresh machine lacks
+# (see --help).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -9,24 +10,29 @@ usage() {
     cat <<'USAGE'
 Usage: scripts/test-all.sh [--skip STEP[,STEP...]] [--only STEP[,STEP...]] [--list]
 
-Runs every check of iav-bridge in order and prints a summary; exits 1 if any step failed.
-Each step's output is kept in target/test-all/STEP.log.
+Runs every check of iav-bridge in order and prints a summary with each step's time; exits 1 if
+any step failed. Each step's output is kept in target/test-all/STEP.log.
 
-Steps:
+Steps (the default, in this order):
   fmt         cargo fmt --all -- --check
   clippy      cargo clippy --workspace --all-targets -- -D warnings
-  rust        cargo test --workspace (core, sample-backend, simulator, examples), with a private
-              PostgreSQL server (scripts/postgres.sh; Debian's postgresql, installed if missing)
-              for the store and replica tests
+  rust        cargo build --workspace --all-targets (the one debug build the later steps reuse),
+              then cargo test --workspace --no-fail-fast (core, sample-backend, simulator,
+              examples, and the fuzz targets' checks replayed on fuzz/corpus and fuzz/artifacts)
+              with a private PostgreSQL server (scripts/postgres.sh; Debian's postgresql,
+              installed if missing) for the store and replica tests
   bindings    scripts/generate-bindings.sh --check (the committed Kotlin/Swift equal a fresh generation)
   kotlin      scripts/test-kotlin.sh (the generated Kotlin on the JVM against the host library)
   swift       scripts/test-swift.sh (the generated Swift on Linux, Swift 5 and Swift 6 modes)
   dwollav2    scripts/test-dwollav2.sh (Dwolla's official Python client against the simulator)
   packaging   scripts/check-packaging.sh (Android/iOS targets, 16 KB alignment, Package.swift,
               the AAR's Kotlin layer, the sample apps' project files)
-  fuzz        scripts/fuzz.sh (each fuzz target of fuzz/ for 60 s, FUZZ_SECONDS to change it;
-              installs cargo-fuzz into the cache on first use; about 7 minutes, 4 to 8 more the
-              first time for cargo-fuzz and the instrumented build)
+
+Run only when named (--only fuzz), and by the scheduled fuzzing workflow:
+  fuzz        scripts/fuzz.sh: coverage-guided fuzzing, each target of fuzz/ for 60 s
+              (FUZZ_SECONDS to change it); installs cargo-fuzz into the cache on first use;
+              about 7 minutes, 4 to 8 more the first time for cargo-fuzz and the instrumented
+              build. What it has found stays checked by the rust step's replay.
 
 Toolchains (kotlinc, JNA, JUnit, a Linux Swift toolchain, a Python venv) are installed into
 ${IAV_CACHE:-$HOME/.cache/iav-bridge} on first use and reused afterwards; a native swift or
@@ -35,11 +41,13 @@ The last line counts every test run by every step: "total: N passed, N failed".
 USAGE
 }
 
-ALL_STEPS="fmt clippy rust bindings kotlin swift dwollav2 packaging fuzz"
+ALL_STEPS="fmt clippy rust bindings kotlin swift dwollav2 packaging"
+# Steps that run only when --only names them.
+ON_REQUEST_STEPS="fuzz"
 while [ "$#" -gt 0 ]; do
     case "$1" in
         --only | --skip) step_filter "$1" "${2:-}"; shift 2 ;;
-        --list) echo "$ALL_STEPS"; exit 0 ;;
+        --list) echo "$ALL_STEPS $ON_REQUEST_STEPS"; exit 0 ;;
         -h | --help) usage; exit 0 ;;
         *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -70,7 +78,7 @@ run_step() {
     case "$1" in
         fmt) cargo fmt --all -- --check ;;
         clippy) cargo clippy --workspace --all-targets -- -D warnings ;;
-        rust) with_postgres cargo test --workspace ;;
+        rust) build_host debug core backend bindgen && with_postgres cargo test --workspace --no-fail-fast ;;
         bindings) scripts/generate-bindings.sh --check ;;
         kotlin) scripts/test-kotlin.sh ;;
         swift) scripts/test-swift.sh ;;
@@ -97,8 +105,11 @@ failed_steps=0
 total_passed=0
 total_failed=0
 started_all=$SECONDS
-for step in $ALL_STEPS; do
+for step in $ALL_STEPS $ON_REQUEST_STEPS; do
     step_selected "$step" || continue
+    if [[ " $ON_REQUEST_STEPS " == *" $step "* ]] && [[ ",$STEPS_ONLY," != *",$step,"* ]]; then
+        continue
+    fi
     log="$LOGS/$step.log"
     echo "==> $step"
     run_logged "$log" run_step "$step"

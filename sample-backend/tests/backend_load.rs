@@ -5,7 +5,10 @@
 //! flight never is (its body being read counts as in flight).
 //!
 //! Every wait has a hard timeout, so no test can hang; the load tests print one line of
-//! measurements each. Assertions on time are bounds far from what the tests measure.
+//! measurements each. They assert what must hold however busy the machine is (every flow ends,
+//! with its own session, nothing lost or doubled, only retryable 503s on the way); their bounds
+//! on time are many times what they measure on a busy machine, and their speed is measured by
+//! the load benchmark (`cargo bench -p sample-backend --bench load`), not asserted here.
 
 mod support;
 
@@ -28,8 +31,9 @@ use tokio::sync::oneshot;
 
 /// Flows in the load test.
 const FLOWS: usize = 1000;
-/// Attempts of one request of a flow (the first and its retries after a 503).
-const ATTEMPTS: u32 = 10;
+/// How long a flow may take in all, 503 retries included: about ten times the slowest flow seen
+/// with the other core kept busy. A flow retries a 503 (with its `Retry-After`) until then.
+const FLOW_DEADLINE: Duration = Duration::from_secs(150);
 /// A backend served by [`serve_counted`] in front of a simulator, so that a test reads the
 /// server's connection counters; both stop when dropped.
 struct Served {
@@ -126,7 +130,7 @@ fn phone() -> Client {
 /// `GET {url}health` on a new connection; its status (or error) and how long it took.
 async fn health(url: &str) -> (Result<StatusCode, String>, Duration) {
     let c = Client::builder()
-        .timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(20))
         .build()
         .expect("client");
     let start = Instant::now();
@@ -301,7 +305,9 @@ async fn a_normal_request_is_answered_with_a_thousand_half_open_connections() {
             s.counters.get()
         );
         assert_eq!(status, Ok(StatusCode::OK), "after {elapsed:?}");
-        assert!(elapsed < Duration::from_secs(1), "{elapsed:?}");
+        // Answered by eviction, not by the header timeout (10 s) freeing a slot: half of it is a
+        // bound many times what a busy machine takes (well under a second when idle).
+        assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
         assert_eq!(opened, HALF_OPEN);
         assert!(s.counters.get() <= 256);
         assert!(s.counters.evicted() >= 1);
@@ -321,14 +327,16 @@ struct Got {
 }
 
 /// Sends the request `make` builds; after a 503 `ServiceUnavailable` with `Retry-After`, waits
-/// that long and sends it again (the same request: a POST keeps its `Idempotency-Key`), at most
-/// [`ATTEMPTS`] times in all. Any other answer is returned; `retried` counts the retries.
+/// that long and sends it again (the same request: a POST keeps its `Idempotency-Key`), as an
+/// app does, until `deadline`. Any other answer is returned; `retried` counts the retries. A
+/// 503 without `Retry-After` or a Dwolla-style body is an error: the app could not act on it.
 async fn with_retries(
     what: &str,
+    deadline: Instant,
     retried: &mut u32,
     make: impl Fn() -> RequestBuilder,
 ) -> Result<Got, String> {
-    for attempt in 1..=ATTEMPTS {
+    loop {
         let resp = make().send().await.map_err(|e| format!("{what}: {e:?}"))?;
         let status = resp.status();
         let headers = resp.headers().clone();
@@ -349,13 +357,15 @@ async fn with_retries(
         let (Some(wait), "ServiceUnavailable") = (wait, body["code"].as_str().unwrap_or("")) else {
             return Err(format!("{what}: 503 without Retry-After: {text}"));
         };
-        if attempt == ATTEMPTS {
-            return Err(format!("{what}: still 503 after {ATTEMPTS} attempts"));
+        if Instant::now() + Duration::from_secs(wait) > deadline {
+            return Err(format!(
+                "{what}: still 503 after {} retries, at the flow's deadline",
+                *retried
+            ));
         }
         *retried += 1;
         tokio::time::sleep(Duration::from_secs(wait)).await;
     }
-    unreachable!("the last attempt returns")
 }
 
 /// What one mobile flow ended with.
@@ -371,8 +381,9 @@ struct Flow {
 /// `Location` for the link token.
 async fn mobile_flow(c: Client, base: String, token: String) -> Result<Flow, String> {
     let start = Instant::now();
+    let deadline = start + FLOW_DEADLINE;
     let mut retried = 0;
-    let list = with_retries("partners", &mut retried, || {
+    let list = with_retries("partners", deadline, &mut retried, || {
         c.get(format!("{base}exchange-partners"))
             .bearer_auth(&token)
             .header("Accept", HAL_JSON)
@@ -389,7 +400,7 @@ async fn mobile_flow(c: Client, base: String, token: String) -> Result<Flow, Str
         .to_string();
     let key = uuid::Uuid::new_v4().to_string();
     let body = session_body(&plaid, Some("com.example.app")).to_string();
-    let created = with_retries("create", &mut retried, || {
+    let created = with_retries("create", deadline, &mut retried, || {
         c.post(format!("{base}customers/me/exchange-sessions"))
             .bearer_auth(&token)
             .header("Accept", HAL_JSON)
@@ -407,7 +418,7 @@ async fn mobile_flow(c: Client, base: String, token: String) -> Result<Flow, Str
         .and_then(|v| v.to_str().ok())
         .ok_or("create: no Location")?
         .to_string();
-    let session = with_retries("read", &mut retried, || {
+    let session = with_retries("read", deadline, &mut retried, || {
         c.get(&location)
             .bearer_auth(&token)
             .header("Accept", HAL_JSON)
@@ -469,9 +480,9 @@ async fn thousand_concurrent_mobile_flows() {
             .map(|c| {
                 let flow = mobile_flow(c, s.url.clone(), alice.clone());
                 tokio::spawn(async move {
-                    tokio::time::timeout(Duration::from_secs(75), flow)
+                    tokio::time::timeout(FLOW_DEADLINE + Duration::from_secs(30), flow)
                         .await
-                        .unwrap_or_else(|_| Err("flow: no end in 75 s".into()))
+                        .unwrap_or_else(|_| Err("flow: no end by its deadline".into()))
                 })
             })
             .collect();
@@ -524,7 +535,7 @@ async fn thousand_concurrent_mobile_flows() {
         assert_eq!(dwolla_requests, per_flow * FLOWS as u64);
         assert_eq!(s.sim.simulator.token_requests(), tokens_before);
     };
-    tokio::time::timeout(Duration::from_secs(100), test)
+    tokio::time::timeout(FLOW_DEADLINE + Duration::from_secs(60), test)
         .await
         .expect("the load test finished in time");
 }

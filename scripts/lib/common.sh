@@ -162,27 +162,37 @@ ensure_rust_targets() {
 }
 
 # build_host PROFILE PART...: builds, for the host and quietly, what the suites run, with cargo's
-# PROFILE (debug or release), one cargo invocation per part (so each keeps the features it has on
-# its own):
+# PROFILE (debug or release). The parts:
 #   core     the core library, TARGET_DIR/PROFILE/libiav_bridge.so (what the bindings load)
 #   backend  TARGET_DIR/PROFILE/sample-backend (with its simulated Dwolla)
 #   bindgen  TARGET_DIR/PROFILE/uniffi-bindgen
+# debug: one build of every target of the workspace in one cargo invocation (whatever the
+# parts), the same build `cargo test --workspace` makes: the test command's rust step, the
+# bindings and the suites share it, and nothing is compiled twice with another set of features.
+# release: one cargo invocation per part, so that each has the features it has on its own (the
+# core exactly as it ships).
 build_host() {
-    local cargo=(cargo build -q) part
-    case "$1" in
-        debug) ;;
-        release) cargo+=(--release) ;;
-        *) die "build_host: unknown profile '$1' (debug or release)" ;;
-    esac
+    local profile="$1" part
     shift
     for part in "$@"; do
         case "$part" in
-            core) (cd "$REPO" && "${cargo[@]}" -p iav-bridge --lib) ;;
-            backend) (cd "$REPO" && "${cargo[@]}" -p sample-backend --bin sample-backend) ;;
-            bindgen) (cd "$REPO" && "${cargo[@]}" -p uniffi-bindgen) ;;
+            core | backend | bindgen) ;;
             *) die "build_host: unknown part '$part'" ;;
         esac
     done
+    case "$profile" in
+        debug) (cd "$REPO" && cargo build -q --workspace --all-targets) ;;
+        release)
+            for part in "$@"; do
+                case "$part" in
+                    core) (cd "$REPO" && cargo build -q --release -p iav-bridge --lib) ;;
+                    backend) (cd "$REPO" && cargo build -q --release -p sample-backend --bin sample-backend) ;;
+                    bindgen) (cd "$REPO" && cargo build -q --release -p uniffi-bindgen) ;;
+                esac
+            done
+            ;;
+        *) die "build_host: unknown profile '$profile' (debug or release)" ;;
+    esac
 }
 
 # kotlin_toolchain: installs kotlinc, JNA and JUnit when missing and exports what
