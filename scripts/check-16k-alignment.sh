@@ -13,12 +13,13 @@ aligned below 16 KB (0x4000). Android 15+ devices with 16 KB memory pages refuse
 libraries, and Google Play requires 16 KB alignment for apps targeting Android 15.
 scripts/build-android.sh runs it on every ABI's libiav_bridge.so.
 
---self-test proves the check can both fail and pass: it builds the host cdylib of the core
-(package iav-bridge, debug, in target/align-check) twice with `cargo rustc --crate-type cdylib`,
-once with the linker's default page size and once with the same flags as .cargo/config.toml
-(-Wl,-z,max-page-size=16384 -Wl,-z,common-page-size=16384), and expects the first to fail the
-check (x86_64 linkers default to 4 KB) and the second to pass.
---package / --manifest-path choose another library crate for the self-test.
+--self-test proves the check can both fail and pass: it builds a host cdylib twice with
+`cargo rustc --crate-type cdylib` (debug, in target/align-check), once with the linker's default
+page size and once with the same flags as .cargo/config.toml (-Wl,-z,max-page-size=16384
+-Wl,-z,common-page-size=16384), and expects the first to fail the check (x86_64 linkers default
+to 4 KB) and the second to pass. The library is a probe crate with no dependencies, written into
+target/align-check (seconds to build); --package NAME (with --manifest-path PATH for a crate
+outside this workspace) takes a real library crate instead, such as iav-bridge.
 
 Exit status: 0 when every file is aligned to 16 KB or more (or the self-test behaved), 1 otherwise.
 USAGE
@@ -55,7 +56,7 @@ check_file() {
 }
 
 self_test() {
-    local package="iav-bridge" manifest=()
+    local package="" manifest=()
     while [ "$#" -gt 0 ]; do
         case "$1" in
             --package) package="$2"; shift 2 ;;
@@ -66,6 +67,16 @@ self_test() {
     local target_dir lib_name so
     cd "$REPO"
     target_dir="$REPO/target/align-check"
+    if [ -z "$package" ]; then
+        # The probe: one exported function, nothing else to build.
+        package="align-probe"
+        mkdir -p "$target_dir/probe/src"
+        printf '%s\n' '[package]' 'name = "align-probe"' 'version = "0.0.0"' 'edition = "2021"' \
+            'publish = false' '[lib]' 'crate-type = ["cdylib"]' '[workspace]' >"$target_dir/probe/Cargo.toml"
+        printf '%s\n' '//! A shared library for the 16 KB alignment self-test.' '#[no_mangle]' \
+            'pub extern "C" fn align_probe() -> u32 { 16384 }' >"$target_dir/probe/src/lib.rs"
+        manifest=(--manifest-path "$target_dir/probe/Cargo.toml")
+    fi
     lib_name="lib${package//-/_}.so"
     if [ "$package" = "iav-bridge" ]; then lib_name="libiav_bridge.so"; fi
     so="$target_dir/debug/$lib_name"

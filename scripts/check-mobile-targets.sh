@@ -19,7 +19,8 @@ Before checking it installs what is missing (skipped with --no-install):
     in for the NDK's compiler so that ring's build script can compile its C and assembly for
     aarch64-linux-android. Nothing is linked: this proves the code type-checks, not that it runs.
 
-Builds go to target/mobile-check so the host build in target/ is not invalidated.
+Checks go to target/TRIPLE/ (the host build in target/debug/ is left as it is, and its
+proc-macros and build scripts are reused).
 Exit status: 0 when every target checks, 1 otherwise.
 USAGE
 }
@@ -40,8 +41,8 @@ fi
 
 cd "$REPO"
 source scripts/lib/mobile-cc.sh
-# A target directory of its own, so the host build in target/ is not invalidated.
-TARGET_DIR="$REPO/target/mobile-check"
+# The workspace's target directory: the mobile targets' checks go to target/TRIPLE/, apart from
+# the host build, and reuse the host's build of the proc-macros and build scripts.
 export CARGO_TARGET_DIR="$TARGET_DIR"
 
 needs_cc=0

@@ -22,7 +22,8 @@ Steps:
                   that initializes rustls-platform-verifier) passes clippy -D warnings for
                   aarch64-linux-android on its own.
   align-16k       scripts/check-16k-alignment.sh --self-test: the 16 KB check fails on a 4 KB
-                  build of the core's cdylib and passes on a build with the .cargo/config.toml flags.
+                  build of a probe cdylib and passes on a build with the .cargo/config.toml flags
+                  (build-android.sh runs the check on the core's real .so files).
   kotlin          kotlinc compiles the AAR's hand-written Kotlin (bindings/android/src/main/kotlin,
                   with JVM stand-ins for 3 Android classes from src/jvmCheck/stubs), the generated
                   bindings and android-sample's flow (flow/BankVerification.kt); then runs
@@ -103,7 +104,7 @@ EOF
     cp Cargo.lock "$crate/Cargo.lock"
     source scripts/lib/mobile-cc.sh
     mobile_cc_env aarch64-linux-android
-    env CARGO_TARGET_DIR="$REPO/target/mobile-check" "${MOBILE_CC_ENV[@]}" \
+    env CARGO_TARGET_DIR="$TARGET_DIR" "${MOBILE_CC_ENV[@]}" \
         cargo clippy --manifest-path "$crate/Cargo.toml" --target aarch64-linux-android -- -D warnings
     echo "src/android.rs: clippy -D warnings clean for aarch64-linux-android"
 
