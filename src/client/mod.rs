@@ -8,17 +8,17 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::card;
 use crate::config::{BridgeConfig, ValidConfig};
 use crate::error::{AccessTokenError, BridgeError};
 use crate::hal::parse::{self, RawSession};
-use crate::hal::{BankAccountType, BillingAddress, ExchangePartner, FundingSource};
+use crate::hal::{BankAccountType, ExchangePartner, FundingSource};
 use crate::partners::PartnerCache;
 use crate::prepared::{self, Prepared};
 use crate::runtime;
 use crate::session::{ExchangeSession, PlaidLinkSession};
 use crate::transport::{HrefSupplier, Transport};
 
+mod cards;
 mod mx;
 mod plaid;
 mod requests;
@@ -160,46 +160,6 @@ impl BridgeClient {
             let v = inner.created_body(resp, "funding source", deadline).await?;
             inner.funding_source(&v)
         })
-        .await
-    }
-
-    /// Attaches a debit card to the customer as a funding source (Dwolla's "Create Debit Card
-    /// Funding Source", for Push to Card). `card_token` is what Checkout.com's Flow component
-    /// returned for the `CheckoutPaymentSession`: a secret, never repeated in an error or a log.
-    /// `name` is shown to the user (1 to 50 characters).
-    ///
-    /// Everything is checked before any request, and one `InvalidArgument` names every field to
-    /// fix (see `BillingAddress`). A card that is already a funding source of the customer is
-    /// `DuplicateFundingSource`.
-    pub async fn create_card_funding_source(
-        &self,
-        customer_id: String,
-        card_token: String,
-        name: String,
-        billing_address: BillingAddress,
-    ) -> Result<FundingSource, BridgeError> {
-        let secret = card_token.clone();
-        self.call(
-            "create_card_funding_source",
-            move |inner, deadline| async move {
-                let run = async {
-                    check_id("customer_id", &customer_id)?;
-                    card::check(&card_token, &name, &billing_address)?;
-                    let body = card::body(&card_token, &name, &billing_address);
-                    let url =
-                        inner
-                            .transport
-                            .path_url(&["customers", &customer_id, "funding-sources"]);
-                    let resp = inner
-                        .transport
-                        .post_with_secrets(&url, &body, &[&card_token], deadline)
-                        .await?;
-                    let v = inner.created_body(resp, "funding source", deadline).await?;
-                    inner.funding_source(&v)
-                };
-                run.await.map_err(|e| e.without(&secret))
-            },
-        )
         .await
     }
 
