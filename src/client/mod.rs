@@ -10,20 +10,18 @@ use tokio::time::Instant;
 use crate::config::{BridgeConfig, ValidConfig};
 use crate::error::{AccessTokenError, BridgeError};
 use crate::hal::parse::RawSession;
-use crate::hal::ExchangePartner;
 use crate::partners::PartnerCache;
 use crate::prepared::{self, Prepared};
 use crate::runtime;
-use crate::session::{ExchangeSession, PlaidLinkSession};
-use crate::transport::{HrefSupplier, Transport};
+use crate::session::PlaidLinkSession;
+use crate::transport::Transport;
 
 mod accounts;
 mod cards;
 mod mx;
 mod plaid;
 mod requests;
-
-use requests::check_id;
+mod sessions;
 
 /// The app's own credential for its backend (the signed-in user's session token).
 /// Implement it in Kotlin (a `suspend fun`) or Swift (an `async throws` func).
@@ -37,10 +35,6 @@ pub trait AccessTokenProvider: Send + Sync {
     /// there is none (for example the user signed out); any other exception becomes `Failed` too.
     async fn access_token(&self) -> Result<String, AccessTokenError>;
 }
-
-/// Sessions read from the body of a `201` that the app has not asked for yet: a few, each
-/// handed out once, so `exchange_session` after `create_exchange_session` needs no request.
-const PENDING_SESSIONS: usize = 8;
 
 /// Verifies bank accounts through the app's backend and Dwolla's exchange sessions.
 /// Create one per app (per backend) and share it: it is thread-safe and keeps connections and
@@ -127,58 +121,6 @@ impl BridgeClient {
         log::debug!(target: "iav_bridge::client", "clear_prepared: {n} prepared session(s) discarded or cancelled");
     }
 
-    /// The exchange partners the backend offers (cached per client; refreshed when a partner
-    /// href is refused).
-    pub async fn exchange_partners(&self) -> Result<Vec<ExchangePartner>, BridgeError> {
-        self.call("exchange_partners", |inner, deadline| async move {
-            Ok(inner.partner_list(deadline).await?.as_ref().clone())
-        })
-        .await
-    }
-
-    /// Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
-    /// `Visa`) and returns its URL on the backend; read it with `exchange_session`.
-    ///
-    /// Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
-    /// is sent): on Android and the web a Visa session is refused before any request
-    /// (`InvalidRedirectUrl`).
-    pub async fn create_exchange_session(
-        &self,
-        customer_id: String,
-        partner_name: String,
-    ) -> Result<String, BridgeError> {
-        self.call(
-            "create_exchange_session",
-            move |inner, deadline| async move {
-                check_id("customer_id", &customer_id)?;
-                let (url, body) = inner
-                    .create_session(&customer_id, &partner_name, deadline)
-                    .await?;
-                if let Some(raw) = body {
-                    inner.remember(url.to_string(), raw);
-                }
-                Ok(url.to_string())
-            },
-        )
-        .await
-    }
-
-    /// Reads an exchange session: what its partner hands the app.
-    pub async fn exchange_session(
-        &self,
-        session_url: String,
-    ) -> Result<ExchangeSession, BridgeError> {
-        self.call("exchange_session", move |inner, deadline| async move {
-            let url = inner
-                .transport
-                .resolve_href(&session_url, HrefSupplier::Argument("session_url"))?;
-            let pending = inner.take_pending(url.as_str());
-            let raw = inner.read_session(&url, pending, deadline).await?;
-            inner.to_exchange_session(&url, raw)
-        })
-        .await
-    }
-
     /// Starts, in the background, what a first call would wait for (the partner list and a
     /// connection to the backend), so the tap that starts Link pays as little as possible.
     /// Errors are logged, not thrown: the next call reports them.
@@ -227,22 +169,5 @@ impl BridgeClient {
             Err(e) => log::warn!(target: "iav_bridge::client", "{name} failed after {ms} ms: {e}"),
         }
         result
-    }
-}
-
-impl Inner {
-    fn remember(&self, url: String, raw: RawSession) {
-        if let Ok(mut pending) = self.pending.lock() {
-            if pending.len() == PENDING_SESSIONS {
-                pending.pop_front();
-            }
-            pending.push_back((url, raw));
-        }
-    }
-
-    fn take_pending(&self, url: &str) -> Option<RawSession> {
-        let mut pending = self.pending.lock().ok()?;
-        let i = pending.iter().position(|(u, _)| u == url)?;
-        pending.remove(i).map(|(_, raw)| raw)
     }
 }
