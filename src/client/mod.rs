@@ -1,5 +1,17 @@
 //! The client: one per app, shared between threads. Every exported call runs on the shared
 //! runtime within the configured deadline.
+//!
+//! Here: [`BridgeClient`] and its state, the constructor, [`AccessTokenProvider`], `prewarm`,
+//! `clear_prepared`, and `call`, which every exported call runs through. Each partner area
+//! exports its calls from its own module:
+//! - `plaid`: Plaid Link (start, prepare, complete) and re-authentication;
+//! - `mx`: MX connections and their exchange;
+//! - `cards`: a debit card funding source (Checkout.com cards);
+//! - `accounts`: the customer's funding sources (an exchange's bank account attached, the
+//!   list, removal);
+//! - `sessions`: exchange sessions with any partner (Visa, web pages) and the partner list;
+//! - `requests`: the request path they share (the partner list, creating and reading a
+//!   session, created resources, the id check).
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -48,6 +60,8 @@ struct Inner {
     cfg: ValidConfig,
     transport: Transport,
     partners: PartnerCache,
+    /// Sessions the `201` of `create_exchange_session` carried, until `exchange_session` reads
+    /// them (`sessions::PENDING_SESSIONS` at most).
     pending: Mutex<VecDeque<(String, RawSession)>>,
     /// Sessions of `prepare_plaid_link`, by customer id.
     prepared_plaid: Prepared<Arc<PlaidLinkSession>>,
