@@ -1,6 +1,7 @@
 //! Exchange sessions with any partner by name (`Plaid`, `MX`, `Checkout.com`, `Visa`) and the
 //! exchange-partner list: `exchange_partners`, `create_exchange_session`, and
-//! `exchange_session`, which hands out a session the `201` carried without a request.
+//! `exchange_session`, which returns a session that the `201` of `create_exchange_session`
+//! carried without another request.
 
 use super::requests::check_id;
 use super::{BridgeClient, Inner};
