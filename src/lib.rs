@@ -19,12 +19,16 @@
 //! - Rust-only constants (not in the bindings): [`HAL_JSON`], [`MAX_BODY_BYTES`].
 //!
 //! Where things are (one concern per module):
-//! - `client`: [`BridgeClient`] and the flow of each exported call (Plaid, MX, Checkout.com
-//!   cards, Visa, the customer's funding sources);
+//! - `client`: [`BridgeClient`], its constructor and the `call` every exported call runs
+//!   through, with one module per partner area: `client::plaid` (Plaid Link, re-auth),
+//!   `client::mx` (MX connections), `client::cards` (Checkout.com cards),
+//!   `client::accounts` (the customer's funding sources), `client::sessions` (exchange
+//!   sessions with any partner, Visa's among them, and the partner list), and
+//!   `client::requests`, the request path they share;
 //! - `card`: a debit card funding source's checks (billing address, ISO 3166-1 countries) and
 //!   its request body;
-//! - `config`: [`BridgeConfig`], [`Platform`] and their validation; `environment`:
-//!   [`Environment`] and the link-token environment check;
+//! - `config`: [`BridgeConfig`], [`Platform`], [`Environment`], their validation and the
+//!   link-token environment check;
 //! - `redirect`: the redirect rules, `redirect::package_name` (Android) and `redirect::ios_url`
 //!   (iOS), and `redirect::policy` (which value each partner takes per platform);
 //! - `partners`: partner names, lookup and the per-client cache; `prepared`: the sessions

@@ -736,35 +736,35 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_clear_prepared(
     ): Int
-    external fun uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection(
-    ): Int
-    external fun uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link(
-    ): Int
-    external fun uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source(
-    ): Int
-    external fun uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session(
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_prewarm(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source(
     ): Int
-    external fun uniffi_iav_bridge_checksum_method_bridgeclient_exchange_partners(
-    ): Int
-    external fun uniffi_iav_bridge_checksum_method_bridgeclient_exchange_session(
-    ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_funding_sources(
     ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_remove_funding_source(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection(
+    ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_prepare_reauth(
     ): Int
-    external fun uniffi_iav_bridge_checksum_method_bridgeclient_prewarm(
-    ): Int
-    external fun uniffi_iav_bridge_checksum_method_bridgeclient_remove_funding_source(
-    ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_exchange_partners(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_exchange_session(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_logsink_log(
     ): Int
@@ -826,35 +826,35 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_clear_prepared(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_iav_bridge_fn_method_bridgeclient_complete_mx_connection(`ptr`: Long,`customerId`: RustBuffer.ByValue,`connection`: Long,
-    ): Long
-    external fun uniffi_iav_bridge_fn_method_bridgeclient_complete_plaid_link(`ptr`: Long,`customerId`: RustBuffer.ByValue,`publicToken`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_iav_bridge_fn_method_bridgeclient_create_card_funding_source(`ptr`: Long,`customerId`: RustBuffer.ByValue,`cardToken`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`billingAddress`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_iav_bridge_fn_method_bridgeclient_create_exchange_session(`ptr`: Long,`customerId`: RustBuffer.ByValue,`partnerName`: RustBuffer.ByValue,
-    ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_prewarm(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_iav_bridge_fn_method_bridgeclient_create_funding_source(`ptr`: Long,`customerId`: RustBuffer.ByValue,`exchangeId`: RustBuffer.ByValue,`bankAccountType`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_iav_bridge_fn_method_bridgeclient_exchange_partners(`ptr`: Long,
-    ): Long
-    external fun uniffi_iav_bridge_fn_method_bridgeclient_exchange_session(`ptr`: Long,`sessionUrl`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_funding_sources(`ptr`: Long,`customerId`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_remove_funding_source(`ptr`: Long,`fundingSourceId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_create_card_funding_source(`ptr`: Long,`customerId`: RustBuffer.ByValue,`cardToken`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`billingAddress`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_complete_mx_connection(`ptr`: Long,`customerId`: RustBuffer.ByValue,`connection`: Long,
+    ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_mx_connections(`ptr`: Long,`customerId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_complete_plaid_link(`ptr`: Long,`customerId`: RustBuffer.ByValue,`publicToken`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_prepare_plaid_link(`ptr`: Long,`customerId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_iav_bridge_fn_method_bridgeclient_prepare_reauth(`ptr`: Long,`exchangeId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_iav_bridge_fn_method_bridgeclient_prewarm(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_iav_bridge_fn_method_bridgeclient_remove_funding_source(`ptr`: Long,`fundingSourceId`: RustBuffer.ByValue,
-    ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_start_plaid_link(`ptr`: Long,`customerId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_start_reauth(`ptr`: Long,`exchangeId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_create_exchange_session(`ptr`: Long,`customerId`: RustBuffer.ByValue,`partnerName`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_exchange_partners(`ptr`: Long,
+    ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_exchange_session(`ptr`: Long,`sessionUrl`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_iav_bridge_fn_clone_logsink(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1052,49 +1052,49 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_clear_prepared() and 0xFFFF) != 17496) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection() and 0xFFFF) != 18204) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() and 0xFFFF) != 42740) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source() and 0xFFFF) != 41462) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session() and 0xFFFF) != 25744) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() and 0xFFFF) != 27133) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_exchange_partners() and 0xFFFF) != 50293) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_exchange_session() and 0xFFFF) != 31213) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_funding_sources() and 0xFFFF) != 6216) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections() and 0xFFFF) != 52060) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link() and 0xFFFF) != 56334) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prepare_reauth() and 0xFFFF) != 8065) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prewarm() and 0xFFFF) != 49248) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_remove_funding_source() and 0xFFFF) != 29959) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() and 0xFFFF) != 50508) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() and 0xFFFF) != 7463) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_funding_sources() and 0xFFFF) != 62073) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() and 0xFFFF) != 36938) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_remove_funding_source() and 0xFFFF) != 63061) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source() and 0xFFFF) != 17128) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection() and 0xFFFF) != 25681) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections() and 0xFFFF) != 13571) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() and 0xFFFF) != 2678) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link() and 0xFFFF) != 758) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prepare_reauth() and 0xFFFF) != 32943) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() and 0xFFFF) != 31728) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() and 0xFFFF) != 60153) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session() and 0xFFFF) != 37982) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_exchange_partners() and 0xFFFF) != 17858) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_exchange_session() and 0xFFFF) != 31254) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_logsink_log() and 0xFFFF) != 35410) {
@@ -2073,17 +2073,30 @@ public interface BridgeClientInterface {
     fun `clearPrepared`()
     
     /**
-     * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
-     * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
-     * The connection's token is single-use.
+     * Starts, in the background, what a first call would wait for (the partner list and a
+     * connection to the backend), so the tap that starts Link pays as little as possible.
+     * Errors are logged, not thrown: the next call reports them.
      */
-    suspend fun `completeMxConnection`(`customerId`: kotlin.String, `connection`: MxConnection): Exchange
+    fun `prewarm`()
     
     /**
-     * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
-     * (a verified connection to the bank account).
+     * Attaches the verified bank account of an exchange to the customer as a funding source.
+     * `name` is shown to the user (1 to 50 characters).
      */
-    suspend fun `completePlaidLink`(`customerId`: kotlin.String, `publicToken`: kotlin.String): Exchange
+    suspend fun `createFundingSource`(`customerId`: kotlin.String, `exchangeId`: kotlin.String, `bankAccountType`: BankAccountType, `name`: kotlin.String): FundingSource
+    
+    /**
+     * The customer's bank accounts and debit cards, for a "linked accounts" screen
+     * (`GET customers/{id}/funding-sources`). Removed ones are left out, and so are Dwolla's
+     * other kinds (the balance of a verified customer, virtual accounts).
+     */
+    suspend fun `fundingSources`(`customerId`: kotlin.String): List<FundingSource>
+    
+    /**
+     * Removes a funding source (`POST funding-sources/{id}` with `{"removed": true}`): Dwolla
+     * keeps it, marked `removed`, and returns it. Another user's funding source is `NotFound`.
+     */
+    suspend fun `removeFundingSource`(`fundingSourceId`: kotlin.String): FundingSource
     
     /**
      * Attaches a debit card to the customer as a funding source (Dwolla's "Create Debit Card
@@ -2098,38 +2111,11 @@ public interface BridgeClientInterface {
     suspend fun `createCardFundingSource`(`customerId`: kotlin.String, `cardToken`: kotlin.String, `name`: kotlin.String, `billingAddress`: BillingAddress): FundingSource
     
     /**
-     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
-     * `Visa`) and returns its URL on the backend; read it with `exchange_session`.
-     *
-     * Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
-     * is sent): on Android and the web a Visa session is refused before any request
-     * (`InvalidRedirectUrl`).
+     * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
+     * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
+     * The connection's token is single-use.
      */
-    suspend fun `createExchangeSession`(`customerId`: kotlin.String, `partnerName`: kotlin.String): kotlin.String
-    
-    /**
-     * Attaches the verified bank account of an exchange to the customer as a funding source.
-     * `name` is shown to the user (1 to 50 characters).
-     */
-    suspend fun `createFundingSource`(`customerId`: kotlin.String, `exchangeId`: kotlin.String, `bankAccountType`: BankAccountType, `name`: kotlin.String): FundingSource
-    
-    /**
-     * The exchange partners the backend offers (cached per client; refreshed when a partner
-     * href is refused).
-     */
-    suspend fun `exchangePartners`(): List<ExchangePartner>
-    
-    /**
-     * Reads an exchange session: what its partner hands the app.
-     */
-    suspend fun `exchangeSession`(`sessionUrl`: kotlin.String): ExchangeSession
-    
-    /**
-     * The customer's bank accounts and debit cards, for a "linked accounts" screen
-     * (`GET customers/{id}/funding-sources`). Removed ones are left out, and so are Dwolla's
-     * other kinds (the balance of a verified customer, virtual accounts).
-     */
-    suspend fun `fundingSources`(`customerId`: kotlin.String): List<FundingSource>
+    suspend fun `completeMxConnection`(`customerId`: kotlin.String, `connection`: MxConnection): Exchange
     
     /**
      * The bank accounts the user connected in MX Connect and that are not exchanged yet
@@ -2141,6 +2127,12 @@ public interface BridgeClientInterface {
      * navigated away), then `complete_mx_connection` with the account the user picks.
      */
     suspend fun `mxConnections`(`customerId`: kotlin.String): List<MxConnection>
+    
+    /**
+     * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
+     * (a verified connection to the bank account).
+     */
+    suspend fun `completePlaidLink`(`customerId`: kotlin.String, `publicToken`: kotlin.String): Exchange
     
     /**
      * Creates, in the background, the session `start_plaid_link(customer_id)` will return, so
@@ -2161,19 +2153,6 @@ public interface BridgeClientInterface {
      * user to reconnect the bank appears. Returns at once; errors are logged, not thrown.
      */
     fun `prepareReauth`(`exchangeId`: kotlin.String)
-    
-    /**
-     * Starts, in the background, what a first call would wait for (the partner list and a
-     * connection to the backend), so the tap that starts Link pays as little as possible.
-     * Errors are logged, not thrown: the next call reports them.
-     */
-    fun `prewarm`()
-    
-    /**
-     * Removes a funding source (`POST funding-sources/{id}` with `{"removed": true}`): Dwolla
-     * keeps it, marked `removed`, and returns it. Another user's funding source is `NotFound`.
-     */
-    suspend fun `removeFundingSource`(`fundingSourceId`: kotlin.String): FundingSource
     
     /**
      * The main job: creates a Plaid exchange session for the customer with the platform's
@@ -2198,6 +2177,27 @@ public interface BridgeClientInterface {
      * minutes by default).
      */
     suspend fun `startReauth`(`exchangeId`: kotlin.String): PlaidLinkSession
+    
+    /**
+     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
+     * `Visa`) and returns its URL on the backend; read it with `exchange_session`.
+     *
+     * Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
+     * is sent): on Android and the web a Visa session is refused before any request
+     * (`InvalidRedirectUrl`).
+     */
+    suspend fun `createExchangeSession`(`customerId`: kotlin.String, `partnerName`: kotlin.String): kotlin.String
+    
+    /**
+     * The exchange partners the backend offers (cached per client; refreshed when a partner
+     * href is refused).
+     */
+    suspend fun `exchangePartners`(): List<ExchangePartner>
+    
+    /**
+     * Reads an exchange session: what its partner hands the app.
+     */
+    suspend fun `exchangeSession`(`sessionUrl`: kotlin.String): ExchangeSession
     
     companion object
 }
@@ -2341,27 +2341,45 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
 
     
     /**
-     * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
-     * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
-     * The connection's token is single-use.
+     * Starts, in the background, what a first call would wait for (the partner list and a
+     * connection to the backend), so the tap that starts Link pays as little as possible.
+     * Errors are logged, not thrown: the next call reports them.
+     */override fun `prewarm`()
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_prewarm(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Attaches the verified bank account of an exchange to the customer as a funding source.
+     * `name` is shown to the user (1 to 50 characters).
      */
     @Throws(BridgeException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `completeMxConnection`(`customerId`: kotlin.String, `connection`: MxConnection) : Exchange {
+    override suspend fun `createFundingSource`(`customerId`: kotlin.String, `exchangeId`: kotlin.String, `bankAccountType`: BankAccountType, `name`: kotlin.String) : FundingSource {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_complete_mx_connection(
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_create_funding_source(
                 uniffiHandle,
                 
         FfiConverterString.lower(`customerId`),
-        FfiConverterTypeMxConnection.lower(`connection`),
+        FfiConverterString.lower(`exchangeId`),
+        FfiConverterTypeBankAccountType.lower(`bankAccountType`),
+        FfiConverterString.lower(`name`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
         { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterTypeExchange.lift(it) },
+        { FfiConverterTypeFundingSource.lift(it) },
         // Error FFI converter
         BridgeException.ErrorHandler,
     )
@@ -2369,26 +2387,52 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
 
     
     /**
-     * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
-     * (a verified connection to the bank account).
+     * The customer's bank accounts and debit cards, for a "linked accounts" screen
+     * (`GET customers/{id}/funding-sources`). Removed ones are left out, and so are Dwolla's
+     * other kinds (the balance of a verified customer, virtual accounts).
      */
     @Throws(BridgeException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `completePlaidLink`(`customerId`: kotlin.String, `publicToken`: kotlin.String) : Exchange {
+    override suspend fun `fundingSources`(`customerId`: kotlin.String) : List<FundingSource> {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_complete_plaid_link(
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_funding_sources(
                 uniffiHandle,
                 
         FfiConverterString.lower(`customerId`),
-        FfiConverterString.lower(`publicToken`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
         { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterTypeExchange.lift(it) },
+        { FfiConverterSequenceTypeFundingSource.lift(it) },
+        // Error FFI converter
+        BridgeException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Removes a funding source (`POST funding-sources/{id}` with `{"removed": true}`): Dwolla
+     * keeps it, marked `removed`, and returns it. Another user's funding source is `NotFound`.
+     */
+    @Throws(BridgeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `removeFundingSource`(`fundingSourceId`: kotlin.String) : FundingSource {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_remove_funding_source(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`fundingSourceId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeFundingSource.lift(it) },
         // Error FFI converter
         BridgeException.ErrorHandler,
     )
@@ -2431,136 +2475,27 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
 
     
     /**
-     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
-     * `Visa`) and returns its URL on the backend; read it with `exchange_session`.
-     *
-     * Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
-     * is sent): on Android and the web a Visa session is refused before any request
-     * (`InvalidRedirectUrl`).
+     * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
+     * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
+     * The connection's token is single-use.
      */
     @Throws(BridgeException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `createExchangeSession`(`customerId`: kotlin.String, `partnerName`: kotlin.String) : kotlin.String {
+    override suspend fun `completeMxConnection`(`customerId`: kotlin.String, `connection`: MxConnection) : Exchange {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_create_exchange_session(
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_complete_mx_connection(
                 uniffiHandle,
                 
         FfiConverterString.lower(`customerId`),
-        FfiConverterString.lower(`partnerName`),
+        FfiConverterTypeMxConnection.lower(`connection`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
         { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterString.lift(it) },
-        // Error FFI converter
-        BridgeException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Attaches the verified bank account of an exchange to the customer as a funding source.
-     * `name` is shown to the user (1 to 50 characters).
-     */
-    @Throws(BridgeException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `createFundingSource`(`customerId`: kotlin.String, `exchangeId`: kotlin.String, `bankAccountType`: BankAccountType, `name`: kotlin.String) : FundingSource {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_create_funding_source(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`customerId`),
-        FfiConverterString.lower(`exchangeId`),
-        FfiConverterTypeBankAccountType.lower(`bankAccountType`),
-        FfiConverterString.lower(`name`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeFundingSource.lift(it) },
-        // Error FFI converter
-        BridgeException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The exchange partners the backend offers (cached per client; refreshed when a partner
-     * href is refused).
-     */
-    @Throws(BridgeException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `exchangePartners`() : List<ExchangePartner> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_exchange_partners(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeExchangePartner.lift(it) },
-        // Error FFI converter
-        BridgeException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Reads an exchange session: what its partner hands the app.
-     */
-    @Throws(BridgeException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `exchangeSession`(`sessionUrl`: kotlin.String) : ExchangeSession {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_exchange_session(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`sessionUrl`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeExchangeSession.lift(it) },
-        // Error FFI converter
-        BridgeException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The customer's bank accounts and debit cards, for a "linked accounts" screen
-     * (`GET customers/{id}/funding-sources`). Removed ones are left out, and so are Dwolla's
-     * other kinds (the balance of a verified customer, virtual accounts).
-     */
-    @Throws(BridgeException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `fundingSources`(`customerId`: kotlin.String) : List<FundingSource> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_funding_sources(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`customerId`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeFundingSource.lift(it) },
+        { FfiConverterTypeExchange.lift(it) },
         // Error FFI converter
         BridgeException.ErrorHandler,
     )
@@ -2592,6 +2527,33 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
         { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterSequenceTypeMxConnection.lift(it) },
+        // Error FFI converter
+        BridgeException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
+     * (a verified connection to the bank account).
+     */
+    @Throws(BridgeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `completePlaidLink`(`customerId`: kotlin.String, `publicToken`: kotlin.String) : Exchange {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_complete_plaid_link(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`customerId`),
+        FfiConverterString.lower(`publicToken`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeExchange.lift(it) },
         // Error FFI converter
         BridgeException.ErrorHandler,
     )
@@ -2638,49 +2600,6 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
     }
     
     
-
-    
-    /**
-     * Starts, in the background, what a first call would wait for (the partner list and a
-     * connection to the backend), so the tap that starts Link pays as little as possible.
-     * Errors are logged, not thrown: the next call reports them.
-     */override fun `prewarm`()
-        = 
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_prewarm(
-        it,
-        _status)
-}
-    }
-    
-    
-
-    
-    /**
-     * Removes a funding source (`POST funding-sources/{id}` with `{"removed": true}`): Dwolla
-     * keeps it, marked `removed`, and returns it. Another user's funding source is `NotFound`.
-     */
-    @Throws(BridgeException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `removeFundingSource`(`fundingSourceId`: kotlin.String) : FundingSource {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_remove_funding_source(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`fundingSourceId`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeFundingSource.lift(it) },
-        // Error FFI converter
-        BridgeException.ErrorHandler,
-    )
-    }
 
     
     /**
@@ -2741,6 +2660,87 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
         { future -> UniffiLib.ffi_iav_bridge_rust_future_free_u64(future) },
         // lift function
         { FfiConverterTypePlaidLinkSession.lift(it) },
+        // Error FFI converter
+        BridgeException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
+     * `Visa`) and returns its URL on the backend; read it with `exchange_session`.
+     *
+     * Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
+     * is sent): on Android and the web a Visa session is refused before any request
+     * (`InvalidRedirectUrl`).
+     */
+    @Throws(BridgeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `createExchangeSession`(`customerId`: kotlin.String, `partnerName`: kotlin.String) : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_create_exchange_session(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`customerId`),
+        FfiConverterString.lower(`partnerName`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        BridgeException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The exchange partners the backend offers (cached per client; refreshed when a partner
+     * href is refused).
+     */
+    @Throws(BridgeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `exchangePartners`() : List<ExchangePartner> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_exchange_partners(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeExchangePartner.lift(it) },
+        // Error FFI converter
+        BridgeException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Reads an exchange session: what its partner hands the app.
+     */
+    @Throws(BridgeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `exchangeSession`(`sessionUrl`: kotlin.String) : ExchangeSession {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_exchange_session(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`sessionUrl`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeExchangeSession.lift(it) },
         // Error FFI converter
         BridgeException.ErrorHandler,
     )

@@ -849,17 +849,30 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
     func clearPrepared() 
     
     /**
-     * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
-     * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
-     * The connection's token is single-use.
+     * Starts, in the background, what a first call would wait for (the partner list and a
+     * connection to the backend), so the tap that starts Link pays as little as possible.
+     * Errors are logged, not thrown: the next call reports them.
      */
-    func completeMxConnection(customerId: String, connection: MxConnection) async throws  -> Exchange
+    func prewarm() 
     
     /**
-     * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
-     * (a verified connection to the bank account).
+     * Attaches the verified bank account of an exchange to the customer as a funding source.
+     * `name` is shown to the user (1 to 50 characters).
      */
-    func completePlaidLink(customerId: String, publicToken: String) async throws  -> Exchange
+    func createFundingSource(customerId: String, exchangeId: String, bankAccountType: BankAccountType, name: String) async throws  -> FundingSource
+    
+    /**
+     * The customer's bank accounts and debit cards, for a "linked accounts" screen
+     * (`GET customers/{id}/funding-sources`). Removed ones are left out, and so are Dwolla's
+     * other kinds (the balance of a verified customer, virtual accounts).
+     */
+    func fundingSources(customerId: String) async throws  -> [FundingSource]
+    
+    /**
+     * Removes a funding source (`POST funding-sources/{id}` with `{"removed": true}`): Dwolla
+     * keeps it, marked `removed`, and returns it. Another user's funding source is `NotFound`.
+     */
+    func removeFundingSource(fundingSourceId: String) async throws  -> FundingSource
     
     /**
      * Attaches a debit card to the customer as a funding source (Dwolla's "Create Debit Card
@@ -874,38 +887,11 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
     func createCardFundingSource(customerId: String, cardToken: String, name: String, billingAddress: BillingAddress) async throws  -> FundingSource
     
     /**
-     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
-     * `Visa`) and returns its URL on the backend; read it with `exchange_session`.
-     *
-     * Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
-     * is sent): on Android and the web a Visa session is refused before any request
-     * (`InvalidRedirectUrl`).
+     * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
+     * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
+     * The connection's token is single-use.
      */
-    func createExchangeSession(customerId: String, partnerName: String) async throws  -> String
-    
-    /**
-     * Attaches the verified bank account of an exchange to the customer as a funding source.
-     * `name` is shown to the user (1 to 50 characters).
-     */
-    func createFundingSource(customerId: String, exchangeId: String, bankAccountType: BankAccountType, name: String) async throws  -> FundingSource
-    
-    /**
-     * The exchange partners the backend offers (cached per client; refreshed when a partner
-     * href is refused).
-     */
-    func exchangePartners() async throws  -> [ExchangePartner]
-    
-    /**
-     * Reads an exchange session: what its partner hands the app.
-     */
-    func exchangeSession(sessionUrl: String) async throws  -> ExchangeSession
-    
-    /**
-     * The customer's bank accounts and debit cards, for a "linked accounts" screen
-     * (`GET customers/{id}/funding-sources`). Removed ones are left out, and so are Dwolla's
-     * other kinds (the balance of a verified customer, virtual accounts).
-     */
-    func fundingSources(customerId: String) async throws  -> [FundingSource]
+    func completeMxConnection(customerId: String, connection: MxConnection) async throws  -> Exchange
     
     /**
      * The bank accounts the user connected in MX Connect and that are not exchanged yet
@@ -917,6 +903,12 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
      * navigated away), then `complete_mx_connection` with the account the user picks.
      */
     func mxConnections(customerId: String) async throws  -> [MxConnection]
+    
+    /**
+     * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
+     * (a verified connection to the bank account).
+     */
+    func completePlaidLink(customerId: String, publicToken: String) async throws  -> Exchange
     
     /**
      * Creates, in the background, the session `start_plaid_link(customer_id)` will return, so
@@ -937,19 +929,6 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
      * user to reconnect the bank appears. Returns at once; errors are logged, not thrown.
      */
     func prepareReauth(exchangeId: String) 
-    
-    /**
-     * Starts, in the background, what a first call would wait for (the partner list and a
-     * connection to the backend), so the tap that starts Link pays as little as possible.
-     * Errors are logged, not thrown: the next call reports them.
-     */
-    func prewarm() 
-    
-    /**
-     * Removes a funding source (`POST funding-sources/{id}` with `{"removed": true}`): Dwolla
-     * keeps it, marked `removed`, and returns it. Another user's funding source is `NotFound`.
-     */
-    func removeFundingSource(fundingSourceId: String) async throws  -> FundingSource
     
     /**
      * The main job: creates a Plaid exchange session for the customer with the platform's
@@ -974,6 +953,27 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
      * minutes by default).
      */
     func startReauth(exchangeId: String) async throws  -> PlaidLinkSession
+    
+    /**
+     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
+     * `Visa`) and returns its URL on the backend; read it with `exchange_session`.
+     *
+     * Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
+     * is sent): on Android and the web a Visa session is refused before any request
+     * (`InvalidRedirectUrl`).
+     */
+    func createExchangeSession(customerId: String, partnerName: String) async throws  -> String
+    
+    /**
+     * The exchange partners the backend offers (cached per client; refreshed when a partner
+     * href is refused).
+     */
+    func exchangePartners() async throws  -> [ExchangePartner]
+    
+    /**
+     * Reads an exchange session: what its partner hands the app.
+     */
+    func exchangeSession(sessionUrl: String) async throws  -> ExchangeSession
     
 }
 /**
@@ -1062,44 +1062,78 @@ open func clearPrepared()  {try! rustCall() {
 }
     
     /**
-     * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
-     * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
-     * The connection's token is single-use.
+     * Starts, in the background, what a first call would wait for (the partner list and a
+     * connection to the backend), so the tap that starts Link pays as little as possible.
+     * Errors are logged, not thrown: the next call reports them.
      */
-open func completeMxConnection(customerId: String, connection: MxConnection)async throws  -> Exchange  {
+open func prewarm()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_bridgeclient_prewarm(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Attaches the verified bank account of an exchange to the customer as a funding source.
+     * `name` is shown to the user (1 to 50 characters).
+     */
+open func createFundingSource(customerId: String, exchangeId: String, bankAccountType: BankAccountType, name: String)async throws  -> FundingSource  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_iav_bridge_fn_method_bridgeclient_complete_mx_connection(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterTypeMxConnection_lower(connection)
+                uniffi_iav_bridge_fn_method_bridgeclient_create_funding_source(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterString.lower(exchangeId),FfiConverterTypeBankAccountType_lower(bankAccountType),FfiConverterString.lower(name)
                 )
             },
             pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
             completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
             freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
             cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
-            liftFunc: FfiConverterTypeExchange_lift,
+            liftFunc: FfiConverterTypeFundingSource_lift,
             errorHandler: FfiConverterTypeBridgeError_lift
         )
 }
     
     /**
-     * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
-     * (a verified connection to the bank account).
+     * The customer's bank accounts and debit cards, for a "linked accounts" screen
+     * (`GET customers/{id}/funding-sources`). Removed ones are left out, and so are Dwolla's
+     * other kinds (the balance of a verified customer, virtual accounts).
      */
-open func completePlaidLink(customerId: String, publicToken: String)async throws  -> Exchange  {
+open func fundingSources(customerId: String)async throws  -> [FundingSource]  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_iav_bridge_fn_method_bridgeclient_complete_plaid_link(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterString.lower(publicToken)
+                uniffi_iav_bridge_fn_method_bridgeclient_funding_sources(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId)
                 )
             },
             pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
             completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
             freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
             cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
-            liftFunc: FfiConverterTypeExchange_lift,
+            liftFunc: FfiConverterSequenceTypeFundingSource.lift,
+            errorHandler: FfiConverterTypeBridgeError_lift
+        )
+}
+    
+    /**
+     * Removes a funding source (`POST funding-sources/{id}` with `{"removed": true}`): Dwolla
+     * keeps it, marked `removed`, and returns it. Another user's funding source is `NotFound`.
+     */
+open func removeFundingSource(fundingSourceId: String)async throws  -> FundingSource  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_iav_bridge_fn_method_bridgeclient_remove_funding_source(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(fundingSourceId)
+                )
+            },
+            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
+            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
+            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
+            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
+            liftFunc: FfiConverterTypeFundingSource_lift,
             errorHandler: FfiConverterTypeBridgeError_lift
         )
 }
@@ -1132,110 +1166,23 @@ open func createCardFundingSource(customerId: String, cardToken: String, name: S
 }
     
     /**
-     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
-     * `Visa`) and returns its URL on the backend; read it with `exchange_session`.
-     *
-     * Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
-     * is sent): on Android and the web a Visa session is refused before any request
-     * (`InvalidRedirectUrl`).
+     * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
+     * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
+     * The connection's token is single-use.
      */
-open func createExchangeSession(customerId: String, partnerName: String)async throws  -> String  {
+open func completeMxConnection(customerId: String, connection: MxConnection)async throws  -> Exchange  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_iav_bridge_fn_method_bridgeclient_create_exchange_session(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterString.lower(partnerName)
+                uniffi_iav_bridge_fn_method_bridgeclient_complete_mx_connection(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterTypeMxConnection_lower(connection)
                 )
             },
             pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
             completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
             freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
             cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
-            liftFunc: FfiConverterString.lift,
-            errorHandler: FfiConverterTypeBridgeError_lift
-        )
-}
-    
-    /**
-     * Attaches the verified bank account of an exchange to the customer as a funding source.
-     * `name` is shown to the user (1 to 50 characters).
-     */
-open func createFundingSource(customerId: String, exchangeId: String, bankAccountType: BankAccountType, name: String)async throws  -> FundingSource  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_iav_bridge_fn_method_bridgeclient_create_funding_source(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterString.lower(exchangeId),FfiConverterTypeBankAccountType_lower(bankAccountType),FfiConverterString.lower(name)
-                )
-            },
-            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
-            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
-            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
-            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
-            liftFunc: FfiConverterTypeFundingSource_lift,
-            errorHandler: FfiConverterTypeBridgeError_lift
-        )
-}
-    
-    /**
-     * The exchange partners the backend offers (cached per client; refreshed when a partner
-     * href is refused).
-     */
-open func exchangePartners()async throws  -> [ExchangePartner]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_iav_bridge_fn_method_bridgeclient_exchange_partners(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
-            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
-            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
-            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
-            liftFunc: FfiConverterSequenceTypeExchangePartner.lift,
-            errorHandler: FfiConverterTypeBridgeError_lift
-        )
-}
-    
-    /**
-     * Reads an exchange session: what its partner hands the app.
-     */
-open func exchangeSession(sessionUrl: String)async throws  -> ExchangeSession  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_iav_bridge_fn_method_bridgeclient_exchange_session(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(sessionUrl)
-                )
-            },
-            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
-            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
-            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
-            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
-            liftFunc: FfiConverterTypeExchangeSession_lift,
-            errorHandler: FfiConverterTypeBridgeError_lift
-        )
-}
-    
-    /**
-     * The customer's bank accounts and debit cards, for a "linked accounts" screen
-     * (`GET customers/{id}/funding-sources`). Removed ones are left out, and so are Dwolla's
-     * other kinds (the balance of a verified customer, virtual accounts).
-     */
-open func fundingSources(customerId: String)async throws  -> [FundingSource]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_iav_bridge_fn_method_bridgeclient_funding_sources(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId)
-                )
-            },
-            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
-            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
-            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
-            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
-            liftFunc: FfiConverterSequenceTypeFundingSource.lift,
+            liftFunc: FfiConverterTypeExchange_lift,
             errorHandler: FfiConverterTypeBridgeError_lift
         )
 }
@@ -1262,6 +1209,27 @@ open func mxConnections(customerId: String)async throws  -> [MxConnection]  {
             freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
             cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
             liftFunc: FfiConverterSequenceTypeMxConnection.lift,
+            errorHandler: FfiConverterTypeBridgeError_lift
+        )
+}
+    
+    /**
+     * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
+     * (a verified connection to the bank account).
+     */
+open func completePlaidLink(customerId: String, publicToken: String)async throws  -> Exchange  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_iav_bridge_fn_method_bridgeclient_complete_plaid_link(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterString.lower(publicToken)
+                )
+            },
+            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
+            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
+            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
+            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
+            liftFunc: FfiConverterTypeExchange_lift,
             errorHandler: FfiConverterTypeBridgeError_lift
         )
 }
@@ -1298,40 +1266,6 @@ open func prepareReauth(exchangeId: String)  {try! rustCall() {
         FfiConverterString.lower(exchangeId),uniffiCallStatus
     )
 }
-}
-    
-    /**
-     * Starts, in the background, what a first call would wait for (the partner list and a
-     * connection to the backend), so the tap that starts Link pays as little as possible.
-     * Errors are logged, not thrown: the next call reports them.
-     */
-open func prewarm()  {try! rustCall() {
-        uniffiCallStatus in
-    uniffi_iav_bridge_fn_method_bridgeclient_prewarm(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * Removes a funding source (`POST funding-sources/{id}` with `{"removed": true}`): Dwolla
-     * keeps it, marked `removed`, and returns it. Another user's funding source is `NotFound`.
-     */
-open func removeFundingSource(fundingSourceId: String)async throws  -> FundingSource  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_iav_bridge_fn_method_bridgeclient_remove_funding_source(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(fundingSourceId)
-                )
-            },
-            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
-            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
-            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
-            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
-            liftFunc: FfiConverterTypeFundingSource_lift,
-            errorHandler: FfiConverterTypeBridgeError_lift
-        )
 }
     
     /**
@@ -1384,6 +1318,72 @@ open func startReauth(exchangeId: String)async throws  -> PlaidLinkSession  {
             freeFunc: ffi_iav_bridge_rust_future_free_u64,
             cancelFunc: ffi_iav_bridge_rust_future_cancel_u64,
             liftFunc: FfiConverterTypePlaidLinkSession_lift,
+            errorHandler: FfiConverterTypeBridgeError_lift
+        )
+}
+    
+    /**
+     * Creates an exchange session with any partner by name (`Plaid`, `MX`, `Checkout.com`,
+     * `Visa`) and returns its URL on the backend; read it with `exchange_session`.
+     *
+     * Visa needs an https redirect URL, which only `Platform::Ios` carries (its universal link
+     * is sent): on Android and the web a Visa session is refused before any request
+     * (`InvalidRedirectUrl`).
+     */
+open func createExchangeSession(customerId: String, partnerName: String)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_iav_bridge_fn_method_bridgeclient_create_exchange_session(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(customerId),FfiConverterString.lower(partnerName)
+                )
+            },
+            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
+            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
+            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
+            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeBridgeError_lift
+        )
+}
+    
+    /**
+     * The exchange partners the backend offers (cached per client; refreshed when a partner
+     * href is refused).
+     */
+open func exchangePartners()async throws  -> [ExchangePartner]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_iav_bridge_fn_method_bridgeclient_exchange_partners(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
+            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
+            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
+            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeExchangePartner.lift,
+            errorHandler: FfiConverterTypeBridgeError_lift
+        )
+}
+    
+    /**
+     * Reads an exchange session: what its partner hands the app.
+     */
+open func exchangeSession(sessionUrl: String)async throws  -> ExchangeSession  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_iav_bridge_fn_method_bridgeclient_exchange_session(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(sessionUrl)
+                )
+            },
+            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
+            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
+            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
+            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
+            liftFunc: FfiConverterTypeExchangeSession_lift,
             errorHandler: FfiConverterTypeBridgeError_lift
         )
 }
@@ -4562,49 +4562,49 @@ private let initializationResult: InitializationResult = {
     if (uniffi_iav_bridge_checksum_method_bridgeclient_clear_prepared() != 17496) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection() != 18204) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() != 42740) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source() != 41462) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session() != 25744) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() != 27133) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_exchange_partners() != 50293) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_exchange_session() != 31213) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_funding_sources() != 6216) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections() != 52060) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link() != 56334) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_prepare_reauth() != 8065) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_prewarm() != 49248) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_remove_funding_source() != 29959) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() != 50508) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() != 7463) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_funding_sources() != 62073) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() != 36938) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_remove_funding_source() != 63061) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source() != 17128) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection() != 25681) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections() != 13571) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() != 2678) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link() != 758) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_prepare_reauth() != 32943) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() != 31728) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() != 60153) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_exchange_session() != 37982) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_exchange_partners() != 17858) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_exchange_session() != 31254) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_logsink_log() != 35410) {

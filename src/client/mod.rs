@@ -1,0 +1,187 @@
+//! The client: one per app, shared between threads. Every exported call runs on the shared
+//! runtime within the configured deadline.
+//!
+//! Here: [`BridgeClient`] and its state, the constructor, [`AccessTokenProvider`], `prewarm`,
+//! `clear_prepared`, and `call`, which every exported call runs through. Each partner area
+//! exports its calls from its own module:
+//! - `plaid`: Plaid Link (start, prepare, complete) and re-authentication;
+//! - `mx`: MX connections and their exchange;
+//! - `cards`: a debit card funding source (Checkout.com cards);
+//! - `accounts`: the customer's funding sources (an exchange's bank account attached, the
+//!   list, removal);
+//! - `sessions`: exchange sessions with any partner (Visa, web pages) and the partner list;
+//! - `requests`: the request path they share (the partner list, creating and reading a
+//!   session, created resources, the id check).
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use tokio::time::Instant;
+
+use crate::config::{BridgeConfig, ValidConfig};
+use crate::error::{AccessTokenError, BridgeError};
+use crate::hal::parse::RawSession;
+use crate::partners::PartnerCache;
+use crate::prepared::{self, Prepared};
+use crate::runtime;
+use crate::session::PlaidLinkSession;
+use crate::transport::Transport;
+
+mod accounts;
+mod cards;
+mod mx;
+mod plaid;
+mod requests;
+mod sessions;
+
+/// The app's own credential for its backend (the signed-in user's session token).
+/// Implement it in Kotlin (a `suspend fun`) or Swift (an `async throws` func).
+///
+/// The library asks for a token before each request, and once more after a `401`, so an
+/// implementation should return its cached token and refresh it when it is expired.
+#[uniffi::export(foreign)]
+#[async_trait::async_trait]
+pub trait AccessTokenProvider: Send + Sync {
+    /// The current access token for the app's backend. Throw `AccessTokenError::Failed` when
+    /// there is none (for example the user signed out); any other exception becomes `Failed` too.
+    async fn access_token(&self) -> Result<String, AccessTokenError>;
+}
+
+/// Verifies bank accounts through the app's backend and Dwolla's exchange sessions.
+/// Create one per app (per backend) and share it: it is thread-safe and keeps connections and
+/// the exchange-partner list.
+#[derive(uniffi::Object)]
+pub struct BridgeClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    cfg: ValidConfig,
+    transport: Transport,
+    partners: PartnerCache,
+    /// Sessions the `201` of `create_exchange_session` carried, until `exchange_session` reads
+    /// them (`sessions::PENDING_SESSIONS` at most).
+    pending: Mutex<VecDeque<(String, RawSession)>>,
+    /// Sessions of `prepare_plaid_link`, by customer id.
+    prepared_plaid: Prepared<Arc<PlaidLinkSession>>,
+    /// Sessions of `prepare_reauth`, by exchange id.
+    prepared_reauth: Prepared<Arc<PlaidLinkSession>>,
+}
+
+impl Drop for BridgeClient {
+    fn drop(&mut self) {
+        // The prepare tasks hold the client's state: abort them with the client, so nothing
+        // keeps running (or keeps a session) for a client nobody has.
+        let n = self.inner.prepared_plaid.clear() + self.inner.prepared_reauth.clear();
+        if n > 0 {
+            log::debug!(target: "iav_bridge::client", "client dropped: {n} prepared session(s) discarded or cancelled");
+        }
+    }
+}
+
+impl std::fmt::Debug for BridgeClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BridgeClient")
+            .field("backend_url", &self.inner.cfg.base.as_str())
+            .field("platform", &self.inner.cfg.platform)
+            .field("environment", &self.inner.cfg.environment)
+            .finish()
+    }
+}
+
+#[uniffi::export]
+impl BridgeClient {
+    /// Checks the whole configuration (the platform's redirect value, the backend URL, the
+    /// certificates) and creates the client. Does no network I/O.
+    #[uniffi::constructor]
+    #[allow(clippy::needless_pass_by_value)] // uniffi hands a constructor owned values
+    pub fn new(
+        config: BridgeConfig,
+        token_provider: Option<Arc<dyn AccessTokenProvider>>,
+    ) -> Result<Arc<Self>, BridgeError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let cfg = config.validate()?;
+            let max_age = |default: std::time::Duration| {
+                cfg.prepared_max_age.map_or(default, |d| d.min(default))
+            };
+            let prepared_plaid = Prepared::new(max_age(prepared::PLAID_MAX_AGE), prepared::system_clock());
+            let prepared_reauth = Prepared::new(max_age(prepared::REAUTH_MAX_AGE), prepared::system_clock());
+            let transport = Transport::new(&cfg, token_provider)?;
+            log::debug!(target: "iav_bridge::client", "client created for {} ({:?}, {:?})", cfg.base, cfg.platform, cfg.environment);
+            Ok(Arc::new(BridgeClient {
+                inner: Arc::new(Inner {
+                    cfg,
+                    transport,
+                    partners: PartnerCache::default(),
+                    pending: Mutex::new(VecDeque::new()),
+                    prepared_plaid,
+                    prepared_reauth,
+                }),
+            }))
+        }))
+        .unwrap_or_else(|p| {
+            Err(BridgeError::Internal {
+                detail: format!("creating the client panicked: {}", runtime::panic_text(&*p)),
+            })
+        })
+    }
+
+    /// Drops every prepared session and cancels the prepares in flight. Call it when the user
+    /// signs out: a prepared session belongs to the user signed in when it was made (and an
+    /// alias such as `me` names whoever is signed in).
+    pub fn clear_prepared(&self) {
+        let n = self.inner.prepared_plaid.clear() + self.inner.prepared_reauth.clear();
+        log::debug!(target: "iav_bridge::client", "clear_prepared: {n} prepared session(s) discarded or cancelled");
+    }
+
+    /// Starts, in the background, what a first call would wait for (the partner list and a
+    /// connection to the backend), so the tap that starts Link pays as little as possible.
+    /// Errors are logged, not thrown: the next call reports them.
+    pub fn prewarm(&self) {
+        let inner = self.inner.clone();
+        let deadline = Instant::now() + inner.cfg.timeout;
+        let started = runtime::spawn_detached(async move {
+            match inner.partner_list(deadline).await {
+                Ok(list) => {
+                    log::debug!(target: "iav_bridge::client", "prewarm: {} exchange partners cached", list.len());
+                }
+                Err(e) => log::info!(target: "iav_bridge::client", "prewarm failed: {e}"),
+            }
+        });
+        if let Err(e) = started {
+            log::warn!(target: "iav_bridge::client", "prewarm could not start: {e}");
+        }
+    }
+}
+
+impl BridgeClient {
+    /// Runs one exported call on the shared runtime within the configured deadline.
+    async fn call<T, F, Fut>(&self, name: &'static str, f: F) -> Result<T, BridgeError>
+    where
+        F: FnOnce(Arc<Inner>, Instant) -> Fut,
+        Fut: Future<Output = Result<T, BridgeError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let inner = self.inner.clone();
+        let timeout = inner.cfg.timeout;
+        let deadline = Instant::now() + timeout;
+        let work = f(inner, deadline);
+        let started = std::time::Instant::now();
+        let result = runtime::run(async move {
+            match tokio::time::timeout_at(deadline, work).await {
+                Ok(result) => result,
+                Err(_) => Err(BridgeError::Timeout {
+                    after_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                }),
+            }
+        })
+        .await;
+        let ms = started.elapsed().as_millis();
+        match &result {
+            Ok(_) => log::info!(target: "iav_bridge::client", "{name} succeeded in {ms} ms"),
+            Err(e) => log::warn!(target: "iav_bridge::client", "{name} failed after {ms} ms: {e}"),
+        }
+        result
+    }
+}
