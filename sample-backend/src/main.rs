@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use dwolla_simulator::{RunningSimulator, Simulator, SimulatorConfig};
 use sample_backend::backend::{
     self, logger, AppUser, Backend, BackendConfig, DwollaCredentials, Limits, SqlStore, Store, Tls,
     DWOLLA_PRODUCTION, DWOLLA_SANDBOX,
 };
-use sample_backend::simulator::{RunningSimulator, Simulator, SimulatorConfig};
 use sample_backend::{start_simulated_dwolla, StackOptions};
 use serde_json::json;
 use tokio::net::TcpListener;

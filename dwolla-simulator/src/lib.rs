@@ -92,6 +92,7 @@
 //! | `response` | the answer helpers (HAL+JSON, Dwolla errors, 201, plain JSON) |
 //! | `server` | the accept loop of `Simulator::serve` |
 //! | `model` | the in-memory state |
+//! | [`hal`] | [`HAL_JSON`] and the HAL+JSON answer writer (the reference backend's too) |
 
 // Handlers return an early `Response` as the error of their checks, axum's usual idiom; these are
 // cold paths, so the size of `Response` does not matter.
@@ -101,6 +102,7 @@ mod accounts;
 mod api;
 mod control;
 mod faults;
+pub mod hal;
 mod idempotency;
 mod middleware;
 mod model;
@@ -108,6 +110,7 @@ mod response;
 mod server;
 
 pub use faults::{Fault, FaultAction};
+pub use hal::HAL_JSON;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -167,8 +170,8 @@ impl Default for SimulatorConfig {
 impl SimulatorConfig {
     /// The default settings with client credentials drawn at random for this run (a key
     /// `sim-key-` + 16 letters and digits, a 40-character secret), so that nobody else on the
-    /// machine can guess them: what the `sample-backend` binary uses unless `--key`/`--secret`
-    /// are given. [`SimulatorConfig::default`] keeps the fixed `sim-key`/`sim-secret` for tests.
+    /// machine can guess them: what the `dwolla-simulator` binary (and `sample-backend`) uses
+    /// unless `--key`/`--secret` are given. [`SimulatorConfig::default`] keeps the fixed `sim-key`/`sim-secret` for tests.
     pub fn with_random_credentials() -> Self {
         SimulatorConfig {
             client_key: format!("sim-key-{}", model::random_alnum(16)),
