@@ -6,7 +6,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use sample_backend::simulator::{Fault, FaultAction};
+use dwolla_simulator::{Fault, FaultAction};
 use serde_json::{json, Value};
 use support::simulator::*;
 use support::*;
@@ -90,7 +90,7 @@ async fn respond_fault_answers_status_code_message_and_retry_after() {
     assert_eq!(sim.simulator.token_requests(), 3);
 }
 
-async fn token_ok(sim: &sample_backend::simulator::RunningSimulator, client: &reqwest::Client) {
+async fn token_ok(sim: &dwolla_simulator::RunningSimulator, client: &reqwest::Client) {
     let t = token(sim, client).await;
     assert!(!t.is_empty());
 }

@@ -7,7 +7,7 @@ mod support;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use sample_backend::simulator::{Fault, SimEnvironment, SimulatorConfig};
+use dwolla_simulator::{Fault, SimEnvironment, SimulatorConfig};
 use serde_json::{json, Value};
 use support::openapi::*;
 use support::simulator::*;
@@ -773,8 +773,8 @@ async fn debug_output_holds_no_secret() {
 #[tokio::test]
 async fn router_alone_takes_its_base_url_from_the_host_header() {
     use std::future::IntoFuture;
-    sample_backend::install_crypto_provider();
-    let sim = sample_backend::simulator::Simulator::new(SimulatorConfig::default());
+    install_crypto_provider();
+    let sim = dwolla_simulator::Simulator::new(SimulatorConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(axum::serve(listener, sim.router()).into_future());
@@ -810,10 +810,10 @@ async fn router_alone_takes_its_base_url_from_the_host_header() {
 
 #[tokio::test]
 async fn bound_to_every_interface_the_url_names_loopback() {
-    sample_backend::install_crypto_provider();
+    install_crypto_provider();
     let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let running = sample_backend::simulator::Simulator::new(SimulatorConfig::default())
+    let running = dwolla_simulator::Simulator::new(SimulatorConfig::default())
         .serve(listener)
         .await
         .unwrap();
