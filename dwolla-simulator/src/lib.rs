@@ -93,6 +93,7 @@
 //! | `server` | the accept loop of `Simulator::serve` |
 //! | `model` | the in-memory state |
 //! | [`hal`] | [`HAL_JSON`] and the HAL+JSON answer writer (the reference backend's too) |
+//! | [`cli`] | the `dwolla-simulator` binary's flags and run, shared with `sample-backend simulate` |
 
 // Handlers return an early `Response` as the error of their checks, axum's usual idiom; these are
 // cold paths, so the size of `Response` does not matter.
@@ -100,6 +101,7 @@
 
 mod accounts;
 mod api;
+pub mod cli;
 mod control;
 mod faults;
 pub mod hal;
