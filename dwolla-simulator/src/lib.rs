@@ -9,8 +9,11 @@
 //!
 //! # Dwolla API
 //!
-//! Every path but `POST /token` needs `Authorization: Bearer <access token>`; a missing or unknown
-//! token answers 401 `InvalidAccessToken`, an expired one 401 `ExpiredAccessToken`.
+//! Every path but `POST /token` needs `Accept: application/vnd.dwolla.v1.hal+json` (parameters
+//! such as HAL-Forms' `profile` allowed; `*/*` and `application/json` do not name the version):
+//! without it, 406 `InvalidVersion` "Missing or invalid API version.", as Dwolla answers. Then
+//! `Authorization: Bearer <access token>`; a missing or unknown token answers 401
+//! `InvalidAccessToken`, an expired one 401 `ExpiredAccessToken`.
 //!
 //! | Method and path | Answer |
 //! | --- | --- |

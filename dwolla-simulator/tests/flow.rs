@@ -662,6 +662,7 @@ async fn concurrent_session_creations_get_distinct_ids() {
                 let resp = client
                     .post(&url)
                     .bearer_auth(&token)
+                    .header("Accept", HAL_JSON)
                     .header("Content-Type", HAL_JSON)
                     .body(body.to_string())
                     .send()
@@ -793,6 +794,7 @@ async fn router_alone_takes_its_base_url_from_the_host_header() {
         .to_string();
     let list: Value = client
         .get(format!("{base}/exchange-partners"))
+        .header("Accept", HAL_JSON)
         .bearer_auth(&token)
         .send()
         .await
