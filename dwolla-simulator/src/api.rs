@@ -257,6 +257,178 @@ async fn get_partner(
 // ---------------------------------------------------------------------------------------------
 // Customers
 
+/// The customer types of Dwolla's `CreateCustomer` schemas (receive-only user, unverified,
+/// verified personal, verified business).
+pub(crate) const CUSTOMER_TYPES: [&str; 4] = ["receive-only", "unverified", "personal", "business"];
+
+/// The `businessType` values of Dwolla's verified business schemas.
+const BUSINESS_TYPES: [&str; 4] = ["soleProprietorship", "llc", "corporation", "partnership"];
+
+/// The fields a customer of a type reads back (when sent) beyond the common ones.
+fn read_back_fields(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "personal" => &[
+            "address1",
+            "address2",
+            "city",
+            "state",
+            "postalCode",
+            "phone",
+        ],
+        "business" => &[
+            "address1",
+            "address2",
+            "city",
+            "state",
+            "postalCode",
+            "phone",
+            "website",
+            "businessName",
+            "doingBusinessAs",
+            "businessType",
+            "businessClassification",
+        ],
+        _ => &["businessName"],
+    }
+}
+
+/// The fields Dwolla's schema for `kind` (and `business_type`) requires beyond firstName,
+/// lastName, email and type.
+fn required_fields(kind: &str, business_type: Option<&str>) -> Vec<&'static str> {
+    let address = ["address1", "city", "state", "postalCode"];
+    match kind {
+        "personal" => [&address[..], &["dateOfBirth", "ssn"]].concat(),
+        "business" => {
+            let mut fields = [
+                &address[..],
+                &["businessName", "businessType", "businessClassification"],
+            ]
+            .concat();
+            match business_type {
+                Some("soleProprietorship") => fields.extend(["dateOfBirth", "ssn"]),
+                Some(_) => fields.extend(["controller", "ein"]),
+                None => {}
+            }
+            fields
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A field's name as Dwolla's messages write it: `postalCode` -> `PostalCode`.
+fn field_label(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_ascii_uppercase().to_string() + chars.as_str()
+    })
+}
+
+/// An embedded validation error.
+fn embedded_error(code: &str, message: &str, path: &str) -> Value {
+    json!({ "code": code, "message": message, "path": path, "_links": {} })
+}
+
+/// The validation errors of a `POST /customers` body, in Dwolla's order: the common fields, the
+/// type, then what the type requires. The type is `None` when it is missing or unknown.
+///
+/// A field is given when it is a non-empty string (the controller: an object). `type` missing,
+/// null or empty is `Required`; any other value but the four types is `Invalid`.
+fn customer_errors(body: &Value) -> (Vec<Value>, Option<&'static str>) {
+    let text = |name: &str| {
+        body.get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let absent = |name: &str| match body.get(name) {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(_) => false,
+    };
+    let required = |name: &str| {
+        embedded_error(
+            "Required",
+            &format!("{} required.", field_label(name)),
+            &format!("/{name}"),
+        )
+    };
+    let invalid = |name: &str| {
+        embedded_error(
+            "Invalid",
+            &format!("{} invalid.", field_label(name)),
+            &format!("/{name}"),
+        )
+    };
+    let mut errors = Vec::new();
+    for name in ["firstName", "lastName", "email"] {
+        if text(name).is_none() {
+            errors.push(required(name));
+        }
+    }
+    if let Some(email) = text("email") {
+        let valid = email
+            .split_once('@')
+            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'));
+        if !valid {
+            errors.push(embedded_error("Invalid", "Invalid parameter.", "/email"));
+        }
+    }
+    // Every CreateCustomer schema of Dwolla's OpenAPI document requires `type`.
+    let kind = text("type").and_then(|t| CUSTOMER_TYPES.iter().copied().find(|k| *k == t));
+    if absent("type") {
+        errors.push(required("type"));
+    } else if kind.is_none() {
+        errors.push(invalid("type"));
+    }
+    if let Some(kind) = kind {
+        let business_type = text("businessType").filter(|b| BUSINESS_TYPES.contains(b));
+        for name in required_fields(kind, business_type) {
+            let given = if name == "controller" {
+                !absent(name)
+            } else {
+                text(name).is_some()
+            };
+            if !given {
+                errors.push(required(name));
+            }
+        }
+        if kind == "business" && !absent("businessType") && business_type.is_none() {
+            errors.push(invalid("businessType"));
+        }
+        if required_fields(kind, business_type).contains(&"controller")
+            && !absent("controller")
+            && !body["controller"].is_object()
+        {
+            errors.push(invalid("controller"));
+        }
+    }
+    (errors, kind)
+}
+
+/// What a new customer reads back beyond the common fields: its type's fields as sent (strings),
+/// and a business's controller (name, title, address; never its SSN, passport or date of birth).
+fn customer_details(body: &Value, kind: &str) -> Map<String, Value> {
+    let mut details = Map::new();
+    for name in read_back_fields(kind) {
+        if let Some(Value::String(value)) = body.get(*name) {
+            details.insert((*name).to_string(), Value::String(value.trim().to_string()));
+        }
+    }
+    if kind == "business" {
+        if let Some(controller) = body.get("controller").and_then(Value::as_object) {
+            let kept: Map<String, Value> = controller
+                .iter()
+                .filter(|(k, _)| {
+                    ["firstName", "lastName", "title", "address"].contains(&k.as_str())
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            details.insert("controller".to_string(), Value::Object(kept));
+        }
+    }
+    details
+}
+
 async fn create_customer(
     State(sim): State<Simulator>,
     Extension(BaseUrl(base)): Extension<BaseUrl>,
@@ -266,41 +438,14 @@ async fn create_customer(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let field = |name: &str| {
-        body.get(name)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
-    let mut errors = Vec::new();
-    for (name, label) in [
-        ("firstName", "FirstName"),
-        ("lastName", "LastName"),
-        ("email", "Email"),
-    ] {
-        if field(name).is_none() {
-            errors.push(json!({ "code": "Required", "message": format!("{label} required."), "path": format!("/{name}"), "_links": {} }));
-        }
-    }
-    if let Some(email) = field("email") {
-        let valid = email
-            .split_once('@')
-            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'));
-        if !valid {
-            errors.push(json!({ "code": "Invalid", "message": "Invalid parameter.", "path": "/email", "_links": {} }));
-        }
-    }
-    if let Some(kind) = body.get("type") {
-        if kind.as_str() != Some("unverified") {
-            errors.push(json!({ "code": "Invalid", "message": "Only unverified customers are simulated.", "path": "/type", "_links": {} }));
-        }
-    }
-    if !errors.is_empty() {
+    let (errors, kind) = customer_errors(&body);
+    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
         return hal(
             StatusCode::BAD_REQUEST,
             json!({ "code": "ValidationError", "message": VALIDATION_ERRORS, "_embedded": { "errors": errors } }),
         );
-    }
+    };
+    let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::trim);
     let (first, last, email) = (
         field("firstName").unwrap_or_default(),
         field("lastName").unwrap_or_default(),
@@ -322,7 +467,8 @@ async fn create_customer(
             }),
         );
     }
-    let id = state.add_customer(first, last, email);
+    let details = customer_details(&body, kind);
+    let id = state.add_customer_of_kind(kind, first, last, email, details);
     created(&format!("{base}/customers/{id}"))
 }
 
@@ -336,23 +482,30 @@ async fn get_customer(
         return not_found();
     };
     let me = format!("{base}/customers/{}", c.id);
-    hal(
-        StatusCode::OK,
-        json!({
-            "_links": {
-                "self": link(me.clone(), "customer"),
-                "funding-sources": link(format!("{me}/funding-sources"), "funding-source"),
-                "exchanges": link(format!("{me}/exchanges"), "exchange"),
-            },
-            "id": c.id,
-            "firstName": c.first_name,
-            "lastName": c.last_name,
-            "email": c.email,
-            "type": "unverified",
-            "status": "unverified",
-            "created": c.created,
-        }),
-    )
+    // Simulator choice: verified customers are verified at once, as the sandbox verifies
+    // ordinary names; receive-only and unverified customers are always `unverified`.
+    let status = match c.kind {
+        "personal" | "business" => "verified",
+        _ => "unverified",
+    };
+    let mut body = json!({
+        "_links": {
+            "self": link(me.clone(), "customer"),
+            "funding-sources": link(format!("{me}/funding-sources"), "funding-source"),
+            "exchanges": link(format!("{me}/exchanges"), "exchange"),
+        },
+        "id": c.id,
+        "firstName": c.first_name,
+        "lastName": c.last_name,
+        "email": c.email,
+        "type": c.kind,
+        "status": status,
+        "created": c.created,
+    });
+    if let Value::Object(fields) = &mut body {
+        fields.extend(c.details.clone());
+    }
+    hal(StatusCode::OK, body)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@
 //! | --- | --- |
 //! | `POST /token` | Basic auth (or `client_id`/`client_secret` form fields), `grant_type=client_credentials`: 200 `{"access_token","token_type":"bearer","expires_in"}`; 401 `{"error":"invalid_client"}` |
 //! | `GET /exchange-partners`, `GET /exchange-partners/{id}` | the listed partners (default MX, Plaid, Checkout.com, Finicity, Flinks; Visa when `PUT /sim/account` lists it; random ids per instance) |
-//! | `POST /customers`, `GET /customers/{id}` | minimal unverified customers (`firstName`, `lastName`, `email`) |
+//! | `POST /customers`, `GET /customers/{id}` | customers of Dwolla's four types: `type` (`receive-only`, `unverified`, `personal`, `business`) is required (missing: 400 `ValidationError`, `Required` at `/type`; unknown: `Invalid` at `/type`), with `firstName`, `lastName`, `email` and what the type's schema requires (address, date of birth and SSN; business name, type, classification, controller and EIN), each missing one named by its path |
 //! | `POST /customers/{id}/exchange-sessions` | 201 + `Location: <base>/exchange-sessions/<id>`, or the documented errors, word for word |
 //! | `GET /exchange-sessions/{id}` | Plaid: `externalProviderSessionToken`; MX and Visa: `_links.external-provider-session`; Checkout.com: `externalProviderSessionData` |
 //! | `POST /exchanges/{id}/exchange-sessions` | re-authentication session, same redirect rules |
@@ -46,6 +46,11 @@
 //!   400 `DuplicateResource` "Bank already exists: id=<id>" with `_links.about` on that funding
 //!   source; a second one from the same exchange answers the document's `ValidationError`
 //!   "Duplicate funding source or validation error. ...". Removed funding sources are no duplicates.
+//! - Verified customers (`personal`, `business`) read back `verified` at once, as the sandbox
+//!   verifies ordinary names; formats (dates, SSN, state codes) and the controller's fields are
+//!   not checked, and SSNs and dates of birth are never read back. Messages of the customer
+//!   validation errors ("Type required.", "Type invalid.") follow Dwolla's `<Field> required.`
+//!   pattern.
 //! - Card validation messages other than "Card token is required." and "The card data is
 //!   invalid." (the document's) are the simulator's wording; cards read back without `bin`.
 //! - An exchange marked for re-authentication answers `POST /customers/{id}/funding-sources` with

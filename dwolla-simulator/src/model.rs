@@ -35,6 +35,10 @@ pub(crate) struct Customer {
     pub last_name: String,
     pub email: String,
     pub created: String,
+    /// Dwolla's customer type: `unverified`, `receive-only`, `personal` or `business`.
+    pub kind: &'static str,
+    /// The fields read back beyond the common ones (address, business, controller), as created.
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 pub(crate) enum SessionKind {
@@ -204,7 +208,26 @@ impl State {
         state
     }
 
+    /// Adds an unverified customer; returns its id.
     pub fn add_customer(&mut self, first_name: &str, last_name: &str, email: &str) -> String {
+        self.add_customer_of_kind(
+            "unverified",
+            first_name,
+            last_name,
+            email,
+            serde_json::Map::new(),
+        )
+    }
+
+    /// Adds a customer of type `kind` reading back `details`; returns its id.
+    pub fn add_customer_of_kind(
+        &mut self,
+        kind: &'static str,
+        first_name: &str,
+        last_name: &str,
+        email: &str,
+        details: serde_json::Map<String, serde_json::Value>,
+    ) -> String {
         let id = new_id();
         self.customers.insert(
             id.clone(),
@@ -214,6 +237,8 @@ impl State {
                 last_name: last_name.to_string(),
                 email: email.to_string(),
                 created: now_iso(),
+                kind,
+                details,
             },
         );
         id
