@@ -26,35 +26,39 @@ use crate::HAL_JSON;
 
 /// Error texts of Dwolla's exchange-session documentation, word for word.
 pub(crate) mod messages {
-    /// 400 ValidationError for a bad `_links.exchange-partner.href`.
+    /// 400 `ValidationError` for a bad `_links.exchange-partner.href`.
     pub const PARTNER_HREF_INVALID: &str = "/_links/exchange-partner/href is invalid";
-    /// 400 ValidationError for a bad `_links.redirect-url.href`.
+    /// 400 `ValidationError` for a bad `_links.redirect-url.href`.
     pub const REDIRECT_HREF_INVALID: &str = "/_links/redirect-url/href is invalid";
-    /// 400 ValidationError for a redirect URL not configured for the account.
+    /// 400 `ValidationError` for a redirect URL not configured for the account.
     pub const REDIRECT_NOT_CONFIGURED: &str =
         "The provided redirect URL must exactly match one of the configured URLs for the account";
-    /// 401 InvalidScope.
+    /// 401 `InvalidScope`.
     pub const INVALID_SCOPE: &str = "Missing or invalid scopes for requested endpoint";
-    /// 403 forbidden: partner without exchange sessions.
+    /// 403 `forbidden`: partner without exchange sessions.
     pub const PARTNER_UNSUPPORTED: &str =
         "The exchange partner specified does not support this product";
-    /// 403 forbidden: partner not enabled for the account.
+    /// 403 `forbidden`: partner not enabled for the account.
     pub const PARTNER_NOT_ENABLED: &str =
         "Exchange sessions with this exchange partner are not enabled for your account";
-    /// 404 notFound for `GET /exchange-sessions/{id}`.
+    /// 404 `notFound` for `GET /exchange-sessions/{id}`.
     pub const SESSION_NOT_FOUND: &str = "Exchange session not found.";
-    /// 400 InvalidExchangeToken.
+    /// 400 `InvalidExchangeToken`.
     pub const INVALID_EXCHANGE_TOKEN: &str =
         "The exchange token is not valid to perform this operation.";
-    /// 400 ValidationError for a second funding source from the same exchange.
+    /// 400 `ValidationError` for a second funding source from the same exchange.
     pub const DUPLICATE_FUNDING_SOURCE: &str = "Duplicate funding source or validation error. Authorization already associated to a funding source.";
-    /// 400 UpdateCredentials (simulator wording; Dwolla's documents give no message).
+    /// 400 `UpdateCredentials` (simulator wording; Dwolla's documents give no message).
     pub const UPDATE_CREDENTIALS: &str = "The user must re-authenticate with their bank. Create a re-authentication exchange session.";
     /// Top-level message of a validation error with several embedded errors.
     pub const VALIDATION_ERRORS: &str =
         "Validation error(s) present. See embedded errors list for more details.";
 }
-use messages::*;
+use messages::{
+    DUPLICATE_FUNDING_SOURCE, INVALID_EXCHANGE_TOKEN, INVALID_SCOPE, PARTNER_HREF_INVALID,
+    PARTNER_NOT_ENABLED, PARTNER_UNSUPPORTED, REDIRECT_HREF_INVALID, REDIRECT_NOT_CONFIGURED,
+    SESSION_NOT_FOUND, UPDATE_CREDENTIALS, VALIDATION_ERRORS,
+};
 
 /// The router of Dwolla's paths, behind [`dwolla_layer`].
 pub(crate) fn router(sim: Simulator) -> Router {
@@ -111,7 +115,7 @@ async fn method_not_allowed() -> Response {
 
 /// A HAL link.
 pub(crate) fn link(href: String, resource_type: &str) -> Value {
-    json!({ "href": href, "type": HAL_JSON, "resource-type": resource_type })
+    json!({ "href": Value::String(href), "type": HAL_JSON, "resource-type": resource_type })
 }
 
 /// The body as JSON; 400 `BadRequest` when it is not a JSON object.

@@ -3,7 +3,7 @@
 //!
 //! The simulator answers on Dwolla's own paths with Dwolla's media type
 //! (`application/vnd.dwolla.v1.hal+json`), status codes, headers and body shapes, as Dwolla's
-//! OpenAPI document and its exchange-session documentation describe them. HAL `_links` hrefs are
+//! `OpenAPI` document and its exchange-session documentation describe them. HAL `_links` hrefs are
 //! absolute URLs on the simulator's own base URL (`http://127.0.0.1:PORT`). State lives in memory
 //! behind a mutex and is safe under concurrent requests.
 //!
@@ -43,7 +43,7 @@
 //! - Visa, when listed and enabled, takes only an https `redirect-url`, and needs one.
 //! - A second bank funding source of the same bank account (the same `account` given to
 //!   `complete-link`/`complete-session`, same customer, the first not removed) answers Dwolla's
-//!   400 `DuplicateResource` "Bank already exists: id=<id>" with `_links.about` on that funding
+//!   400 `DuplicateResource` `"Bank already exists: id=<id>"` with `_links.about` on that funding
 //!   source; a second one from the same exchange answers the document's `ValidationError`
 //!   "Duplicate funding source or validation error. ...". Removed funding sources are no duplicates.
 //! - Verified customers (`personal`, `business`) read back `verified` at once, as the sandbox
@@ -271,6 +271,8 @@ impl Simulator {
     }
 
     /// Serves the simulator on `listener` until the returned handle is shut down or dropped.
+    // Async from the start, so that awaiting in it later does not change its callers.
+    #[allow(clippy::unused_async)]
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
@@ -288,7 +290,7 @@ impl Simulator {
             .inner
             .base_url
             .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(url.clone());
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(url.clone());
         let (tx, rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(server::accept_loop(listener, self.router(), rx));
         Ok(RunningSimulator {
@@ -304,7 +306,7 @@ impl Simulator {
         self.inner
             .base_url
             .read()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
 
@@ -440,7 +442,10 @@ impl Simulator {
     }
 
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
-        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn count_request(&self) {

@@ -195,7 +195,7 @@ impl State {
                     "com.example.app".to_string(),
                     "https://example.com/app".to_string(),
                 ],
-                partners: DEFAULT_PARTNERS.iter().map(|n| n.to_string()).collect(),
+                partners: DEFAULT_PARTNERS.iter().map(ToString::to_string).collect(),
                 enabled_partners: vec!["MX".into(), "Plaid".into(), "Checkout.com".into()],
                 scopes: Scopes {
                     exchange_sessions: true,
@@ -507,8 +507,9 @@ pub(crate) fn now_iso() -> String {
 }
 
 fn iso_from_unix_millis(millis: u128) -> String {
-    let secs = (millis / 1000) as i64;
-    let ms = (millis % 1000) as u32;
+    // Past year 292 million the seconds saturate; the clock is not that far.
+    let secs = i64::try_from(millis / 1000).unwrap_or(i64::MAX);
+    let ms = u32::try_from(millis % 1000).unwrap_or_default();
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);

@@ -1,5 +1,5 @@
 //! Every error case of Dwolla's exchange-session documents: exact status, code and message, and
-//! the body checked against the OpenAPI document; access-token errors; unknown paths.
+//! the body checked against the `OpenAPI` document; access-token errors; unknown paths.
 
 mod support;
 

@@ -180,10 +180,12 @@ async fn raw_request(base: &str, request: &str) -> Vec<u8> {
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, stream.read(&mut buf)).await {
-            Ok(Ok(0)) | Ok(Err(_)) => break,
-            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
-            Err(_) => panic!("server kept the connection open"),
+        let read = tokio::time::timeout(left, stream.read(&mut buf))
+            .await
+            .expect("server kept the connection open");
+        match read {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
         }
     }
     out

@@ -1,5 +1,5 @@
 //! The exchange-session flow against a simulator on loopback, every answer checked against
-//! Dwolla's OpenAPI document; single-use sessions, re-authentication, idempotency, token expiry,
+//! Dwolla's `OpenAPI` document; single-use sessions, re-authentication, idempotency, token expiry,
 //! concurrency.
 
 mod support;

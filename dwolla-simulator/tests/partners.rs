@@ -1,5 +1,5 @@
 //! Every partner's flow to its end against a simulator on loopback, every answer checked against
-//! Dwolla's OpenAPI document: MX (available connection, exchange, funding source), Checkout.com
+//! Dwolla's `OpenAPI` document: MX (available connection, exchange, funding source), Checkout.com
 //! (card token, debit card funding source and its validation), Visa (listed through
 //! `PUT /sim/account`, https redirect URL required), the customer's funding sources (list,
 //! remove) and the duplicate bank.
