@@ -2,7 +2,8 @@
 """Run the whole exchange-session flow against a running Dwolla simulator with Dwolla's official
 Python client, dwollav2, and exit non-zero on any mismatch.
 
-The flow: application token, exchange partners, a new customer, an exchange session (Plaid on
+The flow: application token, exchange partners, a new customer (refused without a type), the
+Accept rule (406 InvalidVersion without Dwolla's media type), an exchange session (Plaid on
 Android, with a package name as redirect URL), the session's Plaid link token, Link completed
 through the simulator's /sim control surface, the exchange, the funding source; plus the seed
 errors dwollav2 must map (redirect URL not configured, unsupported partner, unknown customer),
@@ -95,10 +96,21 @@ def main(c):
 
     # Customer.
     email = "flow-%s@example.com" % uuid.uuid4()
-    res = token.post("customers", {"firstName": "Flow", "lastName": "Test", "email": email})
+    untyped = c.raises(dwollav2.ValidationError, 400, "ValidationError", None,
+                       lambda: token.post("customers", {"firstName": "Flow", "lastName": "Test", "email": email}),
+                       "customer without a type")
+    c.check([e.get("path") for e in untyped["_embedded"]["errors"]] == ["/type"], "the missing type is named /type")
+    res = token.post("customers", {"firstName": "Flow", "lastName": "Test", "email": email, "type": "unverified"})
     customer = res.headers["location"]
     c.check(res.status == 201 and customer.startswith(base + "/customers/"), "customer created (201 + Location)")
-    c.check(token.get(customer).body["email"] == email, "customer retrieved")
+    read = token.get(customer).body
+    c.check(read["email"] == email and read["type"] == "unverified", "customer retrieved, type unverified")
+
+    # Dwolla's media type is required in Accept (dwollav2 sends it): without it, 406 InvalidVersion.
+    res = requests.get(customer, headers={"Authorization": "Bearer " + token.access_token,
+                                          "Accept": "application/json"}, timeout=10)
+    c.check(res.status_code == 406 and res.json().get("code") == "InvalidVersion",
+            "Accept without Dwolla's media type -> 406 InvalidVersion")
 
     # Exchange session: Plaid on Android.
     body = {"_links": {"exchange-partner": {"href": plaid}, "redirect-url": {"href": "com.example.app"}}}

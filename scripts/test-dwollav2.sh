@@ -10,7 +10,7 @@ Usage: scripts/test-dwollav2.sh [--help]
 Checks the Dwolla simulator against Dwolla's official Python client, dwollav2:
   1. creates (or reuses) a Python venv under ${IAV_CACHE:-$HOME/.cache/iav-bridge}/py and
      installs dwollav2 (pinned version) into it;
-  2. builds target/debug/sample-backend and starts `sample-backend simulate --listen 127.0.0.1:0`
+  2. builds target/debug/dwolla-simulator and starts `dwolla-simulator --listen 127.0.0.1:0`
      with a ready file, waiting for it to listen;
   3. runs scripts/dwollav2-flow.py against it (token, partners, customer, exchange session, Link
      through /sim, exchange, funding source, seed errors, re-auth, MX connection, Checkout.com
@@ -47,8 +47,8 @@ if ! "$VENV/bin/python" -c 'import sys, importlib.metadata as m; sys.exit(m.vers
 fi
 exec 8>&- # the lock
 
-log "building sample-backend"
-build_host debug backend
+log "building dwolla-simulator"
+build_host debug simulator
 
 # The simulator writes the ready file once it listens; it is stopped when this script exits.
 work="$(mktemp -d)"
@@ -56,7 +56,7 @@ on_exit rm -rf "$work"
 KEY="key-$RANDOM$RANDOM"
 SECRET="secret-$RANDOM$RANDOM$RANDOM"
 start_service simulator "$work/ready.json" "$work/simulator.log" \
-  "$TARGET_DIR/debug/sample-backend" simulate --listen 127.0.0.1:0 --key "$KEY" --secret "$SECRET" \
+  "$TARGET_DIR/debug/dwolla-simulator" --listen 127.0.0.1:0 --key "$KEY" --secret "$SECRET" \
   --ready-file "$work/ready.json"
 URL="$("$VENV/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["simulatorUrl"])' "$work/ready.json")"
 log "simulator at $URL"

@@ -313,7 +313,7 @@ async fn server_errors_arrive_typed() {
 
 #[tokio::test]
 async fn rate_limits_and_outages_at_dwolla_surface_after_retries() {
-    use sample_backend::simulator::Fault;
+    use dwolla_simulator::Fault;
     let stack = stack().await;
     let client = client_as(&stack, "alice", android());
     client.exchange_partners().await.unwrap();

@@ -1,6 +1,8 @@
-//! The reference app backend for iav-bridge and a Dwolla simulator.
+//! The reference app backend for iav-bridge, and its simulated Dwolla.
 //!
-//! [`start_stack`] starts both on ephemeral loopback ports (for tests and examples);
+//! The Dwolla simulator is the `dwolla-simulator` crate (re-exported as [`simulator`]);
+//! [`start_stack`] starts a simulator and a backend on ephemeral loopback ports (for tests and
+//! examples);
 //! [`start_simulated_dwolla`] starts the simulator and configures a backend in front of it (what
 //! `start_stack` and `sample-backend serve --dwolla simulated` both build on);
 //! [`backend::start_backend`] starts a backend in front of any Dwolla URL.
@@ -8,16 +10,18 @@
 //! | Module | Holds |
 //! | --- | --- |
 //! | [`backend`] | the app backend |
-//! | [`simulator`] | the Dwolla simulator |
 //! | `stack` | [`StackOptions`], [`start_simulated_dwolla`], [`start_stack`], the demo users |
-//! | `hal` | [`HAL_JSON`] and the HAL+JSON answer writer both use |
+//!
+//! [`HAL_JSON`] and the HAL+JSON answer writer are the simulator crate's (`dwolla_simulator::hal`),
+//! which both sides use.
 
 pub mod backend;
-mod hal;
-pub mod simulator;
 mod stack;
 
-pub use hal::HAL_JSON;
+/// The Dwolla simulator: the `dwolla-simulator` crate, re-exported for code that names it
+/// `sample_backend::simulator`.
+pub use dwolla_simulator as simulator;
+pub use dwolla_simulator::HAL_JSON;
 pub use stack::{
     create_demo_users, start_simulated_dwolla, start_stack, DemoUser, SimulatedDwolla, Stack,
     StackOptions,

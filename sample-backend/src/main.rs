@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use dwolla_simulator::cli::{self as simulator_cli, write_ready_file, SimulateArgs};
+use dwolla_simulator::{RunningSimulator, SimulatorConfig};
 use sample_backend::backend::{
     self, logger, AppUser, Backend, BackendConfig, DwollaCredentials, Limits, SqlStore, Store, Tls,
     DWOLLA_PRODUCTION, DWOLLA_SANDBOX,
 };
-use sample_backend::simulator::{RunningSimulator, Simulator, SimulatorConfig};
 use sample_backend::{start_simulated_dwolla, StackOptions};
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -42,7 +43,8 @@ enum Command {
     /// Serve the app backend (the default when no subcommand is given).
     Serve(ServeArgs),
     /// Serve only the simulated Dwolla API (plus its /sim/ control surface); prints its URL,
-    /// client key and secret, and the demo customer's id.
+    /// client key and secret, and the demo customer's id. The `dwolla-simulator` binary does
+    /// the same.
     Simulate(SimulateArgs),
 }
 
@@ -156,53 +158,9 @@ struct ServeArgs {
     ready_file: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Args)]
-struct SimulateArgs {
-    /// Address to listen on (port 0: any free port).
-    #[arg(long, default_value = "127.0.0.1:8081")]
-    listen: SocketAddr,
-    /// Client key the simulated `POST /token` accepts (default: drawn at random for this run,
-    /// printed and written to the ready file).
-    #[arg(long)]
-    key: Option<String>,
-    /// Client secret the simulated `POST /token` accepts (default: drawn at random for this run,
-    /// printed and written to the ready file).
-    #[arg(long)]
-    secret: Option<String>,
-    /// Once listening, write {"simulatorUrl","clientKey","clientSecret","demoCustomerId"} to
-    /// this file (atomically).
-    #[arg(long, value_name = "FILE")]
-    ready_file: Option<PathBuf>,
-}
-
-/// Writes `value` to `path` atomically: a temporary file beside it, then a rename.
-fn write_ready_file(path: &Path, value: &serde_json::Value) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".{}.tmp", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, format!("{value}\n"))?;
-    std::fs::rename(&tmp, path)
-}
-
+/// Completes on SIGINT or SIGTERM, logging that the server stops.
 async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+    simulator_cli::shutdown_signal().await;
     log::info!("shutting down");
 }
 
@@ -211,46 +169,6 @@ async fn bind(listen: SocketAddr) -> Result<TcpListener, String> {
     TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))
-}
-
-async fn start_simulator(
-    listen: SocketAddr,
-    config: SimulatorConfig,
-) -> Result<RunningSimulator, String> {
-    let listener = bind(listen).await?;
-    Simulator::new(config)
-        .serve(listener)
-        .await
-        .map_err(|e| format!("cannot start the simulator: {e}"))
-}
-
-async fn simulate(args: SimulateArgs) -> Result<(), String> {
-    let mut config = SimulatorConfig::with_random_credentials();
-    if let Some(key) = &args.key {
-        config.client_key = key.clone();
-    }
-    if let Some(secret) = &args.secret {
-        config.client_secret = secret.clone();
-    }
-    let (key, secret) = (config.client_key.clone(), config.client_secret.clone());
-    let sim = start_simulator(args.listen, config).await?;
-    let customer = sim.simulator.demo_customer_id();
-    println!("Dwolla simulator: {}", sim.url);
-    println!("client key:       {key}");
-    println!("client secret:    {secret}");
-    println!("demo customer:    {customer}");
-    if let Some(path) = &args.ready_file {
-        let ready = json!({
-            "simulatorUrl": sim.url,
-            "clientKey": key,
-            "clientSecret": secret,
-            "demoCustomerId": customer,
-        });
-        write_ready_file(path, &ready).map_err(|e| format!("cannot write the ready file: {e}"))?;
-    }
-    shutdown_signal().await;
-    sim.shutdown().await;
-    Ok(())
 }
 
 /// The backend's configuration for `--dwolla`: in simulated mode a simulator is started (and
@@ -506,7 +424,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Some(Command::Simulate(args)) => simulate(args).await,
+            Some(Command::Simulate(args)) => simulator_cli::simulate(args, shutdown_signal()).await,
             Some(Command::Serve(args)) => serve(args).await,
             None => serve(cli.serve).await,
         }

@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::backend::{self, AppUser, BackendConfig, DwollaCredentials, RunningBackend};
-use crate::simulator::{RunningSimulator, Simulator, SimulatorConfig};
+use dwolla_simulator::{RunningSimulator, Simulator, SimulatorConfig};
 
 /// How [`start_stack`] and [`start_simulated_dwolla`] set up the simulator and the backend.
 #[derive(Debug, Clone)]

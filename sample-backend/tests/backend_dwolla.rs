@@ -5,8 +5,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use dwolla_simulator::{Fault, SimulatorConfig};
 use sample_backend::backend::{start_backend, AppUser, BackendConfig, DwollaCredentials};
-use sample_backend::simulator::{Fault, SimulatorConfig};
 use sample_backend::{start_stack, StackOptions};
 use support::backend::*;
 use support::*;
@@ -322,7 +322,7 @@ async fn dwolla_errors_pass_through_with_status_code_message_and_retry_after() {
 
 #[tokio::test]
 async fn broken_dwolla_answers_are_502s() {
-    use sample_backend::simulator::FaultAction;
+    use dwolla_simulator::FaultAction;
     let s = stack().await;
     let c = client();
     let url = format!("{}exchange-partners", s.backend_url);

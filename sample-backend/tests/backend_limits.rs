@@ -9,8 +9,8 @@ mod support;
 
 use std::time::Duration;
 
+use dwolla_simulator::{Fault, FaultAction, SimulatorConfig};
 use sample_backend::backend::Limits;
-use sample_backend::simulator::{Fault, FaultAction, SimulatorConfig};
 use sample_backend::StackOptions;
 use serde_json::{json, Value};
 use support::backend::*;

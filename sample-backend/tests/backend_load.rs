@@ -16,11 +16,11 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use dwolla_simulator::{Fault, RunningSimulator};
 use reqwest::header::HeaderMap;
 use reqwest::{Client, RequestBuilder, StatusCode};
 use sample_backend::backend::server::{serve_counted, OpenConnections};
 use sample_backend::backend::{Backend, Limits};
-use sample_backend::simulator::{Fault, RunningSimulator};
 use sample_backend::{start_simulated_dwolla, DemoUser, StackOptions};
 use serde_json::Value;
 use support::raw::{read_answer, read_until_closed, PATIENCE};

@@ -5,8 +5,8 @@ mod support;
 
 use std::sync::Mutex;
 
+use dwolla_simulator::{Fault, SimulatorConfig};
 use log::{LevelFilter, Log, Metadata, Record};
-use sample_backend::simulator::{Fault, SimulatorConfig};
 use sample_backend::{start_stack, StackOptions};
 use serde_json::json;
 use support::backend::*;

@@ -197,7 +197,7 @@ async fn create_customer(c: &Client, sim: &Proc, url: &str, first: &str) -> Stri
         .bearer_auth(token["access_token"].as_str().expect("access_token"))
         .header("Accept", support::HAL_JSON)
         .header("Content-Type", support::HAL_JSON)
-        .body(json!({"firstName": first, "lastName": "Test", "email": format!("{first}@example.com")}).to_string())
+        .body(json!({"firstName": first, "lastName": "Test", "email": format!("{first}@example.com"), "type": "unverified"}).to_string())
         .send()
         .await
         .expect("create customer");

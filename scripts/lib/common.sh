@@ -10,7 +10,7 @@
 #   target_dir_in_repo            TARGET_DIR relative to REPO (TARGET_REL), for the Swift Debian root
 #   log, die, die_usage           messages on stderr, prefixed with the script's name
 #   on_exit                       cleanup run when the script exits, also on failure and Ctrl-C
-#   start_service, stop_process   a background server with a ready file (sample-backend), stopped on exit
+#   start_service, stop_process   a background server with a ready file (sample-backend, dwolla-simulator), stopped on exit
 #   with_lock                     one holder of a lock file at a time, waiting for it or refusing
 #   apt_install, ensure_rust_targets, build_host, kotlin_toolchain, jvm
 #                                 what the suites need on the host
@@ -163,9 +163,10 @@ ensure_rust_targets() {
 
 # build_host PROFILE PART...: builds, for the host and quietly, what the suites run, with cargo's
 # PROFILE (debug or release). The parts:
-#   core     the core library, TARGET_DIR/PROFILE/libiav_bridge.so (what the bindings load)
-#   backend  TARGET_DIR/PROFILE/sample-backend (with its simulated Dwolla)
-#   bindgen  TARGET_DIR/PROFILE/uniffi-bindgen
+#   core       the core library, TARGET_DIR/PROFILE/libiav_bridge.so (what the bindings load)
+#   backend    TARGET_DIR/PROFILE/sample-backend (with its simulated Dwolla)
+#   simulator  TARGET_DIR/PROFILE/dwolla-simulator (the simulated Dwolla alone)
+#   bindgen    TARGET_DIR/PROFILE/uniffi-bindgen
 # debug: one build of every target of the workspace in one cargo invocation (whatever the
 # parts), the same build `cargo test --workspace` makes: the test command's rust step, the
 # bindings and the suites share it, and nothing is compiled twice with another set of features.
@@ -176,7 +177,7 @@ build_host() {
     shift
     for part in "$@"; do
         case "$part" in
-            core | backend | bindgen) ;;
+            core | backend | simulator | bindgen) ;;
             *) die "build_host: unknown part '$part'" ;;
         esac
     done
@@ -187,6 +188,7 @@ build_host() {
                 case "$part" in
                     core) (cd "$REPO" && cargo build -q --release -p iav-bridge --lib) ;;
                     backend) (cd "$REPO" && cargo build -q --release -p sample-backend --bin sample-backend) ;;
+                    simulator) (cd "$REPO" && cargo build -q --release -p dwolla-simulator --bin dwolla-simulator) ;;
                     bindgen) (cd "$REPO" && cargo build -q --release -p uniffi-bindgen) ;;
                 esac
             done

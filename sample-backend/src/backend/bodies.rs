@@ -26,7 +26,7 @@ use serde_json::{json, Map, Value};
 use super::error::ApiError;
 use super::rewrite::Rewriter;
 use super::Backend;
-use crate::HAL_JSON;
+use dwolla_simulator::HAL_JSON;
 
 /// The media types a POST body may be sent as (parameters such as `charset` aside).
 const ACCEPTED_TYPES: [&str; 2] = [HAL_JSON, "application/json"];

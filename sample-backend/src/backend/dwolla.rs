@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, StatusCode};
 use serde_json::Value;
 
 use super::error::ApiError;
-use crate::HAL_JSON;
+use dwolla_simulator::HAL_JSON;
 
 /// Dwolla client credentials (key and secret). `Debug` never shows them.
 #[derive(Clone)]

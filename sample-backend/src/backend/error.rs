@@ -4,7 +4,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use crate::hal::hal_response;
+use dwolla_simulator::hal::hal_response;
 
 /// Dwolla's text for a redirect value missing from the account's configured URLs.
 pub const REDIRECT_NOT_ALLOWED: &str =

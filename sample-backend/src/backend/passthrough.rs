@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::dwolla::DwollaResponse;
 use super::error::ApiError;
 use super::Backend;
-use crate::hal::hal_response;
+use dwolla_simulator::hal::hal_response;
 
 /// What a handler answers: a HAL response or an error answer.
 pub(crate) type Answer = Result<Response, ApiError>;

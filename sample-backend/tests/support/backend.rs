@@ -157,7 +157,7 @@ pub async fn plaid_funding_source(
 /// instance); both stop when dropped.
 pub struct Custom {
     pub backend: sample_backend::backend::RunningBackend,
-    pub sim: sample_backend::simulator::RunningSimulator,
+    pub sim: dwolla_simulator::RunningSimulator,
 }
 
 impl Custom {

@@ -67,7 +67,7 @@ pub(crate) fn duplicate_bank(base: &str, existing: &str) -> Response {
     )
 }
 
-/// A funding source as Dwolla shows it (`FundingSource` in the OpenAPI document).
+/// A funding source as Dwolla shows it (`FundingSource` in the `OpenAPI` document).
 pub(crate) fn funding_source_json(base: &str, id: &str, fs: &FundingSource) -> Value {
     let me = format!("{base}/funding-sources/{id}");
     let mut links = Map::new();
@@ -311,6 +311,7 @@ pub(crate) fn create_card(
     customer_id: &str,
     body: &Value,
 ) -> Response {
+    const ADDRESS: &str = "/cardDetails/billingAddress";
     let mut errors = Vec::new();
     let root = Some(body);
     let token = required_field(
@@ -325,7 +326,6 @@ pub(crate) fn create_card(
     let address = body
         .pointer("/cardDetails/billingAddress")
         .filter(|a| a.is_object());
-    const ADDRESS: &str = "/cardDetails/billingAddress";
     let mut billing = Map::new();
     if address.is_none() {
         errors.push(field_error(

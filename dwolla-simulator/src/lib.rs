@@ -3,20 +3,23 @@
 //!
 //! The simulator answers on Dwolla's own paths with Dwolla's media type
 //! (`application/vnd.dwolla.v1.hal+json`), status codes, headers and body shapes, as Dwolla's
-//! OpenAPI document and its exchange-session documentation describe them. HAL `_links` hrefs are
+//! `OpenAPI` document and its exchange-session documentation describe them. HAL `_links` hrefs are
 //! absolute URLs on the simulator's own base URL (`http://127.0.0.1:PORT`). State lives in memory
 //! behind a mutex and is safe under concurrent requests.
 //!
 //! # Dwolla API
 //!
-//! Every path but `POST /token` needs `Authorization: Bearer <access token>`; a missing or unknown
-//! token answers 401 `InvalidAccessToken`, an expired one 401 `ExpiredAccessToken`.
+//! Every path but `POST /token` needs `Accept: application/vnd.dwolla.v1.hal+json` (parameters
+//! such as HAL-Forms' `profile` allowed; `*/*` and `application/json` do not name the version):
+//! without it, 406 `InvalidVersion` "Missing or invalid API version.", as Dwolla answers. Then
+//! `Authorization: Bearer <access token>`; a missing or unknown token answers 401
+//! `InvalidAccessToken`, an expired one 401 `ExpiredAccessToken`.
 //!
 //! | Method and path | Answer |
 //! | --- | --- |
 //! | `POST /token` | Basic auth (or `client_id`/`client_secret` form fields), `grant_type=client_credentials`: 200 `{"access_token","token_type":"bearer","expires_in"}`; 401 `{"error":"invalid_client"}` |
 //! | `GET /exchange-partners`, `GET /exchange-partners/{id}` | the listed partners (default MX, Plaid, Checkout.com, Finicity, Flinks; Visa when `PUT /sim/account` lists it; random ids per instance) |
-//! | `POST /customers`, `GET /customers/{id}` | minimal unverified customers (`firstName`, `lastName`, `email`) |
+//! | `POST /customers`, `GET /customers/{id}` | customers of Dwolla's four types: `type` (`receive-only`, `unverified`, `personal`, `business`) is required (missing: 400 `ValidationError`, `Required` at `/type`; unknown: `Invalid` at `/type`), with `firstName`, `lastName`, `email` and what the type's schema requires (address, date of birth and SSN; business name, type, classification, controller and EIN), each missing one named by its path |
 //! | `POST /customers/{id}/exchange-sessions` | 201 + `Location: <base>/exchange-sessions/<id>`, or the documented errors, word for word |
 //! | `GET /exchange-sessions/{id}` | Plaid: `externalProviderSessionToken`; MX and Visa: `_links.external-provider-session`; Checkout.com: `externalProviderSessionData` |
 //! | `POST /exchanges/{id}/exchange-sessions` | re-authentication session, same redirect rules |
@@ -40,9 +43,14 @@
 //! - Visa, when listed and enabled, takes only an https `redirect-url`, and needs one.
 //! - A second bank funding source of the same bank account (the same `account` given to
 //!   `complete-link`/`complete-session`, same customer, the first not removed) answers Dwolla's
-//!   400 `DuplicateResource` "Bank already exists: id=<id>" with `_links.about` on that funding
+//!   400 `DuplicateResource` `"Bank already exists: id=<id>"` with `_links.about` on that funding
 //!   source; a second one from the same exchange answers the document's `ValidationError`
 //!   "Duplicate funding source or validation error. ...". Removed funding sources are no duplicates.
+//! - Verified customers (`personal`, `business`) read back `verified` at once, as the sandbox
+//!   verifies ordinary names; formats (dates, SSN, state codes) and the controller's fields are
+//!   not checked, and SSNs and dates of birth are never read back. Messages of the customer
+//!   validation errors ("Type required.", "Type invalid.") follow Dwolla's `<Field> required.`
+//!   pattern.
 //! - Card validation messages other than "Card token is required." and "The card data is
 //!   invalid." (the document's) are the simulator's wording; cards read back without `bin`.
 //! - An exchange marked for re-authentication answers `POST /customers/{id}/funding-sources` with
@@ -92,6 +100,8 @@
 //! | `response` | the answer helpers (HAL+JSON, Dwolla errors, 201, plain JSON) |
 //! | `server` | the accept loop of `Simulator::serve` |
 //! | `model` | the in-memory state |
+//! | [`hal`] | [`HAL_JSON`] and the HAL+JSON answer writer (the reference backend's too) |
+//! | [`cli`] | the `dwolla-simulator` binary's flags and run, shared with `sample-backend simulate` |
 
 // Handlers return an early `Response` as the error of their checks, axum's usual idiom; these are
 // cold paths, so the size of `Response` does not matter.
@@ -99,8 +109,10 @@
 
 mod accounts;
 mod api;
+pub mod cli;
 mod control;
 mod faults;
+pub mod hal;
 mod idempotency;
 mod middleware;
 mod model;
@@ -108,6 +120,7 @@ mod response;
 mod server;
 
 pub use faults::{Fault, FaultAction};
+pub use hal::HAL_JSON;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -167,8 +180,8 @@ impl Default for SimulatorConfig {
 impl SimulatorConfig {
     /// The default settings with client credentials drawn at random for this run (a key
     /// `sim-key-` + 16 letters and digits, a 40-character secret), so that nobody else on the
-    /// machine can guess them: what the `sample-backend` binary uses unless `--key`/`--secret`
-    /// are given. [`SimulatorConfig::default`] keeps the fixed `sim-key`/`sim-secret` for tests.
+    /// machine can guess them: what the `dwolla-simulator` binary (and `sample-backend`) uses
+    /// unless `--key`/`--secret` are given. [`SimulatorConfig::default`] keeps the fixed `sim-key`/`sim-secret` for tests.
     pub fn with_random_credentials() -> Self {
         SimulatorConfig {
             client_key: format!("sim-key-{}", model::random_alnum(16)),
@@ -258,6 +271,8 @@ impl Simulator {
     }
 
     /// Serves the simulator on `listener` until the returned handle is shut down or dropped.
+    // Async from the start, so that awaiting in it later does not change its callers.
+    #[allow(clippy::unused_async)]
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
@@ -275,7 +290,7 @@ impl Simulator {
             .inner
             .base_url
             .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(url.clone());
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(url.clone());
         let (tx, rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(server::accept_loop(listener, self.router(), rx));
         Ok(RunningSimulator {
@@ -291,7 +306,7 @@ impl Simulator {
         self.inner
             .base_url
             .read()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
 
@@ -427,7 +442,10 @@ impl Simulator {
     }
 
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
-        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn count_request(&self) {

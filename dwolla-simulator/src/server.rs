@@ -28,13 +28,10 @@ pub(crate) async fn accept_loop(
         tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
-                    Err(_) => {
-                        // Out of file descriptors or a connection aborted before accept: wait, go on.
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                        continue;
-                    }
+                let Ok((stream, _)) = accepted else {
+                    // Out of file descriptors or a connection aborted before accept: wait, go on.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
                 };
                 let _ = stream.set_nodelay(true);
                 let router = router.clone();

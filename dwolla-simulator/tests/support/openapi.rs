@@ -1,11 +1,11 @@
-//! Dwolla's OpenAPI document (`../shared/reference/dwolla-openapi.yml`) and a small validator
+//! Dwolla's `OpenAPI` document (`../shared/reference/dwolla-openapi.yml`) and a small validator
 //! for the subset of JSON Schema it uses; [`conforms`] checks an answer against it.
 
 use std::path::PathBuf;
 
 use serde_json::Value;
 
-/// Dwolla's OpenAPI document beside the repository, or `None` (after printing why) when absent.
+/// Dwolla's `OpenAPI` document beside the repository, or `None` (after printing why) when absent.
 pub fn openapi() -> Option<Value> {
     let path = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -171,10 +171,10 @@ fn check(
                 Some(sub) => check(spec, sub, value, &child, errors, depth + 1),
                 None => match schema.get("additionalProperties") {
                     Some(Value::Bool(false)) => {
-                        errors.push(format!("{child}: property not allowed"))
+                        errors.push(format!("{child}: property not allowed"));
                     }
                     Some(sub @ Value::Object(_)) => {
-                        check(spec, sub, value, &child, errors, depth + 1)
+                        check(spec, sub, value, &child, errors, depth + 1);
                     }
                     _ => {}
                 },
@@ -208,7 +208,7 @@ pub fn is_date_time(s: &str) -> bool {
         && (s.ends_with('Z') || s[19..].contains('+') || s[19..].contains('-'))
 }
 
-/// Checks an answer against the OpenAPI document: status declared, media type, body schema,
+/// Checks an answer against the `OpenAPI` document: status declared, media type, body schema,
 /// declared headers present. Returns the body (Null when empty).
 pub async fn conforms(
     spec: &Value,

@@ -1,5 +1,5 @@
-//! Dwolla's HAL media type, and the one place this crate writes a HAL+JSON answer (the backend's
-//! answers and errors, and the simulator's).
+//! Dwolla's HAL media type, and the one place a HAL+JSON answer is written: the simulator's, and
+//! the reference backend's answers and errors (`sample-backend` uses this module).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 pub const HAL_JSON: &str = "application/vnd.dwolla.v1.hal+json";
 
 /// An answer with `status`, `Content-Type: application/vnd.dwolla.v1.hal+json` and `body`.
-pub(crate) fn hal_response(status: StatusCode, body: impl Into<String>) -> Response {
+pub fn hal_response(status: StatusCode, body: impl Into<String>) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static(HAL_JSON))],

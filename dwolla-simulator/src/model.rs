@@ -35,6 +35,10 @@ pub(crate) struct Customer {
     pub last_name: String,
     pub email: String,
     pub created: String,
+    /// Dwolla's customer type: `unverified`, `receive-only`, `personal` or `business`.
+    pub kind: &'static str,
+    /// The fields read back beyond the common ones (address, business, controller), as created.
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 pub(crate) enum SessionKind {
@@ -191,7 +195,7 @@ impl State {
                     "com.example.app".to_string(),
                     "https://example.com/app".to_string(),
                 ],
-                partners: DEFAULT_PARTNERS.iter().map(|n| n.to_string()).collect(),
+                partners: DEFAULT_PARTNERS.iter().map(ToString::to_string).collect(),
                 enabled_partners: vec!["MX".into(), "Plaid".into(), "Checkout.com".into()],
                 scopes: Scopes {
                     exchange_sessions: true,
@@ -204,7 +208,26 @@ impl State {
         state
     }
 
+    /// Adds an unverified customer; returns its id.
     pub fn add_customer(&mut self, first_name: &str, last_name: &str, email: &str) -> String {
+        self.add_customer_of_kind(
+            "unverified",
+            first_name,
+            last_name,
+            email,
+            serde_json::Map::new(),
+        )
+    }
+
+    /// Adds a customer of type `kind` reading back `details`; returns its id.
+    pub fn add_customer_of_kind(
+        &mut self,
+        kind: &'static str,
+        first_name: &str,
+        last_name: &str,
+        email: &str,
+        details: serde_json::Map<String, serde_json::Value>,
+    ) -> String {
         let id = new_id();
         self.customers.insert(
             id.clone(),
@@ -214,6 +237,8 @@ impl State {
                 last_name: last_name.to_string(),
                 email: email.to_string(),
                 created: now_iso(),
+                kind,
+                details,
             },
         );
         id
@@ -482,8 +507,9 @@ pub(crate) fn now_iso() -> String {
 }
 
 fn iso_from_unix_millis(millis: u128) -> String {
-    let secs = (millis / 1000) as i64;
-    let ms = (millis % 1000) as u32;
+    // Past year 292 million the seconds saturate; the clock is not that far.
+    let secs = i64::try_from(millis / 1000).unwrap_or(i64::MAX);
+    let ms = u32::try_from(millis % 1000).unwrap_or_default();
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);

@@ -1,5 +1,5 @@
 //! Every error case of Dwolla's exchange-session documents: exact status, code and message, and
-//! the body checked against the OpenAPI document; access-token errors; unknown paths.
+//! the body checked against the `OpenAPI` document; access-token errors; unknown paths.
 
 mod support;
 
@@ -334,7 +334,12 @@ async fn access_tokens_are_required_and_unknown_paths_are_not_found() {
     let partners = format!("{}/exchange-partners", sim.url);
     let invalid = json!({ "code": "InvalidAccessToken", "message": "Invalid access token." });
     // Missing token.
-    let resp = client.get(&partners).send().await.unwrap();
+    let resp = client
+        .get(&partners)
+        .header("Accept", HAL_JSON)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
     assert_eq!(resp.headers()["content-type"], HAL_JSON);
     assert_eq!(resp.json::<Value>().await.unwrap(), invalid);
@@ -346,6 +351,7 @@ async fn access_tokens_are_required_and_unknown_paths_are_not_found() {
     assert_no_secret(&body, &["not-a-token"]);
     let resp = client
         .get(&partners)
+        .header("Accept", HAL_JSON)
         .basic_auth("sim-key", Some("sim-secret"))
         .send()
         .await
@@ -399,6 +405,7 @@ async fn access_tokens_are_required_and_unknown_paths_are_not_found() {
             sim.url
         ))
         .bearer_auth(&token)
+        .header("Accept", HAL_JSON)
         .header("Content-Type", HAL_JSON)
         .body("{not json")
         .send()
@@ -410,6 +417,92 @@ async fn access_tokens_are_required_and_unknown_paths_are_not_found() {
         body,
         json!({ "code": "BadRequest", "message": "The request body contains bad syntax or is incomplete." })
     );
+}
+
+/// Dwolla's answer to a request whose `Accept` does not name its media type (missing included),
+/// from its common errors: 406 `InvalidVersion` "Missing or invalid API version.".
+fn invalid_version() -> Value {
+    json!({ "code": "InvalidVersion", "message": "Missing or invalid API version." })
+}
+
+#[tokio::test]
+async fn accept_must_name_dwollas_media_type() {
+    let (sim, client) = start().await;
+    let token = token(&sim, &client).await;
+    let partners = format!("{}/exchange-partners", sim.url);
+    let customers = format!("{}/customers", sim.url);
+    let before = sim.simulator.requests_received();
+    let get_with = |accept: Option<&'static str>| {
+        let mut req = client.get(&partners).bearer_auth(&token);
+        if let Some(a) = accept {
+            req = req.header("Accept", a);
+        }
+        req.send()
+    };
+    for accept in [
+        None,
+        Some("*/*"),
+        Some("application/json"),
+        Some("application/vnd.dwolla.v2.hal+json"),
+        Some("application/vnd.dwolla.v1.hal+json;q=0"),
+    ] {
+        let resp = get_with(accept).await.unwrap();
+        assert_eq!(resp.status(), 406, "{accept:?}");
+        assert_eq!(resp.headers()["content-type"], HAL_JSON, "{accept:?}");
+        assert_eq!(resp.json::<Value>().await.unwrap(), invalid_version());
+    }
+    for accept in [
+        HAL_JSON,
+        "application/vnd.dwolla.v1.hal+json; profile=\"https://github.com/dwolla/hal-forms\"",
+        "application/json;q=0.9, application/vnd.dwolla.v1.hal+json",
+    ] {
+        let resp = get_with(Some(accept)).await.unwrap();
+        assert_eq!(resp.status(), 200, "{accept}");
+    }
+    // Checked before the access token: no token and no Accept is 406 too.
+    let resp = client.get(&partners).send().await.unwrap();
+    assert_eq!(resp.status(), 406);
+
+    // A refused POST creates nothing and stores nothing under its Idempotency-Key.
+    let body = json!({ "firstName": "Ada", "lastName": "Accept", "email": "ada@example.com", "type": "unverified" });
+    let post_with = |accept: Option<&'static str>| {
+        let mut req = client
+            .post(&customers)
+            .bearer_auth(&token)
+            .header("Content-Type", HAL_JSON)
+            .header("Idempotency-Key", "accept-key")
+            .body(body.to_string());
+        if let Some(a) = accept {
+            req = req.header("Accept", a);
+        }
+        req.send()
+    };
+    let resp = post_with(Some("application/json")).await.unwrap();
+    assert_eq!(resp.status(), 406);
+    assert_eq!(resp.json::<Value>().await.unwrap(), invalid_version());
+    let resp = post_with(Some(HAL_JSON)).await.unwrap();
+    assert_eq!(resp.status(), 201, "the first refusal created nothing");
+
+    // POST /token is OAuth's form exchange: no Accept needed, any Accept taken.
+    for accept in [None, Some("application/json"), Some("*/*")] {
+        let mut req = client
+            .post(format!("{}/token", sim.url))
+            .basic_auth("sim-key", Some("sim-secret"))
+            .form(&[("grant_type", "client_credentials")]);
+        if let Some(a) = accept {
+            req = req.header("Accept", a);
+        }
+        assert_eq!(req.send().await.unwrap().status(), 200, "{accept:?}");
+    }
+    // The control surface is not Dwolla's: no Accept needed.
+    let resp = client
+        .get(format!("{}/sim/stats", sim.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    // Every refused request reached the simulator (and was counted).
+    assert!(sim.simulator.requests_received() - before >= 13);
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! Every partner's flow to its end against a simulator on loopback, every answer checked against
-//! Dwolla's OpenAPI document: MX (available connection, exchange, funding source), Checkout.com
+//! Dwolla's `OpenAPI` document: MX (available connection, exchange, funding source), Checkout.com
 //! (card token, debit card funding source and its validation), Visa (listed through
 //! `PUT /sim/account`, https redirect URL required), the customer's funding sources (list,
 //! remove) and the duplicate bank.
@@ -13,7 +13,7 @@ use support::*;
 
 /// A simulator, an access token and a new customer.
 async fn setup() -> (
-    sample_backend::simulator::RunningSimulator,
+    dwolla_simulator::RunningSimulator,
     reqwest::Client,
     String,
     String,
@@ -43,7 +43,7 @@ fn connections_in(list: &Value) -> &Value {
 }
 
 /// The URL of `rest` under a customer that does not exist.
-fn unknown_customer(sim: &sample_backend::simulator::RunningSimulator, rest: &str) -> String {
+fn unknown_customer(sim: &dwolla_simulator::RunningSimulator, rest: &str) -> String {
     format!("{}/customers/{}/{rest}", sim.url, uuid::Uuid::new_v4())
 }
 
@@ -61,7 +61,7 @@ fn card_body(card_token: &str) -> Value {
 
 /// A new exchange session of `customer` with `partner` (no redirect), as `GET` shows it.
 async fn new_session(
-    sim: &sample_backend::simulator::RunningSimulator,
+    sim: &dwolla_simulator::RunningSimulator,
     client: &reqwest::Client,
     token: &str,
     customer: &str,
@@ -74,7 +74,7 @@ async fn new_session(
 /// A Checkout.com session completed through the control surface: its payment session id and
 /// the card token.
 async fn checkout_card(
-    sim: &sample_backend::simulator::RunningSimulator,
+    sim: &dwolla_simulator::RunningSimulator,
     client: &reqwest::Client,
     token: &str,
     customer: &str,
@@ -97,7 +97,7 @@ async fn checkout_card(
 /// A Plaid bank funding source for `customer`, Link completed with `account`; returns the
 /// answer of `POST /customers/{id}/funding-sources`.
 async fn plaid_funding_source(
-    sim: &sample_backend::simulator::RunningSimulator,
+    sim: &dwolla_simulator::RunningSimulator,
     client: &reqwest::Client,
     token: &str,
     customer: &str,

@@ -1,7 +1,7 @@
 //! Helpers of the simulator tests: a simulator on loopback, an access token, Dwolla-style
 //! requests.
 
-use sample_backend::simulator::{RunningSimulator, Simulator, SimulatorConfig};
+use dwolla_simulator::{RunningSimulator, Simulator, SimulatorConfig};
 use serde_json::Value;
 
 use super::{client, hal_get, hal_post, partner_in, session_body};

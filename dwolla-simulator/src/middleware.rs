@@ -1,5 +1,5 @@
 //! The middleware in front of every Dwolla path: the request's base URL, `POST /token` counting,
-//! faults, access-token checks and `Idempotency-Key` handling, in that order.
+//! faults, the `Accept` check, access-token checks and `Idempotency-Key` handling, in that order.
 
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,7 @@ use axum::response::Response;
 use super::faults::fault_response;
 use super::response::error;
 use super::{idempotency, FaultAction, Simulator};
+use crate::HAL_JSON;
 
 /// The base URL of the simulator as seen by the current request, without a trailing slash.
 #[derive(Clone)]
@@ -68,7 +69,12 @@ pub(crate) async fn dwolla_layer(
         }
     }
 
+    // `POST /token` is OAuth's form-encoded exchange, answered in plain JSON: Dwolla's OpenAPI
+    // document gives it no `Accept` parameter, and dwollav2 sends it none.
     if path != "/token" {
+        if let Err(resp) = check_accept(req.headers()) {
+            return resp;
+        }
         if let Err(resp) = check_access_token(&sim, req.headers()) {
             return resp;
         }
@@ -106,6 +112,44 @@ pub(crate) async fn dwolla_layer(
     resp
 }
 
+/// Whether `Accept` names Dwolla's media type: one of its comma-separated media ranges is
+/// `application/vnd.dwolla.v1.hal+json` (any case, parameters such as HAL-Forms' `profile`
+/// allowed) without `q=0`. `*/*`, `application/json` and other versions do not count: they do not
+/// name the API version.
+pub(crate) fn accepts_dwolla_media_type(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|range| {
+            let mut parts = range.split(';');
+            let media_type = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| {
+                p.split_once('=').is_some_and(|(name, value)| {
+                    name.trim().eq_ignore_ascii_case("q")
+                        && value.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
+                })
+            });
+            media_type.eq_ignore_ascii_case(HAL_JSON) && !refused
+        })
+}
+
+/// Refuses a request whose `Accept` does not name Dwolla's media type (missing included), as
+/// Dwolla does: 406 `InvalidVersion` "Missing or invalid API version." (Dwolla's common errors).
+/// Simulator choice: checked before the access token.
+fn check_accept(headers: &HeaderMap) -> Result<(), Response> {
+    if accepts_dwolla_media_type(headers) {
+        Ok(())
+    } else {
+        Err(error(
+            StatusCode::NOT_ACCEPTABLE,
+            "InvalidVersion",
+            "Missing or invalid API version.",
+        ))
+    }
+}
+
 /// Refuses a missing or unknown access token (401 `InvalidAccessToken`) and an expired one
 /// (401 `ExpiredAccessToken`).
 fn check_access_token(sim: &Simulator, headers: &HeaderMap) -> Result<(), Response> {
@@ -133,5 +177,47 @@ fn check_access_token(sim: &Simulator, headers: &HeaderMap) -> Result<(), Respon
             "Expired access token.",
         )),
         Some(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn with_accept(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append(header::ACCEPT, HeaderValue::from_str(v).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn only_dwollas_media_type_is_accepted() {
+        for ok in [
+            &["application/vnd.dwolla.v1.hal+json"][..],
+            &["Application/Vnd.Dwolla.V1.Hal+Json"],
+            &["application/vnd.dwolla.v1.hal+json; profile=\"https://github.com/dwolla/hal-forms\""],
+            &["application/json, application/vnd.dwolla.v1.hal+json;q=0.5"],
+            &["text/html", "application/vnd.dwolla.v1.hal+json"],
+        ] {
+            assert!(accepts_dwolla_media_type(&with_accept(ok)), "{ok:?}");
+        }
+        for refused in [
+            &[][..],
+            &[""],
+            &["*/*"],
+            &["application/json"],
+            &["application/*"],
+            &["application/vnd.dwolla.v2.hal+json"],
+            &["application/vnd.dwolla.v1.hal+json;q=0"],
+            &["application/vnd.dwolla.v1.hal+jsonx"],
+        ] {
+            assert!(
+                !accepts_dwolla_media_type(&with_accept(refused)),
+                "{refused:?}"
+            );
+        }
     }
 }

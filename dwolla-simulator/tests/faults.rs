@@ -6,7 +6,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use sample_backend::simulator::{Fault, FaultAction};
+use dwolla_simulator::{Fault, FaultAction};
 use serde_json::{json, Value};
 use support::simulator::*;
 use support::*;
@@ -90,7 +90,7 @@ async fn respond_fault_answers_status_code_message_and_retry_after() {
     assert_eq!(sim.simulator.token_requests(), 3);
 }
 
-async fn token_ok(sim: &sample_backend::simulator::RunningSimulator, client: &reqwest::Client) {
+async fn token_ok(sim: &dwolla_simulator::RunningSimulator, client: &reqwest::Client) {
     let t = token(sim, client).await;
     assert!(!t.is_empty());
 }
@@ -180,10 +180,12 @@ async fn raw_request(base: &str, request: &str) -> Vec<u8> {
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, stream.read(&mut buf)).await {
-            Ok(Ok(0)) | Ok(Err(_)) => break,
-            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
-            Err(_) => panic!("server kept the connection open"),
+        let read = tokio::time::timeout(left, stream.read(&mut buf))
+            .await
+            .expect("server kept the connection open");
+        match read {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
         }
     }
     out

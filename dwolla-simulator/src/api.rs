@@ -26,35 +26,39 @@ use crate::HAL_JSON;
 
 /// Error texts of Dwolla's exchange-session documentation, word for word.
 pub(crate) mod messages {
-    /// 400 ValidationError for a bad `_links.exchange-partner.href`.
+    /// 400 `ValidationError` for a bad `_links.exchange-partner.href`.
     pub const PARTNER_HREF_INVALID: &str = "/_links/exchange-partner/href is invalid";
-    /// 400 ValidationError for a bad `_links.redirect-url.href`.
+    /// 400 `ValidationError` for a bad `_links.redirect-url.href`.
     pub const REDIRECT_HREF_INVALID: &str = "/_links/redirect-url/href is invalid";
-    /// 400 ValidationError for a redirect URL not configured for the account.
+    /// 400 `ValidationError` for a redirect URL not configured for the account.
     pub const REDIRECT_NOT_CONFIGURED: &str =
         "The provided redirect URL must exactly match one of the configured URLs for the account";
-    /// 401 InvalidScope.
+    /// 401 `InvalidScope`.
     pub const INVALID_SCOPE: &str = "Missing or invalid scopes for requested endpoint";
-    /// 403 forbidden: partner without exchange sessions.
+    /// 403 `forbidden`: partner without exchange sessions.
     pub const PARTNER_UNSUPPORTED: &str =
         "The exchange partner specified does not support this product";
-    /// 403 forbidden: partner not enabled for the account.
+    /// 403 `forbidden`: partner not enabled for the account.
     pub const PARTNER_NOT_ENABLED: &str =
         "Exchange sessions with this exchange partner are not enabled for your account";
-    /// 404 notFound for `GET /exchange-sessions/{id}`.
+    /// 404 `notFound` for `GET /exchange-sessions/{id}`.
     pub const SESSION_NOT_FOUND: &str = "Exchange session not found.";
-    /// 400 InvalidExchangeToken.
+    /// 400 `InvalidExchangeToken`.
     pub const INVALID_EXCHANGE_TOKEN: &str =
         "The exchange token is not valid to perform this operation.";
-    /// 400 ValidationError for a second funding source from the same exchange.
+    /// 400 `ValidationError` for a second funding source from the same exchange.
     pub const DUPLICATE_FUNDING_SOURCE: &str = "Duplicate funding source or validation error. Authorization already associated to a funding source.";
-    /// 400 UpdateCredentials (simulator wording; Dwolla's documents give no message).
+    /// 400 `UpdateCredentials` (simulator wording; Dwolla's documents give no message).
     pub const UPDATE_CREDENTIALS: &str = "The user must re-authenticate with their bank. Create a re-authentication exchange session.";
     /// Top-level message of a validation error with several embedded errors.
     pub const VALIDATION_ERRORS: &str =
         "Validation error(s) present. See embedded errors list for more details.";
 }
-use messages::*;
+use messages::{
+    DUPLICATE_FUNDING_SOURCE, INVALID_EXCHANGE_TOKEN, INVALID_SCOPE, PARTNER_HREF_INVALID,
+    PARTNER_NOT_ENABLED, PARTNER_UNSUPPORTED, REDIRECT_HREF_INVALID, REDIRECT_NOT_CONFIGURED,
+    SESSION_NOT_FOUND, UPDATE_CREDENTIALS, VALIDATION_ERRORS,
+};
 
 /// The router of Dwolla's paths, behind [`dwolla_layer`].
 pub(crate) fn router(sim: Simulator) -> Router {
@@ -111,7 +115,7 @@ async fn method_not_allowed() -> Response {
 
 /// A HAL link.
 pub(crate) fn link(href: String, resource_type: &str) -> Value {
-    json!({ "href": href, "type": HAL_JSON, "resource-type": resource_type })
+    json!({ "href": Value::String(href), "type": HAL_JSON, "resource-type": resource_type })
 }
 
 /// The body as JSON; 400 `BadRequest` when it is not a JSON object.
@@ -257,6 +261,178 @@ async fn get_partner(
 // ---------------------------------------------------------------------------------------------
 // Customers
 
+/// The customer types of Dwolla's `CreateCustomer` schemas (receive-only user, unverified,
+/// verified personal, verified business).
+pub(crate) const CUSTOMER_TYPES: [&str; 4] = ["receive-only", "unverified", "personal", "business"];
+
+/// The `businessType` values of Dwolla's verified business schemas.
+const BUSINESS_TYPES: [&str; 4] = ["soleProprietorship", "llc", "corporation", "partnership"];
+
+/// The fields a customer of a type reads back (when sent) beyond the common ones.
+fn read_back_fields(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "personal" => &[
+            "address1",
+            "address2",
+            "city",
+            "state",
+            "postalCode",
+            "phone",
+        ],
+        "business" => &[
+            "address1",
+            "address2",
+            "city",
+            "state",
+            "postalCode",
+            "phone",
+            "website",
+            "businessName",
+            "doingBusinessAs",
+            "businessType",
+            "businessClassification",
+        ],
+        _ => &["businessName"],
+    }
+}
+
+/// The fields Dwolla's schema for `kind` (and `business_type`) requires beyond firstName,
+/// lastName, email and type.
+fn required_fields(kind: &str, business_type: Option<&str>) -> Vec<&'static str> {
+    let address = ["address1", "city", "state", "postalCode"];
+    match kind {
+        "personal" => [&address[..], &["dateOfBirth", "ssn"]].concat(),
+        "business" => {
+            let mut fields = [
+                &address[..],
+                &["businessName", "businessType", "businessClassification"],
+            ]
+            .concat();
+            match business_type {
+                Some("soleProprietorship") => fields.extend(["dateOfBirth", "ssn"]),
+                Some(_) => fields.extend(["controller", "ein"]),
+                None => {}
+            }
+            fields
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A field's name as Dwolla's messages write it: `postalCode` -> `PostalCode`.
+fn field_label(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_ascii_uppercase().to_string() + chars.as_str()
+    })
+}
+
+/// An embedded validation error.
+fn embedded_error(code: &str, message: &str, path: &str) -> Value {
+    json!({ "code": code, "message": message, "path": path, "_links": {} })
+}
+
+/// The validation errors of a `POST /customers` body, in Dwolla's order: the common fields, the
+/// type, then what the type requires. The type is `None` when it is missing or unknown.
+///
+/// A field is given when it is a non-empty string (the controller: an object). `type` missing,
+/// null or empty is `Required`; any other value but the four types is `Invalid`.
+fn customer_errors(body: &Value) -> (Vec<Value>, Option<&'static str>) {
+    let text = |name: &str| {
+        body.get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let absent = |name: &str| match body.get(name) {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(_) => false,
+    };
+    let required = |name: &str| {
+        embedded_error(
+            "Required",
+            &format!("{} required.", field_label(name)),
+            &format!("/{name}"),
+        )
+    };
+    let invalid = |name: &str| {
+        embedded_error(
+            "Invalid",
+            &format!("{} invalid.", field_label(name)),
+            &format!("/{name}"),
+        )
+    };
+    let mut errors = Vec::new();
+    for name in ["firstName", "lastName", "email"] {
+        if text(name).is_none() {
+            errors.push(required(name));
+        }
+    }
+    if let Some(email) = text("email") {
+        let valid = email
+            .split_once('@')
+            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'));
+        if !valid {
+            errors.push(embedded_error("Invalid", "Invalid parameter.", "/email"));
+        }
+    }
+    // Every CreateCustomer schema of Dwolla's OpenAPI document requires `type`.
+    let kind = text("type").and_then(|t| CUSTOMER_TYPES.iter().copied().find(|k| *k == t));
+    if absent("type") {
+        errors.push(required("type"));
+    } else if kind.is_none() {
+        errors.push(invalid("type"));
+    }
+    if let Some(kind) = kind {
+        let business_type = text("businessType").filter(|b| BUSINESS_TYPES.contains(b));
+        for name in required_fields(kind, business_type) {
+            let given = if name == "controller" {
+                !absent(name)
+            } else {
+                text(name).is_some()
+            };
+            if !given {
+                errors.push(required(name));
+            }
+        }
+        if kind == "business" && !absent("businessType") && business_type.is_none() {
+            errors.push(invalid("businessType"));
+        }
+        if required_fields(kind, business_type).contains(&"controller")
+            && !absent("controller")
+            && !body["controller"].is_object()
+        {
+            errors.push(invalid("controller"));
+        }
+    }
+    (errors, kind)
+}
+
+/// What a new customer reads back beyond the common fields: its type's fields as sent (strings),
+/// and a business's controller (name, title, address; never its SSN, passport or date of birth).
+fn customer_details(body: &Value, kind: &str) -> Map<String, Value> {
+    let mut details = Map::new();
+    for name in read_back_fields(kind) {
+        if let Some(Value::String(value)) = body.get(*name) {
+            details.insert((*name).to_string(), Value::String(value.trim().to_string()));
+        }
+    }
+    if kind == "business" {
+        if let Some(controller) = body.get("controller").and_then(Value::as_object) {
+            let kept: Map<String, Value> = controller
+                .iter()
+                .filter(|(k, _)| {
+                    ["firstName", "lastName", "title", "address"].contains(&k.as_str())
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            details.insert("controller".to_string(), Value::Object(kept));
+        }
+    }
+    details
+}
+
 async fn create_customer(
     State(sim): State<Simulator>,
     Extension(BaseUrl(base)): Extension<BaseUrl>,
@@ -266,41 +442,14 @@ async fn create_customer(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let field = |name: &str| {
-        body.get(name)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
-    let mut errors = Vec::new();
-    for (name, label) in [
-        ("firstName", "FirstName"),
-        ("lastName", "LastName"),
-        ("email", "Email"),
-    ] {
-        if field(name).is_none() {
-            errors.push(json!({ "code": "Required", "message": format!("{label} required."), "path": format!("/{name}"), "_links": {} }));
-        }
-    }
-    if let Some(email) = field("email") {
-        let valid = email
-            .split_once('@')
-            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'));
-        if !valid {
-            errors.push(json!({ "code": "Invalid", "message": "Invalid parameter.", "path": "/email", "_links": {} }));
-        }
-    }
-    if let Some(kind) = body.get("type") {
-        if kind.as_str() != Some("unverified") {
-            errors.push(json!({ "code": "Invalid", "message": "Only unverified customers are simulated.", "path": "/type", "_links": {} }));
-        }
-    }
-    if !errors.is_empty() {
+    let (errors, kind) = customer_errors(&body);
+    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
         return hal(
             StatusCode::BAD_REQUEST,
             json!({ "code": "ValidationError", "message": VALIDATION_ERRORS, "_embedded": { "errors": errors } }),
         );
-    }
+    };
+    let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::trim);
     let (first, last, email) = (
         field("firstName").unwrap_or_default(),
         field("lastName").unwrap_or_default(),
@@ -322,7 +471,8 @@ async fn create_customer(
             }),
         );
     }
-    let id = state.add_customer(first, last, email);
+    let details = customer_details(&body, kind);
+    let id = state.add_customer_of_kind(kind, first, last, email, details);
     created(&format!("{base}/customers/{id}"))
 }
 
@@ -336,23 +486,30 @@ async fn get_customer(
         return not_found();
     };
     let me = format!("{base}/customers/{}", c.id);
-    hal(
-        StatusCode::OK,
-        json!({
-            "_links": {
-                "self": link(me.clone(), "customer"),
-                "funding-sources": link(format!("{me}/funding-sources"), "funding-source"),
-                "exchanges": link(format!("{me}/exchanges"), "exchange"),
-            },
-            "id": c.id,
-            "firstName": c.first_name,
-            "lastName": c.last_name,
-            "email": c.email,
-            "type": "unverified",
-            "status": "unverified",
-            "created": c.created,
-        }),
-    )
+    // Simulator choice: verified customers are verified at once, as the sandbox verifies
+    // ordinary names; receive-only and unverified customers are always `unverified`.
+    let status = match c.kind {
+        "personal" | "business" => "verified",
+        _ => "unverified",
+    };
+    let mut body = json!({
+        "_links": {
+            "self": link(me.clone(), "customer"),
+            "funding-sources": link(format!("{me}/funding-sources"), "funding-source"),
+            "exchanges": link(format!("{me}/exchanges"), "exchange"),
+        },
+        "id": c.id,
+        "firstName": c.first_name,
+        "lastName": c.last_name,
+        "email": c.email,
+        "type": c.kind,
+        "status": status,
+        "created": c.created,
+    });
+    if let Value::Object(fields) = &mut body {
+        fields.extend(c.details.clone());
+    }
+    hal(StatusCode::OK, body)
 }
 
 // ---------------------------------------------------------------------------------------------
