@@ -88,7 +88,7 @@ if [ "$startup" -eq 1 ]; then
     "$KOTLINC" -nowarn -jvm-target 17 -cp "$KOTLIN_BINDINGS_CP" \
         bindings/kotlin/dev/iavbridge/*.kt bindings/android/src/main/kotlin bindings/android/src/jvmCheck/stubs \
         benches/kotlin/startup/Startup.kt -d "$out/startup.jar"
-    log "$samples fresh JVMs ($(nproc) cores, $(uname -sm); JNA from $JNA_JAR)"
+    log "$samples fresh JVMs ($(nproc) cores, $(uname -sm); Kotlin $KOTLIN_VERSION, kotlinx-coroutines $COROUTINES_VERSION, JNA $JNA_VERSION from Maven Central)"
     : >"$out/samples.txt"
     for _ in $(seq 1 "$samples"); do
         jvm -Djna.library.path="$out/lib" -Djava.library.path="$out/lib" \

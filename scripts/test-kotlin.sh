@@ -9,7 +9,10 @@ usage() {
 Usage: scripts/test-kotlin.sh [--only CLASS[,CLASS...]]
 
 Runs the Kotlin suite (tests/kotlin/*.kt) on the JVM against the host build of the core:
-  1. installs kotlinc, JNA and JUnit 4 when missing (scripts/toolchains.sh install kotlin);
+  1. resolves from Maven Central, when missing, the Kotlin compiler and standard library,
+     kotlinx-coroutines-core-jvm and JNA at the versions the AAR declares
+     (bindings/android/gradle/libs.versions.toml), and JUnit 4 (scripts/toolchains.sh install
+     kotlin); the runner prints the versions it runs on and fails when one differs;
   2. builds the core and the sample-backend (cargo, debug);
   3. starts target/debug/sample-backend on a loopback port (simulated Dwolla in-process);
   4. compiles the generated bindings (bindings/kotlin) and every test file in ONE kotlinc run;
@@ -78,6 +81,6 @@ fi
 
 log "running ${#classes[@]} classes (sample-backend log: $backend_log)"
 # The runner's last line is the summary; nothing is printed after it.
-IAV_READY_FILE="$ready" jvm -Djna.library.path="$TARGET_DIR/debug" \
+IAV_READY_FILE="$ready" jvm -Djna.library.path="$TARGET_DIR/debug" "${DECLARED_VERSIONS_PROPS[@]}" \
     -cp "$out/tests.jar:$cp_compile:$KOTLIN_LIB/kotlin-stdlib.jar" \
     dev.iavbridge.tests.RunnerKt "${classes[@]}"

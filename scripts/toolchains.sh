@@ -4,18 +4,18 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-KOTLIN_COMPILER_VERSION="2.4.20"
-# The JNA the AAR ships (bindings/android/gradle/libs.versions.toml; check-packaging checks that
-# they are equal): the Kotlin suite, the packaging check and the benchmarks run on this version.
-JNA_VERSION="5.19.1"
-# Debian sid carries JNA 5.19.1 and Swift 6.2.3 (the Swift of Xcode 26); bookworm and trixie have
-# older ones. sid's Release file on the mirror is a snapshot whose Valid-Until has passed.
+# The JVM side runs on the versions the AAR declares (bindings/android/gradle/libs.versions.toml:
+# Kotlin, kotlinx-coroutines, JNA), resolved from Maven Central with mvn; JUnit is the tests' own.
+eval "$(python3 "$REPO/scripts/lib/jvm_versions.py")"
+JUNIT_VERSION="4.13.2"
+JVM_DIR="$CACHE/jvm/kotlin-$KOTLIN_VERSION-coroutines-$COROUTINES_VERSION-jna-$JNA_VERSION-junit-$JUNIT_VERSION"
+MAVEN_REPO="$CACHE/maven-repo"
+# Debian sid carries Swift 6.2.3 (the Swift of Xcode 26); bookworm and trixie have older ones.
+# sid's Release file on the mirror is a snapshot whose Valid-Until has passed.
 DEBIAN_SUITE_FOR_SWIFT="sid"
-DEBIAN_SUITE_FOR_JNA="sid"
 SWIFT_MOUNT_POINT="/iav-bridge"
 
 SWIFT_ROOT="$CACHE/swift-root-$DEBIAN_SUITE_FOR_SWIFT"
-JNA_DIR="$CACHE/jna-$JNA_VERSION"
 APT_NO_VALID_UNTIL=(-o Acquire::Check-Valid-Until=false)
 
 usage() {
@@ -24,28 +24,25 @@ Usage: scripts/toolchains.sh COMMAND [ARGS...]
 
 Installs, into a cache outside the repository, the toolchains used to compile and run the
 generated Kotlin and Swift bindings against the host build of the core, and runs commands in them.
-A native kotlinc or swift found on PATH (a Mac, for instance) is used instead of installing one.
+A native swift found on PATH (a Mac, for instance) is used instead of installing one.
 
 Commands:
   install [kotlin|swift|all]   Install what is missing (default: all); reuses what is present.
                                One install at a time (a lock in the cache; a second one waits).
-      kotlin: kotlinc ${KOTLIN_COMPILER_VERSION} from the npm registry (package kotlin-compiler,
-              pinned), JUnit 4 from Debian (apt: junit4), and JNA ${JNA_VERSION}, the version
-              the AAR ships, from Debian ${DEBIAN_SUITE_FOR_JNA} (its libjna-java and libjna-jni
-              packages downloaded with an apt configuration of their own and unpacked into
-              \$IAV_CACHE/jna-${JNA_VERSION}; the host's packages are not touched).
-      swift:  a Debian ${DEBIAN_SUITE_FOR_SWIFT} root made with debootstrap with the swiftlang
-              package in it (Swift 6.2.3; Debian 12 has no Swift), under
-              \$IAV_CACHE/swift-root-${DEBIAN_SUITE_FOR_SWIFT}. Needs root.
-  kotlin-env                   Print shell exports: KOTLINC, KOTLIN_LIB, JNA_JAR, JNA_JNI_DIR,
-                               JUNIT_JAR, HAMCREST_JAR.
-                               Use: eval "\$(scripts/toolchains.sh kotlin-env)".
-  java [ARGS...]               Run java with JNA_JAR's own native library. Debian's JNA loads
-                               /usr/lib/<multiarch>/jni/libjnidispatch.system.so whatever the
-                               properties say, so java runs in a private mount namespace where
-                               JNA_JNI_DIR is bind-mounted over that folder (root, or unshare -r).
-                               With JNA_JNI_DIR empty (a JNA_JAR of your own that carries its
-                               native libraries): plain java.
+      kotlin: from Maven Central with mvn (its local repository: \$IAV_CACHE/maven-repo), the
+              versions bindings/android/gradle/libs.versions.toml declares for the AAR: the
+              Kotlin compiler (kotlin-compiler-embeddable ${KOTLIN_VERSION}, run by a kotlinc
+              wrapper) and standard library ${KOTLIN_VERSION}, kotlinx-coroutines-core-jvm
+              ${COROUTINES_VERSION}, JNA ${JNA_VERSION} (its jar carries its own native
+              libraries), and JUnit ${JUNIT_VERSION}; copied into \$IAV_CACHE/jvm/ (the POMs:
+              scripts/lib/jvm/). Fails, saying so, when mvn cannot reach Maven Central.
+  kotlin-env                   Print shell exports: KOTLINC, KOTLIN_LIB (kotlin-stdlib.jar and
+                               kotlinx-coroutines-core-jvm.jar), JNA_JAR, JUNIT_JAR, HAMCREST_JAR,
+                               and the declared versions KOTLIN_VERSION, COROUTINES_VERSION,
+                               JNA_VERSION. Use: eval "\$(scripts/toolchains.sh kotlin-env)".
+  jvm-versions                 Print the declared versions (as shell assignments).
+  java [ARGS...]               Run java with JNA's native library taken from JNA_JAR itself
+                               (-Djna.nosys=true: never a system copy of another release).
   swift-run [--] CMD [ARGS...] Run CMD in the Swift environment. With the Debian root: the
                                repository is bind-mounted at ${SWIFT_MOUNT_POINT}, /proc is mounted,
                                the working directory is the repository, LD_LIBRARY_PATH holds the
@@ -59,9 +56,6 @@ Commands:
 
 Environment:
   IAV_CACHE       cache directory (default: \$HOME/.cache/iav-bridge)
-  JNA_JAR, JUNIT_JAR, HAMCREST_JAR
-                  jars to use instead of Debian's (for machines without apt); a JNA_JAR given
-                  here is used as it is (JNA_JNI_DIR empty)
   IAV_SWIFT_RUN_WAIT
                   seconds swift-run waits for another one to finish (default 0: refuse at once)
   IAV_DEBIAN_MIRROR
@@ -97,123 +91,93 @@ unmount() {
 
 # ---------------------------------------------------------------- Kotlin
 
-native_kotlinc() {
-    local k
-    k="$(command -v kotlinc 2>/dev/null || true)"
-    [ -n "$k" ] && readlink -f "$k"
-}
-
-kotlinc_path() {
-    local native
-    native="$(native_kotlinc)"
-    if [ -n "$native" ]; then
-        echo "$native"
-    else
-        echo "$CACHE/kotlin/node_modules/kotlin-compiler/bin/kotlinc"
+# mvn_copy POM DIR PROPERTY...: the dependencies of POM (with -DPROPERTY values) copied into DIR,
+# resolved from Maven Central into MAVEN_REPO.
+mvn_copy() {
+    local pom="$1" dir="$2" log="$CACHE/jvm/mvn.log"
+    shift 2
+    mkdir -p "$dir" "$MAVEN_REPO"
+    if ! mvn -B -q -f "$pom" -Dmaven.repo.local="$MAVEN_REPO" "$@" \
+        dependency:copy-dependencies -DoutputDirectory="$dir" >>"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        die "mvn could not resolve $(basename "$pom") from Maven Central (log: $log)"
     fi
 }
 
 install_kotlin() {
     command -v java >/dev/null || apt_install default-jdk-headless
-    if [ -n "$(native_kotlinc)" ]; then
-        log "using native kotlinc: $(native_kotlinc)"
-    elif [ -x "$CACHE/kotlin/node_modules/kotlin-compiler/bin/kotlinc" ]; then
-        log "kotlinc present in $CACHE/kotlin"
-    else
-        command -v npm >/dev/null || apt_install npm
-        log "npm install kotlin-compiler@${KOTLIN_COMPILER_VERSION} into $CACHE/kotlin"
-        mkdir -p "$CACHE/kotlin"
-        npm install --silent --no-audit --no-fund --prefix "$CACHE/kotlin" \
-            "kotlin-compiler@${KOTLIN_COMPILER_VERSION}" >/dev/null
-        chmod +x "$CACHE/kotlin/node_modules/kotlin-compiler/bin/"* 2>/dev/null || true
-    fi
-    if [ -z "${JUNIT_JAR:-}" ] || [ -z "${HAMCREST_JAR:-}" ]; then
-        apt_install junit4
-    fi
-    [ -n "${JNA_JAR:-}" ] || install_jna
-}
-
-# JNA ${JNA_VERSION} from Debian ${DEBIAN_SUITE_FOR_JNA}: the two packages, downloaded with an apt
-# configuration of their own (its sources, lists and cache under $CACHE/apt-${DEBIAN_SUITE_FOR_JNA}),
-# unpacked into $JNA_DIR: jna.jar and jni/libjnidispatch.system.so (needs glibc 2.34).
-install_jna() {
-    if [ -f "$JNA_DIR/jna.jar" ] && [ -f "$JNA_DIR/jni/libjnidispatch.system.so" ]; then
-        log "JNA ${JNA_VERSION} present in $JNA_DIR"
+    command -v mvn >/dev/null || apt_install maven
+    if [ -f "$JVM_DIR/.complete" ]; then
+        log "Kotlin $KOTLIN_VERSION, kotlinx-coroutines $COROUTINES_VERSION, JNA $JNA_VERSION, JUnit $JUNIT_VERSION present in $JVM_DIR"
         return
     fi
-    command -v apt-get >/dev/null || die "JNA ${JNA_VERSION} comes from Debian's packages here; without apt-get set JNA_JAR to a JNA ${JNA_VERSION} jar"
-    local apt="$CACHE/apt-$DEBIAN_SUITE_FOR_JNA" mirror
-    mirror="$(debian_mirror)"
-    rm -rf "$apt/debs" "$JNA_DIR.partial"
-    mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs" "$JNA_DIR.partial"
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $DEBIAN_SUITE_FOR_JNA main" >"$apt/sources.list"
-    local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-        -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o APT::Sandbox::User=root
-        "${APT_NO_VALID_UNTIL[@]}")
-    log "JNA ${JNA_VERSION}: apt-get download libjna-java libjna-jni from Debian ${DEBIAN_SUITE_FOR_JNA} ($mirror)"
-    apt-get "${opts[@]}" update -q >"$CACHE/apt-jna.log" 2>&1 \
-        || { tail -n 20 "$CACHE/apt-jna.log" >&2; die "apt-get update for Debian ${DEBIAN_SUITE_FOR_JNA} failed (log: $CACHE/apt-jna.log)"; }
-    local pkg version
-    for pkg in libjna-java libjna-jni; do
-        version="$(apt-cache "${opts[@]}" show "$pkg" 2>/dev/null | awk '/^Version:/ {print $2}' | grep "^${JNA_VERSION}-" | head -n1 || true)"
-        [ -n "$version" ] || die "Debian ${DEBIAN_SUITE_FOR_JNA} has no $pkg ${JNA_VERSION} (it has: $(apt-cache "${opts[@]}" show "$pkg" 2>/dev/null | awk '/^Version:/ {print $2}' | tr '\n' ' '))"
-        (cd "$apt/debs" && apt-get "${opts[@]}" download -q "$pkg=$version" >>"$CACHE/apt-jna.log" 2>&1) \
-            || { tail -n 20 "$CACHE/apt-jna.log" >&2; die "apt-get download $pkg=$version failed (log: $CACHE/apt-jna.log)"; }
+    local partial="$JVM_DIR.partial" started=$SECONDS
+    rm -rf "$partial"
+    mkdir -p "$partial/bin"
+    : >"$CACHE/jvm/mvn.log"
+    log "mvn: Kotlin $KOTLIN_VERSION (compiler and standard library), kotlinx-coroutines $COROUTINES_VERSION, JNA $JNA_VERSION, JUnit $JUNIT_VERSION from Maven Central"
+    mvn_copy "$REPO/scripts/lib/jvm/kotlin-compiler.pom.xml" "$partial/compiler" \
+        -Dkotlin.version="$KOTLIN_VERSION"
+    mvn_copy "$REPO/scripts/lib/jvm/runtime.pom.xml" "$partial/lib" \
+        -Dkotlin.version="$KOTLIN_VERSION" -Dcoroutines.version="$COROUTINES_VERSION" \
+        -Djna.version="$JNA_VERSION" -Djunit.version="$JUNIT_VERSION"
+    # The names the scripts use, whatever the release.
+    local name jar
+    for name in kotlin-stdlib kotlinx-coroutines-core-jvm jna junit hamcrest-core; do
+        jar="$(find "$partial/lib" -maxdepth 1 -name "$name-[0-9]*.jar" ! -name '*-sources.jar' | head -n1)"
+        [ -n "$jar" ] || die "mvn copied no $name jar into $partial/lib"
+        ln -s "$(basename "$jar")" "$partial/lib/$name.jar"
     done
-    local deb
-    for deb in "$apt/debs"/*.deb; do dpkg-deb -x "$deb" "$JNA_DIR.partial/root"; done
-    local jar so
-    jar="$(find "$JNA_DIR.partial/root" -name "jna-${JNA_VERSION}.jar" | head -n1)"
-    so="$(find "$JNA_DIR.partial/root" -name libjnidispatch.system.so | head -n1)"
-    [ -n "$jar" ] && [ -n "$so" ] || die "the JNA packages hold no jna-${JNA_VERSION}.jar or libjnidispatch.system.so"
-    mkdir -p "$JNA_DIR.partial/jni"
-    cp "$jar" "$JNA_DIR.partial/jna.jar"
-    cp "$so" "$JNA_DIR.partial/jni/libjnidispatch.system.so"
-    rm -rf "$JNA_DIR.partial/root" "$JNA_DIR"
-    mv "$JNA_DIR.partial" "$JNA_DIR"
-    log "JNA ${JNA_VERSION} installed in $JNA_DIR"
+    [ -f "$partial/compiler/kotlin-compiler-embeddable-$KOTLIN_VERSION.jar" ] ||
+        die "mvn copied no kotlin-compiler-embeddable-$KOTLIN_VERSION.jar"
+    # kotlinc: the embeddable compiler on the JVM, with the standard library of its own release
+    # added to every classpath it is given (-no-stdlib: never one bundled elsewhere).
+    cat >"$partial/bin/kotlinc" <<'KOTLINC'
+#!/usr/bin/env bash
+# kotlinc from Maven Central's kotlin-compiler-embeddable (scripts/toolchains.sh wrote this).
+set -euo pipefail
+home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+stdlib="$home/lib/kotlin-stdlib.jar"
+args=()
+cp_given=0
+while [ "$#" -gt 0 ]; do
+    case "$1" in
+        -cp | -classpath) args+=("$1" "$2:$stdlib"); cp_given=1; shift 2 ;;
+        *) args+=("$1"); shift ;;
+    esac
+done
+[ "$cp_given" -eq 1 ] || args+=(-cp "$stdlib")
+compiler_cp="$(find "$home/compiler" -maxdepth 1 -name '*.jar' | sort | tr '\n' ':')"
+exec java ${KOTLINC_JAVA_OPTS:-} -cp "$compiler_cp" org.jetbrains.kotlin.cli.jvm.K2JVMCompiler \
+    -no-stdlib -no-reflect "${args[@]}"
+KOTLINC
+    chmod +x "$partial/bin/kotlinc"
+    : >"$partial/.complete"
+    rm -rf "$JVM_DIR"
+    mv "$partial" "$JVM_DIR"
+    log "installed in $JVM_DIR in $((SECONDS - started)) s"
 }
 
-# The folder where Debian's JNA looks for its native library.
-system_jni_dir() {
-    local multiarch
-    multiarch="$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null || echo "$(uname -m)-linux-gnu")"
-    echo "/usr/lib/$multiarch/jni"
-}
-
-# java with JNA_JNI_DIR's native library in place of the system's (see --help).
+# java with JNA's native library from JNA_JAR itself (see --help).
 jvm_run() {
-    local jni="${JNA_JNI_DIR-$JNA_DIR/jni}"
-    if [ -z "$jni" ]; then
-        exec java "$@"
-    fi
-    [ -f "$jni/libjnidispatch.system.so" ] || die "$jni/libjnidispatch.system.so not found: run scripts/toolchains.sh install kotlin"
-    local sys unshare_args=(-m)
-    sys="$(system_jni_dir)"
-    mkdir -p "$sys" 2>/dev/null || true
-    [ "$(id -u)" -eq 0 ] || unshare_args=(-r -m)
-    exec unshare "${unshare_args[@]}" sh -c 'mount --bind "$1" "$2" && shift 2 && exec java "$@"' sh "$jni" "$sys" "$@"
+    exec java -Djna.nosys=true "$@"
 }
 
 kotlin_env() {
-    local kotlinc lib
-    kotlinc="$(kotlinc_path)"
-    [ -x "$kotlinc" ] || die "kotlinc not installed: run scripts/toolchains.sh install kotlin"
-    lib="$(cd "$(dirname "$kotlinc")/../lib" && pwd)"
-    local jna="${JNA_JAR:-$JNA_DIR/jna.jar}" jni="$JNA_DIR/jni"
-    [ -z "${JNA_JAR:-}" ] || jni="${JNA_JNI_DIR:-}"
-    local junit="${JUNIT_JAR:-/usr/share/java/junit4.jar}"
-    local hamcrest="${HAMCREST_JAR:-/usr/share/java/hamcrest-core.jar}"
     local f
-    for f in "$jna" "$junit" "$hamcrest" "$lib/kotlin-stdlib.jar" "$lib/kotlinx-coroutines-core-jvm.jar"; do
-        [ -f "$f" ] || die "$f not found: run scripts/toolchains.sh install kotlin"
+    for f in "$JVM_DIR/.complete" "$JVM_DIR/bin/kotlinc" "$JVM_DIR/lib/kotlin-stdlib.jar" \
+        "$JVM_DIR/lib/kotlinx-coroutines-core-jvm.jar" "$JVM_DIR/lib/jna.jar" \
+        "$JVM_DIR/lib/junit.jar" "$JVM_DIR/lib/hamcrest-core.jar"; do
+        [ -e "$f" ] || die "$f not found: run scripts/toolchains.sh install kotlin"
     done
-    printf 'export KOTLINC=%q\n' "$kotlinc"
-    printf 'export KOTLIN_LIB=%q\n' "$lib"
-    printf 'export JNA_JAR=%q\n' "$jna"
-    printf 'export JNA_JNI_DIR=%q\n' "$jni"
-    printf 'export JUNIT_JAR=%q\n' "$junit"
-    printf 'export HAMCREST_JAR=%q\n' "$hamcrest"
+    printf 'export KOTLINC=%q\n' "$JVM_DIR/bin/kotlinc"
+    printf 'export KOTLIN_LIB=%q\n' "$JVM_DIR/lib"
+    printf 'export JNA_JAR=%q\n' "$JVM_DIR/lib/jna.jar"
+    printf 'export JUNIT_JAR=%q\n' "$JVM_DIR/lib/junit.jar"
+    printf 'export HAMCREST_JAR=%q\n' "$JVM_DIR/lib/hamcrest-core.jar"
+    printf 'export KOTLIN_VERSION=%q\n' "$KOTLIN_VERSION"
+    printf 'export COROUTINES_VERSION=%q\n' "$COROUTINES_VERSION"
+    printf 'export JNA_VERSION=%q\n' "$JNA_VERSION"
 }
 
 # ---------------------------------------------------------------- Swift
@@ -352,6 +316,7 @@ case "$cmd" in
         esac
         ;;
     kotlin-env) kotlin_env ;;
+    jvm-versions) python3 "$REPO/scripts/lib/jvm_versions.py" ;;
     java) jvm_run "$@" ;;
     swift-run) swift_run "$@" ;;
     swift-kind) swift_kind ;;

@@ -197,17 +197,21 @@ build_host() {
     esac
 }
 
-# kotlin_toolchain: installs kotlinc, JNA and JUnit when missing and exports what
-# `scripts/toolchains.sh kotlin-env` prints (KOTLINC, KOTLIN_LIB, JNA_JAR, JNA_JNI_DIR, JUNIT_JAR,
-# HAMCREST_JAR), plus KOTLIN_BINDINGS_CP: the jars the generated bindings need to compile and run
-# (JNA, kotlinx-coroutines). Run the JVM with `jvm` (below), not `java`: it uses JNA_JAR's own
-# native library.
+# kotlin_toolchain: installs, from Maven Central, the Kotlin compiler and the jars at the versions
+# the AAR declares when missing, and exports what `scripts/toolchains.sh kotlin-env` prints
+# (KOTLINC, KOTLIN_LIB, JNA_JAR, JUNIT_JAR, HAMCREST_JAR, the declared KOTLIN_VERSION,
+# COROUTINES_VERSION, JNA_VERSION), plus KOTLIN_BINDINGS_CP: the jars the generated bindings need
+# to compile and run (JNA, kotlinx-coroutines), and DECLARED_VERSIONS_PROPS: the -D options with
+# which a JVM suite checks that it runs on the declared versions. Run the JVM with `jvm` (below),
+# not `java`: JNA then loads its native library from its own jar.
 kotlin_toolchain() {
     bash "$REPO/scripts/toolchains.sh" install kotlin
     local exports
     exports="$(bash "$REPO/scripts/toolchains.sh" kotlin-env)"
     eval "$exports"
     export KOTLIN_BINDINGS_CP="$JNA_JAR:$KOTLIN_LIB/kotlinx-coroutines-core-jvm.jar"
+    DECLARED_VERSIONS_PROPS=("-Diavbridge.declared.kotlin=$KOTLIN_VERSION"
+        "-Diavbridge.declared.coroutines=$COROUTINES_VERSION" "-Diavbridge.declared.jna=$JNA_VERSION")
 }
 
 # jvm ARGS...: java with the JNA of kotlin_toolchain (`scripts/toolchains.sh java`).

@@ -10,10 +10,25 @@ import kotlin.system.exitProcess
 
 fun main(args: Array<String>) {
     require(args.isNotEmpty()) { "usage: Runner TEST_CLASS..." }
-    // The versions this run is made of: JNA's com.sun.jna.Native.VERSION (scripts/test-kotlin.sh
-    // compiles and runs against the same jar) and the coroutines jar's own version file.
-    println("JNA ${com.sun.jna.Native.VERSION}")
-    println("kotlinx-coroutines ${coroutinesVersion()}")
+    // The versions this run is made of, each next to the one the AAR declares
+    // (bindings/android/gradle/libs.versions.toml, passed in by scripts/test-kotlin.sh as
+    // iavbridge.declared.*): a difference fails the run before any test.
+    val ran = listOf(
+        Triple("Kotlin", KotlinVersion.CURRENT.toString(), "kotlin"),
+        Triple("kotlinx-coroutines", coroutinesVersion(), "coroutines"),
+        Triple("JNA", com.sun.jna.Native.VERSION, "jna"),
+    )
+    var mismatched = 0
+    for ((name, version, key) in ran) {
+        val declared = System.getProperty("iavbridge.declared.$key")
+        println("$name $version (declared: ${declared ?: "not given"})")
+        if (declared != version) mismatched++
+    }
+    if (mismatched > 0) {
+        println("the suite does not run on the declared versions")
+        println("0 passed, $mismatched failed")
+        exitProcess(1)
+    }
     val classes = args.map { Class.forName(it) }
     val core = JUnitCore()
     var started = 0
