@@ -175,6 +175,43 @@ fun main() {
         expect(IavBridgeAndroid.isInitialized, "the retry did not initialize")
     }
 
+    check("preload returns at once while another load holds the native work") {
+        val entered = CountDownLatch(1)
+        val release = CountDownLatch(1)
+        IavBridgeAndroid.native = NativeInitializer {
+            entered.countDown()
+            release.await()
+            loadHostLibrary()
+        }
+        val loader = Thread { runBlocking { IavBridgeAndroid.load(context) } }.apply { isDaemon = true; start() }
+        expect(entered.await(10, java.util.concurrent.TimeUnit.SECONDS), "the load never reached the native work")
+        // The "main" thread calls preload while load() is inside the native initialization: it
+        // must return without waiting for it (it is only released once preload has returned).
+        val main = Thread { IavBridgeAndroid.preload(context) }.apply { isDaemon = true; start() }
+        main.join(10_000)
+        val blocked = main.isAlive
+        release.countDown()
+        loader.join(10_000)
+        expect(!blocked, "preload waited for the load in flight")
+        expect(IavBridgeAndroid.isInitialized, "the load did not finish")
+    }
+
+    check("a preload whose thread cannot start fails its claim, and the next load runs") {
+        val calls = AtomicInteger()
+        IavBridgeAndroid.native = NativeInitializer { calls.incrementAndGet(); loadHostLibrary() }
+        IavBridgeAndroid.startThread = { _, _ -> throw OutOfMemoryError("pthread_create (1040KB stack) failed: Try again") }
+        try {
+            IavBridgeAndroid.preload(context) // returns; nothing runs
+        } finally {
+            IavBridgeAndroid.startThread = IavBridgeAndroid.defaultThreadStarter
+        }
+        expect(calls.get() == 0, "the native work ran without its thread")
+        val loaded = Thread { runBlocking { IavBridgeAndroid.load(context) } }.apply { isDaemon = true; start() }
+        loaded.join(10_000)
+        expect(!loaded.isAlive, "load waited for the preload that never started")
+        expect(IavBridgeAndroid.isInitialized && calls.get() == 1, "initialized ${IavBridgeAndroid.isInitialized}, calls ${calls.get()}")
+    }
+
     check("the Logcat sink maps every level and keeps the record's target") {
         val sink = LogcatLogSink("Tag")
         val levels = listOf(LogLevel.ERROR to 'E', LogLevel.WARN to 'W', LogLevel.INFO to 'I', LogLevel.DEBUG to 'D', LogLevel.TRACE to 'V')

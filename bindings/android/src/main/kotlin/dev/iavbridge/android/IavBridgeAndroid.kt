@@ -38,13 +38,27 @@ public object IavBridgeAndroid {
     private const val INIT_PANICKED = 2
     private const val INIT_NULL_CONTEXT = 3
 
+    /** Held for the whole native initialization ([initialize]). */
     private val lock = Any()
+
+    /**
+     * Guards [loading] only, and is never held while native work runs: claiming a load (what
+     * [preload] does on the caller's thread) never waits for a load in flight.
+     */
+    private val loadLock = Any()
 
     @Volatile
     private var initialized = false
 
     /** The load started by [preload] or [load]; `null` before the first one and after a failure. */
     private var loading: CompletableDeferred<Unit>? = null
+
+    /** Starts [preload]'s thread; replaced in JVM-only checks (to fail as Android can). */
+    internal var startThread: (String, () -> Unit) -> Unit = defaultThreadStarter
+
+    /** A daemon thread of the given name. */
+    internal val defaultThreadStarter: (String, () -> Unit) -> Unit
+        get() = { name, body -> thread(name = name, isDaemon = true) { body() } }
 
     /** Loads the native library and calls the JNI entry point; replaced in JVM-only checks. */
     internal var native: NativeInitializer = SystemLibrary
@@ -77,8 +91,12 @@ public object IavBridgeAndroid {
         val appContext = context.applicationContext ?: context
         val (pending, mine) = claimLoad()
         if (!mine) return
-        thread(name = "iav-bridge-preload", isDaemon = true) {
-            runLoad(pending, appContext)
+        try {
+            startThread("iav-bridge-preload") { runLoad(pending, appContext) }
+        } catch (error: Throwable) {
+            // No thread (on Android an OutOfMemoryError "pthread_create failed"): the claim
+            // fails with that error and is forgotten, so the next load runs its own.
+            failLoad(pending, error)
         }
     }
 
@@ -206,7 +224,7 @@ public object IavBridgeAndroid {
      * The load to await: the running or finished one, or a new one that the caller must run
      * (`second == true`). A failed load is forgotten, so the next call starts a new one.
      */
-    private fun claimLoad(): Pair<CompletableDeferred<Unit>, Boolean> = synchronized(lock) {
+    private fun claimLoad(): Pair<CompletableDeferred<Unit>, Boolean> = synchronized(loadLock) {
         loading?.let { return it to false }
         val started = CompletableDeferred<Unit>()
         loading = started
@@ -221,12 +239,16 @@ public object IavBridgeAndroid {
             uniffiEnsureInitialized()
             started.complete(Unit)
         } catch (error: Throwable) {
-            // Forget the failed load, so that the next call tries again.
-            synchronized(lock) { if (loading === started) loading = null }
-            val reported = error as? IavBridgeInitializationException
-                ?: IavBridgeInitializationException("loading the iav-bridge library failed: $error", error)
-            started.completeExceptionally(reported)
+            failLoad(started, error)
         }
+    }
+
+    /** Completes [started] with [error] and forgets it, so that the next call tries again. */
+    private fun failLoad(started: CompletableDeferred<Unit>, error: Throwable) {
+        synchronized(loadLock) { if (loading === started) loading = null }
+        val reported = error as? IavBridgeInitializationException
+            ?: IavBridgeInitializationException("loading the iav-bridge library failed: $error", error)
+        started.completeExceptionally(reported)
     }
 
     /**
