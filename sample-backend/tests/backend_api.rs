@@ -43,7 +43,7 @@ async fn health_needs_no_auth_and_everything_else_does() {
 }
 
 #[tokio::test]
-async fn unknown_routes_and_methods_are_dwolla_style_404s() {
+async fn unknown_routes_are_404s_and_unknown_methods_405s() {
     let s = stack().await;
     let c = client();
     let b = &s.backend_url;
@@ -59,13 +59,18 @@ async fn unknown_routes_and_methods_are_dwolla_style_404s() {
         assert_eq!(a.body["code"], "NotFound");
         assert_eq!(a.header("content-type").as_deref(), Some(HAL_JSON));
     }
-    let a = c
-        .delete(format!("{b}exchange-partners"))
-        .bearer_auth("demo-alice")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(a.status(), 404);
+    // A known path with a method it does not take: 405 with the path's methods.
+    let a = read(
+        c.delete(format!("{b}exchange-partners"))
+            .bearer_auth("demo-alice")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(a.status_and_code(), (405, Some("MethodNotAllowed")));
+    assert_eq!(a.header("allow").as_deref(), Some("GET,HEAD"));
+    assert_eq!(a.header("content-type").as_deref(), Some(HAL_JSON));
     // Ids that would step out of their path segment never reach Dwolla.
     for id in ["..%2F..%2Ftoken", "a%2Fb", "x.y"] {
         let a = get(
@@ -452,7 +457,7 @@ async fn the_openapi_document_lists_exactly_the_served_operations() {
         let a = read(c.request(m.clone(), &url).send().await.unwrap()).await;
         let expected = if path == "/health" { 200 } else { 401 };
         assert_eq!(a.status, expected, "{method} {path}");
-        // The other method on the same path is not served.
+        // The other method on the same path is not served: 405, naming the served ones.
         let other = if m == reqwest::Method::GET {
             reqwest::Method::POST
         } else {
@@ -470,7 +475,13 @@ async fn the_openapi_document_lists_exactly_the_served_operations() {
                     .unwrap(),
             )
             .await;
-            assert_eq!(a.status, 404, "{path}");
+            assert_eq!(
+                a.status_and_code(),
+                (405, Some("MethodNotAllowed")),
+                "{path}"
+            );
+            let allow = a.header("allow").unwrap_or_default();
+            assert!(allow.split(',').any(|m| m == method), "{path}: {allow}");
         }
     }
 }

@@ -252,3 +252,186 @@ pub async fn conforms(
     }
     (status, headers, body)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Strict validation, for docs/backend-openapi.yml (whose `oneOf` branches exclude each other)
+
+/// The keywords [`validate_strict`] checks or may ignore (annotations); any other keyword in a
+/// schema it reads is a panic, so that a rule it cannot check is never taken as passed.
+const STRICT_KEYWORDS: [&str; 19] = [
+    "type",
+    "enum",
+    "format",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "required",
+    "properties",
+    "additionalProperties",
+    "items",
+    "description",
+    "example",
+    "title",
+    "$ref",
+];
+
+/// `schema` with its `$ref`s followed (a response, a parameter, a schema).
+pub fn deref<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+    resolve(spec, schema)
+}
+
+/// Validates `instance` against `schema` as JSON Schema reads it: like [`validate`], but a
+/// `oneOf` must match exactly one alternative, and `pattern` (unanchored, as ECMA-262's
+/// `test`), `minLength`/`maxLength` (in characters) and `minimum`/`maximum` are checked too.
+/// Panics on a keyword it does not know. Returns the errors (empty when valid).
+pub fn validate_strict(spec: &Value, schema: &Value, instance: &Value) -> Vec<String> {
+    let mut errors = Vec::new();
+    check_strict(spec, schema, instance, "", &mut errors, 0);
+    errors
+}
+
+/// Whether `s` matches the ECMA-262 `pattern` (anywhere in `s`, as JSON Schema reads it).
+pub fn pattern_matches(pattern: &str, s: &str) -> bool {
+    regex_lite::Regex::new(pattern)
+        .unwrap_or_else(|e| panic!("pattern {pattern:?} does not compile: {e}"))
+        .is_match(s)
+}
+
+fn check_strict(
+    spec: &Value,
+    schema: &Value,
+    instance: &Value,
+    at: &str,
+    errors: &mut Vec<String>,
+    depth: u32,
+) {
+    assert!(depth < 64, "schema too deep at {at}");
+    let schema = resolve(spec, schema);
+    if let Some(keywords) = schema.as_object() {
+        for k in keywords.keys() {
+            assert!(
+                STRICT_KEYWORDS.contains(&k.as_str()),
+                "{at}: schema keyword {k:?} is not checked by validate_strict"
+            );
+        }
+    }
+    if let Some(types) = schema.get("type") {
+        let ok = match types {
+            Value::String(t) => type_matches(t, instance),
+            _ => panic!("{at}: type {types} is not a string"),
+        };
+        if !ok {
+            errors.push(format!("{at}: expected type {types}, got {instance}"));
+            return;
+        }
+    }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        if !values.contains(instance) {
+            errors.push(format!("{at}: {instance} not in enum {values:?}"));
+        }
+    }
+    if let Some(s) = instance.as_str() {
+        let chars = s.chars().count() as u64;
+        if let Some(max) = schema.get("maxLength").and_then(Value::as_u64) {
+            if chars > max {
+                errors.push(format!(
+                    "{at}: {chars} characters, more than maxLength {max}"
+                ));
+            }
+        }
+        if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
+            if chars < min {
+                errors.push(format!(
+                    "{at}: {chars} characters, fewer than minLength {min}"
+                ));
+            }
+        }
+        if let Some(p) = schema.get("pattern").and_then(Value::as_str) {
+            if !pattern_matches(p, s) {
+                errors.push(format!("{at}: {s:?} does not match the pattern {p:?}"));
+            }
+        }
+        match schema.get("format").and_then(Value::as_str) {
+            Some("date-time") if !is_date_time(s) => {
+                errors.push(format!("{at}: {s:?} is not a date-time"))
+            }
+            Some("uri") if !(s.starts_with("http://") || s.starts_with("https://")) => {
+                errors.push(format!("{at}: {s:?} is not a uri"))
+            }
+            _ => {}
+        }
+    }
+    if let Some(n) = instance.as_f64() {
+        if let Some(min) = schema.get("minimum").and_then(Value::as_f64) {
+            if n < min {
+                errors.push(format!("{at}: {n} is less than the minimum {min}"));
+            }
+        }
+        if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
+            if n > max {
+                errors.push(format!("{at}: {n} is more than the maximum {max}"));
+            }
+        }
+    }
+    if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
+        for sub in all {
+            check_strict(spec, sub, instance, at, errors, depth + 1);
+        }
+    }
+    for key in ["oneOf", "anyOf"] {
+        let Some(alternatives) = schema.get(key).and_then(Value::as_array) else {
+            continue;
+        };
+        let results: Vec<Vec<String>> = alternatives
+            .iter()
+            .map(|sub| {
+                let mut sub_errors = Vec::new();
+                check_strict(spec, sub, instance, at, &mut sub_errors, depth + 1);
+                sub_errors
+            })
+            .collect();
+        let matched = results.iter().filter(|e| e.is_empty()).count();
+        if matched == 0 {
+            errors.push(format!("{at}: matches no {key} alternative: {results:?}"));
+        } else if key == "oneOf" && matched > 1 {
+            errors.push(format!(
+                "{at}: matches {matched} oneOf alternatives, not exactly one"
+            ));
+        }
+    }
+    if let Some(object) = instance.as_object() {
+        if let Some(required) = schema.get("required").and_then(Value::as_array) {
+            for name in required.iter().filter_map(Value::as_str) {
+                if !object.contains_key(name) {
+                    errors.push(format!("{at}: missing required property {name:?}"));
+                }
+            }
+        }
+        let properties = schema.get("properties").and_then(Value::as_object);
+        for (name, value) in object {
+            let child = format!("{at}/{name}");
+            match properties.and_then(|p| p.get(name)) {
+                Some(sub) => check_strict(spec, sub, value, &child, errors, depth + 1),
+                None => match schema.get("additionalProperties") {
+                    Some(Value::Bool(false)) => {
+                        errors.push(format!("{child}: property not allowed"))
+                    }
+                    Some(sub @ Value::Object(_)) => {
+                        check_strict(spec, sub, value, &child, errors, depth + 1)
+                    }
+                    _ => {}
+                },
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), instance.as_array()) {
+        for (i, item) in array.iter().enumerate() {
+            check_strict(spec, items, item, &format!("{at}/{i}"), errors, depth + 1);
+        }
+    }
+}

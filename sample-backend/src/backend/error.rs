@@ -55,6 +55,16 @@ impl ApiError {
         )
     }
 
+    /// 405 `MethodNotAllowed`: a known path asked with a method it does not take (the router
+    /// adds `Allow` with the path's methods).
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The method is not allowed for the requested resource.",
+        )
+    }
+
     /// 401 `InvalidAccessToken` with `WWW-Authenticate: Bearer`.
     pub fn unauthorized() -> Self {
         let mut e = Self::new(

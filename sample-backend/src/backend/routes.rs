@@ -24,7 +24,8 @@ use super::rewrite::valid_id;
 use super::store::ResourceKind;
 use super::Backend;
 
-/// The backend's router: the contract's routes, 404 for anything else, every request logged.
+/// The backend's router: the contract's routes, 405 with `Allow` for a known path asked with
+/// another method, 404 for any other path, every request logged.
 pub(crate) fn router(backend: Backend) -> Router {
     Router::new()
         .route("/health", get(health))
@@ -48,13 +49,19 @@ pub(crate) fn router(backend: Backend) -> Router {
             get(get_funding_source).post(accounts::remove_funding_source),
         )
         .fallback(not_found)
-        .method_not_allowed_fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_requests))
         .with_state(backend)
 }
 
 async fn not_found() -> ApiError {
     ApiError::not_found()
+}
+
+/// A known path with a method it does not take: 405. axum adds `Allow` with the methods the
+/// path's route takes (`GET,HEAD` for a GET route) to the answer of this fallback.
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
 }
 
 async fn health() -> Response {
