@@ -358,10 +358,10 @@ fn check_strict(
         }
         match schema.get("format").and_then(Value::as_str) {
             Some("date-time") if !is_date_time(s) => {
-                errors.push(format!("{at}: {s:?} is not a date-time"))
+                errors.push(format!("{at}: {s:?} is not a date-time"));
             }
             Some("uri") if !(s.starts_with("http://") || s.starts_with("https://")) => {
-                errors.push(format!("{at}: {s:?} is not a uri"))
+                errors.push(format!("{at}: {s:?} is not a uri"));
             }
             _ => {}
         }
@@ -419,10 +419,10 @@ fn check_strict(
                 Some(sub) => check_strict(spec, sub, value, &child, errors, depth + 1),
                 None => match schema.get("additionalProperties") {
                     Some(Value::Bool(false)) => {
-                        errors.push(format!("{child}: property not allowed"))
+                        errors.push(format!("{child}: property not allowed"));
                     }
                     Some(sub @ Value::Object(_)) => {
-                        check_strict(spec, sub, value, &child, errors, depth + 1)
+                        check_strict(spec, sub, value, &child, errors, depth + 1);
                     }
                     _ => {}
                 },
