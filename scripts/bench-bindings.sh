@@ -19,7 +19,9 @@ Installs the toolchains when missing (scripts/toolchains.sh), builds the core an
 sample-backend (release by default), starts the backend, runs, and always stops it.
 
 --startup runs only the start-up benchmark (benches/kotlin/startup): the library as it ships
-(release cdylib built alone, stripped) and the Android layer on the JVM, one fresh JVM per sample.
+(release cdylib built alone, stripped) and the Android layer on the JVM under Robolectric (the real
+framework of the AAR's compileSdk; the sandbox is made before the clock starts), one fresh JVM per
+sample; IAV_STARTUP_VARIANT=blocking measures the blocking createClient instead.
 A "main thread" asks for a client with the suspend IavBridgeAndroid.loadClient; printed, as
 medians over the samples, in one line:
   kotlin start-up: caller blocked X ms; first use Y ms (JNA A ms, library load B ms, bindings C ms)
@@ -84,15 +86,18 @@ if [ "$startup" -eq 1 ]; then
     log "building libiav_bridge as it ships (release cdylib, built alone so that fat LTO applies)"
     cargo rustc -q --release -p iav-bridge --lib --crate-type cdylib
     cp "$TARGET_DIR/release/libiav_bridge.so" "$out/lib/libiav_bridge.so"
-    log "compiling the start-up benchmark (bindings, the AAR's Kotlin layer, JVM stand-ins for Android)"
-    "$KOTLINC" -nowarn -jvm-target 17 -cp "$KOTLIN_BINDINGS_CP" \
-        bindings/kotlin/dev/iavbridge/*.kt bindings/android/src/main/kotlin bindings/android/src/jvmCheck/stubs \
+    log "compiling the start-up benchmark (bindings, the AAR's Kotlin layer, on Robolectric's android-all for SDK $COMPILE_SDK)"
+    "$KOTLINC" -nowarn -jvm-target 17 -cp "$ANDROID_JAR:$KOTLIN_BINDINGS_CP:$JUNIT_JAR:$ROBOLECTRIC_CP" \
+        bindings/kotlin/dev/iavbridge/*.kt bindings/android/src/main/kotlin \
         benches/kotlin/startup/Startup.kt -d "$out/startup.jar"
     log "$samples fresh JVMs ($(nproc) cores, $(uname -sm); Kotlin $KOTLIN_VERSION, kotlinx-coroutines $COROUTINES_VERSION, JNA $JNA_VERSION from Maven Central)"
     : >"$out/samples.txt"
     for _ in $(seq 1 "$samples"); do
-        jvm -Djna.library.path="$out/lib" -Djava.library.path="$out/lib" \
-            -cp "$out/startup.jar:$KOTLIN_BINDINGS_CP:$KOTLIN_LIB/kotlin-stdlib.jar" dev.iavbridge.bench.StartupKt \
+        # shellcheck disable=SC2086
+    "$ROBOLECTRIC_JAVA" $ROBOLECTRIC_JAVA_OPTS -Djna.nosys=true -Djna.library.path="$out/lib" -Djava.library.path="$out/lib" \
+                -Diavbridge.startup.variant="${IAV_STARTUP_VARIANT:-suspend}" \
+            -cp "$out/startup.jar:$KOTLIN_BINDINGS_CP:$JUNIT_JAR:$HAMCREST_JAR:$ROBOLECTRIC_CP:$KOTLIN_LIB/kotlin-stdlib.jar:$ANDROID_JAR" \
+            org.junit.runner.JUnitCore dev.iavbridge.bench.StartupSample | grep '^startup-sample' \
             | tee -a "$out/samples.txt" >&2
     done
     # Medians of each figure over the samples.

@@ -24,10 +24,13 @@ Steps:
   align-16k       scripts/check-16k-alignment.sh --self-test: the 16 KB check fails on a 4 KB
                   build of a probe cdylib and passes on a build with the .cargo/config.toml flags
                   (build-android.sh runs the check on the core's real .so files).
-  kotlin          kotlinc compiles the AAR's hand-written Kotlin (bindings/android/src/main/kotlin,
-                  with JVM stand-ins for 3 Android classes from src/jvmCheck/stubs), the generated
-                  bindings and android-sample's flow (flow/BankVerification.kt); then runs
-                  src/jvmCheck/kotlin/PackagingCheck.kt (initialization, errors, log sink, config).
+  kotlin          kotlinc compiles the AAR's hand-written Kotlin (bindings/android/src/main/kotlin),
+                  its tests (src/robolectric/kotlin), the generated bindings and android-sample's flow
+                  (flow/BankVerification.kt) against the real Android framework (Robolectric's
+                  android-all jar for the AAR's compileSdk, from Maven Central); then runs the
+                  tests under Robolectric, offline, against the host build of the core
+                  (initialization, errors, preload and the main thread, the Logcat sink, config).
+                  Fails when a stand-in of an android.* class is in the tree.
   swift           swift package dump-package of Package.swift, both as Linux sees it (system
                   library + host .so) and as a Mac does (binary target), checked for products,
                   platforms (iOS 15, macOS 12) and Swift 5 mode of the generated module; swift build
@@ -133,23 +136,35 @@ step_kotlin() {
     local out="$work/kotlin"
     rm -rf "$out"
     mkdir -p "$out"
-    echo "kotlinc: generated bindings + bindings/android/src/main/kotlin + stubs + android-sample flow"
-    "$KOTLINC" -nowarn -cp "$KOTLIN_BINDINGS_CP" \
+    local cp="$KOTLIN_BINDINGS_CP:$JUNIT_JAR:$HAMCREST_JAR:$ROBOLECTRIC_CP"
+    echo "kotlinc: generated bindings + bindings/android/src/main/kotlin + its tests (src/robolectric) + android-sample flow, against android-all for SDK $COMPILE_SDK"
+    "$KOTLINC" -nowarn -jvm-target 17 -cp "$ANDROID_JAR:$cp" \
         bindings/kotlin \
         bindings/android/src/main/kotlin \
-        bindings/android/src/jvmCheck/stubs \
-        bindings/android/src/jvmCheck/kotlin \
+        bindings/android/src/robolectric/kotlin \
+        tests/kotlin/Runner.kt \
         android-sample/app/src/main/kotlin/dev/iavbridge/sample/flow \
         -d "$out/check.jar"
-    # The stubs must never end up in the real module's sources.
-    if grep -rq "JVM-only stand-in" bindings/android/src/main; then
-        echo "a JVM stand-in was found under bindings/android/src/main"
+    # The Android layer runs on the real framework only: no stand-in of an android.* class may
+    # come back into the tree.
+    local standins
+    standins="$(grep -rlE '^package android(x)?\.' --include='*.kt' --include='*.java' bindings android-sample tests 2>/dev/null || true)"
+    if [ -n "$standins" ]; then
+        echo "stand-ins of Android classes in the tree (test against the real framework instead):"
+        echo "$standins"
         return 1
     fi
-    # Against the host build of the core (loadClient and preload run the real bindings).
+    # Under Robolectric, offline (its instrumented android-all jar resolved ahead; the plain one on
+    # the classpath, as a Gradle unit test's android.jar), against the host build of the core
+    # (loadClient and preload run the real bindings). ROBOLECTRIC_JAVA_OPTS is a list of options.
     build_host debug core
-    jvm -Djna.library.path="$TARGET_DIR/debug" -Djava.library.path="$TARGET_DIR/debug" \
-        -cp "$out/check.jar:$KOTLIN_BINDINGS_CP:$KOTLIN_LIB/kotlin-stdlib.jar" dev.iavbridge.android.PackagingCheckKt
+    echo "Robolectric $ROBOLECTRIC_VERSION, SDK $COMPILE_SDK, on $("$ROBOLECTRIC_JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.version = /Java /p')"
+    # shellcheck disable=SC2086
+    "$ROBOLECTRIC_JAVA" $ROBOLECTRIC_JAVA_OPTS -Djna.nosys=true -Djna.library.path="$TARGET_DIR/debug" \
+        -Djava.library.path="$TARGET_DIR/debug" \
+        "${DECLARED_VERSIONS_PROPS[@]}" \
+        -cp "$out/check.jar:$cp:$KOTLIN_LIB/kotlin-stdlib.jar:$ANDROID_JAR" \
+        dev.iavbridge.tests.RunnerKt dev.iavbridge.android.IavBridgeAndroidTest
 }
 
 step_swift() {

@@ -8,7 +8,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # Kotlin, kotlinx-coroutines, JNA), resolved from Maven Central with mvn; JUnit is the tests' own.
 eval "$(python3 "$REPO/scripts/lib/jvm_versions.py")"
 JUNIT_VERSION="4.13.2"
-JVM_DIR="$CACHE/jvm/kotlin-$KOTLIN_VERSION-coroutines-$COROUTINES_VERSION-jna-$JNA_VERSION-junit-$JUNIT_VERSION"
+# The real Android framework for the Android layer's tests: Robolectric and the android-all jar it
+# runs for the AAR's compileSdk (the versions its DefaultSdkProvider names; 4.18 does not resolve
+# from Maven Central). SDK 35 and newer need Java 21 or newer to run.
+ROBOLECTRIC_VERSION="4.17"
+case "$COMPILE_SDK" in
+    36) ANDROID_ALL_VERSION="16-robolectric-13921718-i7" ;;
+    35) ANDROID_ALL_VERSION="15-robolectric-13954326-i7" ;;
+    *) die "no android-all jar of Robolectric $ROBOLECTRIC_VERSION is known for compileSdk $COMPILE_SDK (bindings/android/gradle/libs.versions.toml): add it here" ;;
+esac
+JVM_DIR="$CACHE/jvm/kotlin-$KOTLIN_VERSION-coroutines-$COROUTINES_VERSION-jna-$JNA_VERSION-junit-$JUNIT_VERSION-robolectric-$ROBOLECTRIC_VERSION-sdk-$COMPILE_SDK"
 MAVEN_REPO="$CACHE/maven-repo"
 # Debian sid carries Swift 6.2.3 (the Swift of Xcode 26); bookworm and trixie have older ones.
 # sid's Release file on the mirror is a snapshot whose Valid-Until has passed.
@@ -115,7 +124,7 @@ install_kotlin() {
     rm -rf "$partial"
     mkdir -p "$partial/bin"
     : >"$CACHE/jvm/mvn.log"
-    log "mvn: Kotlin $KOTLIN_VERSION (compiler and standard library), kotlinx-coroutines $COROUTINES_VERSION, JNA $JNA_VERSION, JUnit $JUNIT_VERSION from Maven Central"
+    log "mvn: Kotlin $KOTLIN_VERSION (compiler and standard library), kotlinx-coroutines $COROUTINES_VERSION, JNA $JNA_VERSION, JUnit $JUNIT_VERSION, Robolectric $ROBOLECTRIC_VERSION with android-all $ANDROID_ALL_VERSION (SDK $COMPILE_SDK) from Maven Central"
     mvn_copy "$REPO/scripts/lib/jvm/kotlin-compiler.pom.xml" "$partial/compiler" \
         -Dkotlin.version="$KOTLIN_VERSION"
     mvn_copy "$REPO/scripts/lib/jvm/runtime.pom.xml" "$partial/lib" \
@@ -130,6 +139,28 @@ install_kotlin() {
     done
     [ -f "$partial/compiler/kotlin-compiler-embeddable-$KOTLIN_VERSION.jar" ] ||
         die "mvn copied no kotlin-compiler-embeddable-$KOTLIN_VERSION.jar"
+    # Robolectric's own jars (what it needs besides the suite's runtime jars above) and, apart,
+    # the android-all jar: the compile-time android.jar, and what Robolectric loads offline.
+    mvn_copy "$REPO/scripts/lib/jvm/robolectric.pom.xml" "$partial/robolectric" \
+        -Drobolectric.version="$ROBOLECTRIC_VERSION" -Dandroid-all.version="$ANDROID_ALL_VERSION" \
+        -Dandroid-all-plain.version="${ANDROID_ALL_VERSION%-i*}"
+    mkdir -p "$partial/android-all"
+    mv "$partial/robolectric/android-all-instrumented-$ANDROID_ALL_VERSION.jar" "$partial/android-all/" ||
+        die "mvn copied no android-all-instrumented-$ANDROID_ALL_VERSION.jar"
+    mv "$partial/robolectric/android-all-${ANDROID_ALL_VERSION%-i*}.jar" "$partial/android.jar" ||
+        die "mvn copied no android-all-${ANDROID_ALL_VERSION%-i*}.jar"
+    # Robolectric's AndroidX dependencies come as AARs (androidx.test:monitor, from Maven Central):
+    # their classes.jar, as Gradle would put it on the classpath.
+    local aar
+    for aar in "$partial/robolectric"/*.aar; do
+        [ -e "$aar" ] || continue
+        unzip -p "$aar" classes.jar >"${aar%.aar}.jar" || die "$aar has no classes.jar"
+        rm -f "$aar"
+    done
+    # What the runtime jars above hold already (the same files) is taken from there.
+    for jar in "$partial/robolectric"/*.jar; do
+        [ ! -e "$partial/lib/$(basename "$jar")" ] || rm -f "$jar"
+    done
     # kotlinc: the embeddable compiler on the JVM, with the standard library of its own release
     # added to every classpath it is given (-no-stdlib: never one bundled elsewhere).
     cat >"$partial/bin/kotlinc" <<'KOTLINC'
@@ -163,6 +194,20 @@ jvm_run() {
     exec java -Djna.nosys=true "$@"
 }
 
+# The java of a JDK 21 or newer (what Robolectric needs for SDK 35+): the one on PATH if new
+# enough, else the newest under /usr/lib/jvm; nothing when there is none.
+java21() {
+    local java version
+    for java in "$(command -v java 2>/dev/null)" $(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV); do
+        [ -x "$java" ] || continue
+        version="$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+        if [ "${version%%.*}" -ge 21 ] 2>/dev/null; then
+            echo "$java"
+            return
+        fi
+    done
+}
+
 kotlin_env() {
     local f
     for f in "$JVM_DIR/.complete" "$JVM_DIR/bin/kotlinc" "$JVM_DIR/lib/kotlin-stdlib.jar" \
@@ -175,9 +220,20 @@ kotlin_env() {
     printf 'export JNA_JAR=%q\n' "$JVM_DIR/lib/jna.jar"
     printf 'export JUNIT_JAR=%q\n' "$JVM_DIR/lib/junit.jar"
     printf 'export HAMCREST_JAR=%q\n' "$JVM_DIR/lib/hamcrest-core.jar"
+    local robo_java
+    robo_java="$(java21)"
+    [ -n "$robo_java" ] || die "Robolectric $ROBOLECTRIC_VERSION needs Java 21 or newer for SDK $COMPILE_SDK; none found (PATH, /usr/lib/jvm)"
+    printf 'export ROBOLECTRIC_JAVA=%q\n' "$robo_java"
+    printf 'export ROBOLECTRIC_CP=%q\n' "$(find "$JVM_DIR/robolectric" -maxdepth 1 -name '*.jar' | sort | tr '\n' ':' | sed 's/:$//')"
+    printf 'export ANDROID_ALL_DIR=%q\n' "$JVM_DIR/android-all"
+    printf 'export ANDROID_JAR=%q\n' "$JVM_DIR/android.jar"
+    # What Robolectric needs of the JDK's internals on Java 17 and newer.
+    printf 'export ROBOLECTRIC_JAVA_OPTS=%q\n' "--add-exports=java.base/jdk.internal.access=ALL-UNNAMED --add-opens=java.base/jdk.internal.access=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -Drobolectric.offline=true -Drobolectric.dependency.dir=$JVM_DIR/android-all"
     printf 'export KOTLIN_VERSION=%q\n' "$KOTLIN_VERSION"
     printf 'export COROUTINES_VERSION=%q\n' "$COROUTINES_VERSION"
     printf 'export JNA_VERSION=%q\n' "$JNA_VERSION"
+    printf 'export ROBOLECTRIC_VERSION=%q\n' "$ROBOLECTRIC_VERSION"
+    printf 'export COMPILE_SDK=%q\n' "$COMPILE_SDK"
 }
 
 # ---------------------------------------------------------------- Swift

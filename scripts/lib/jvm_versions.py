@@ -5,6 +5,7 @@ from Maven Central for the Kotlin suite, the packaging check and the benchmarks.
     KOTLIN_VERSION=2.3.0
     COROUTINES_VERSION=1.11.0
     JNA_VERSION=5.19.1
+    COMPILE_SDK=36
 """
 
 import pathlib
@@ -13,7 +14,12 @@ import sys
 import tomllib
 
 CATALOG = pathlib.Path(__file__).resolve().parents[2] / "bindings/android/gradle/libs.versions.toml"
-NAMES = {"kotlin": "KOTLIN_VERSION", "kotlinx-coroutines": "COROUTINES_VERSION", "jna": "JNA_VERSION"}
+NAMES = {
+    "kotlin": "KOTLIN_VERSION",
+    "kotlinx-coroutines": "COROUTINES_VERSION",
+    "jna": "JNA_VERSION",
+    "compileSdk": "COMPILE_SDK",
+}
 
 
 def main() -> int:
