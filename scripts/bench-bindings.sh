@@ -97,7 +97,7 @@ if [ "$startup" -eq 1 ]; then
     "$ROBOLECTRIC_JAVA" $ROBOLECTRIC_JAVA_OPTS -Djna.nosys=true -Djna.library.path="$out/lib" -Djava.library.path="$out/lib" \
                 -Diavbridge.startup.variant="${IAV_STARTUP_VARIANT:-suspend}" \
             -cp "$out/startup.jar:$KOTLIN_BINDINGS_CP:$JUNIT_JAR:$HAMCREST_JAR:$ROBOLECTRIC_CP:$KOTLIN_LIB/kotlin-stdlib.jar:$ANDROID_JAR" \
-            org.junit.runner.JUnitCore dev.iavbridge.bench.StartupSample | grep '^startup-sample' \
+            org.junit.runner.JUnitCore dev.iavbridge.bench.StartupSample | grep -o 'startup-sample .*' \
             | tee -a "$out/samples.txt" >&2
     done
     # Medians of each figure over the samples.
