@@ -17,7 +17,9 @@ case "$COMPILE_SDK" in
     35) ANDROID_ALL_VERSION="15-robolectric-13954326-i7" ;;
     *) die "no android-all jar of Robolectric $ROBOLECTRIC_VERSION is known for compileSdk $COMPILE_SDK (bindings/android/gradle/libs.versions.toml): add it here" ;;
 esac
-JVM_DIR="$CACHE/jvm/kotlin-$KOTLIN_VERSION-coroutines-$COROUTINES_VERSION-jna-$JNA_VERSION-junit-$JUNIT_VERSION-robolectric-$ROBOLECTRIC_VERSION-sdk-$COMPILE_SDK"
+# ProGuard shrinks the Kotlin suite as an app's release build would (R8 is on Google's repository only).
+PROGUARD_VERSION="7.8.1"
+JVM_DIR="$CACHE/jvm/kotlin-$KOTLIN_VERSION-coroutines-$COROUTINES_VERSION-jna-$JNA_VERSION-junit-$JUNIT_VERSION-robolectric-$ROBOLECTRIC_VERSION-sdk-$COMPILE_SDK-proguard-$PROGUARD_VERSION"
 MAVEN_REPO="$CACHE/maven-repo"
 # Debian sid carries Swift 6.2.3 (the Swift of Xcode 26); bookworm and trixie have older ones.
 # sid's Release file on the mirror is a snapshot whose Valid-Until has passed.
@@ -43,8 +45,11 @@ Commands:
               Kotlin compiler (kotlin-compiler-embeddable ${KOTLIN_VERSION}, run by a kotlinc
               wrapper) and standard library ${KOTLIN_VERSION}, kotlinx-coroutines-core-jvm
               ${COROUTINES_VERSION}, JNA ${JNA_VERSION} (its jar carries its own native
-              libraries), and JUnit ${JUNIT_VERSION}; copied into \$IAV_CACHE/jvm/ (the POMs:
-              scripts/lib/jvm/). Fails, saying so, when mvn cannot reach Maven Central.
+              libraries), and JUnit ${JUNIT_VERSION}; Robolectric ${ROBOLECTRIC_VERSION} with the
+              android-all jar of compileSdk ${COMPILE_SDK} (plain and instrumented) and its
+              AndroidX test monitor; ProGuard ${PROGUARD_VERSION}. Copied into \$IAV_CACHE/jvm/
+              (the POMs: scripts/lib/jvm/). Fails, saying so, when mvn cannot reach Maven Central.
+              Robolectric runs on a Java 21 or newer found on PATH or in /usr/lib/jvm.
   kotlin-env                   Print shell exports: KOTLINC, KOTLIN_LIB (kotlin-stdlib.jar and
                                kotlinx-coroutines-core-jvm.jar), JNA_JAR, JUNIT_JAR, HAMCREST_JAR,
                                and the declared versions KOTLIN_VERSION, COROUTINES_VERSION,
@@ -124,7 +129,7 @@ install_kotlin() {
     rm -rf "$partial"
     mkdir -p "$partial/bin"
     : >"$CACHE/jvm/mvn.log"
-    log "mvn: Kotlin $KOTLIN_VERSION (compiler and standard library), kotlinx-coroutines $COROUTINES_VERSION, JNA $JNA_VERSION, JUnit $JUNIT_VERSION, Robolectric $ROBOLECTRIC_VERSION with android-all $ANDROID_ALL_VERSION (SDK $COMPILE_SDK) from Maven Central"
+    log "mvn: Kotlin $KOTLIN_VERSION (compiler and standard library), kotlinx-coroutines $COROUTINES_VERSION, JNA $JNA_VERSION, JUnit $JUNIT_VERSION, Robolectric $ROBOLECTRIC_VERSION with android-all $ANDROID_ALL_VERSION (SDK $COMPILE_SDK), ProGuard $PROGUARD_VERSION from Maven Central"
     mvn_copy "$REPO/scripts/lib/jvm/kotlin-compiler.pom.xml" "$partial/compiler" \
         -Dkotlin.version="$KOTLIN_VERSION"
     mvn_copy "$REPO/scripts/lib/jvm/runtime.pom.xml" "$partial/lib" \
@@ -149,6 +154,7 @@ install_kotlin() {
         die "mvn copied no android-all-instrumented-$ANDROID_ALL_VERSION.jar"
     mv "$partial/robolectric/android-all-${ANDROID_ALL_VERSION%-i*}.jar" "$partial/android.jar" ||
         die "mvn copied no android-all-${ANDROID_ALL_VERSION%-i*}.jar"
+    mvn_copy "$REPO/scripts/lib/jvm/proguard.pom.xml" "$partial/proguard" -Dproguard.version="$PROGUARD_VERSION"
     # Robolectric's AndroidX dependencies come as AARs (androidx.test:monitor, from Maven Central):
     # their classes.jar, as Gradle would put it on the classpath.
     local aar
@@ -210,7 +216,7 @@ java21() {
 
 kotlin_env() {
     local f
-    for f in "$JVM_DIR/.complete" "$JVM_DIR/bin/kotlinc" "$JVM_DIR/lib/kotlin-stdlib.jar" \
+    for f in "$JVM_DIR/.complete" "$JVM_DIR/bin/kotlinc" "$JVM_DIR/proguard" "$JVM_DIR/lib/kotlin-stdlib.jar" \
         "$JVM_DIR/lib/kotlinx-coroutines-core-jvm.jar" "$JVM_DIR/lib/jna.jar" \
         "$JVM_DIR/lib/junit.jar" "$JVM_DIR/lib/hamcrest-core.jar"; do
         [ -e "$f" ] || die "$f not found: run scripts/toolchains.sh install kotlin"
@@ -227,6 +233,8 @@ kotlin_env() {
     printf 'export ROBOLECTRIC_CP=%q\n' "$(find "$JVM_DIR/robolectric" -maxdepth 1 -name '*.jar' | sort | tr '\n' ':' | sed 's/:$//')"
     printf 'export ANDROID_ALL_DIR=%q\n' "$JVM_DIR/android-all"
     printf 'export ANDROID_JAR=%q\n' "$JVM_DIR/android.jar"
+    printf 'export PROGUARD_CP=%q\n' "$(find "$JVM_DIR/proguard" -maxdepth 1 -name '*.jar' | sort | tr '\n' ':' | sed 's/:$//')"
+    printf 'export PROGUARD_VERSION=%q\n' "$PROGUARD_VERSION"
     # What Robolectric needs of the JDK's internals on Java 17 and newer.
     printf 'export ROBOLECTRIC_JAVA_OPTS=%q\n' "--add-exports=java.base/jdk.internal.access=ALL-UNNAMED --add-opens=java.base/jdk.internal.access=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -Drobolectric.offline=true -Drobolectric.dependency.dir=$JVM_DIR/android-all"
     printf 'export KOTLIN_VERSION=%q\n' "$KOTLIN_VERSION"
