@@ -25,9 +25,12 @@ Steps:
                   build of a probe cdylib and passes on a build with the .cargo/config.toml flags
                   (build-android.sh runs the check on the core's real .so files).
   kotlin          kotlinc compiles the AAR's hand-written Kotlin (bindings/android/src/main/kotlin),
-                  its tests (src/robolectric/kotlin), the generated bindings and android-sample's flow
-                  (flow/BankVerification.kt) against the real Android framework (Robolectric's
-                  android-all jar for the AAR's compileSdk, from Maven Central); then runs the
+                  its tests (src/robolectric/kotlin), the generated bindings and android-sample's
+                  flow/ (the flows, and flow/PlaidLinkSdk.kt: every call into Plaid Link but the
+                  AndroidX OpenPlaidLink registration, against the real com.plaid.link:sdk-core
+                  classes) against the real Android framework (Robolectric's android-all jar for
+                  the AAR's compileSdk, from Maven Central; AndroidX and Compose, served by
+                  Google's repository only, stay out: MainActivity and VerifyViewModel); then runs the
                   tests under Robolectric, offline, against the host build of the core
                   (initialization, errors, preload and the main thread, the Logcat sink, config).
                   Fails when a stand-in of an android.* class is in the tree.
@@ -137,8 +140,8 @@ step_kotlin() {
     rm -rf "$out"
     mkdir -p "$out"
     local cp="$KOTLIN_BINDINGS_CP:$JUNIT_JAR:$HAMCREST_JAR:$ROBOLECTRIC_CP"
-    echo "kotlinc: generated bindings + bindings/android/src/main/kotlin + its tests (src/robolectric) + android-sample flow, against android-all for SDK $COMPILE_SDK"
-    "$KOTLINC" -nowarn -jvm-target 17 -cp "$ANDROID_JAR:$cp" \
+    echo "kotlinc: generated bindings + bindings/android/src/main/kotlin + its tests (src/robolectric) + android-sample flow (its Plaid calls against Plaid Link $PLAID_LINK_VERSION), against android-all for SDK $COMPILE_SDK"
+    "$KOTLINC" -nowarn -jvm-target 17 -cp "$ANDROID_JAR:$cp:$PLAID_LINK_JAR" \
         bindings/kotlin \
         bindings/android/src/main/kotlin \
         bindings/android/src/robolectric/kotlin \

@@ -21,6 +21,11 @@ esac
 PROGUARD_VERSION="7.8.1"
 JVM_DIR="$CACHE/jvm/kotlin-$KOTLIN_VERSION-coroutines-$COROUTINES_VERSION-jna-$JNA_VERSION-junit-$JUNIT_VERSION-robolectric-$ROBOLECTRIC_VERSION-sdk-$COMPILE_SDK-proguard-$PROGUARD_VERSION"
 MAVEN_REPO="$CACHE/maven-repo"
+# Plaid Link for Android at android-sample's version (the AAR's classes, for compiling the sample's
+# Plaid code) and JMH for the crossing benchmark, each in a directory of its own.
+PLAID_LINK_DIR="$CACHE/jvm/plaid-link-$PLAID_LINK_VERSION"
+JMH_VERSION="1.37"
+JMH_DIR="$CACHE/jvm/jmh-$JMH_VERSION"
 # Debian sid carries Swift 6.2.3 (the Swift of Xcode 26); bookworm and trixie have older ones.
 # sid's Release file on the mirror is a snapshot whose Valid-Until has passed.
 DEBIAN_SUITE_FOR_SWIFT="sid"
@@ -38,7 +43,9 @@ generated Kotlin and Swift bindings against the host build of the core, and runs
 A native swift found on PATH (a Mac, for instance) is used instead of installing one.
 
 Commands:
-  install [kotlin|swift|all]   Install what is missing (default: all); reuses what is present.
+  install [kotlin|jmh|swift|all]
+                               Install what is missing (default: all; jmh only when named);
+                               reuses what is present.
                                One install at a time (a lock in the cache; a second one waits).
       kotlin: from Maven Central with mvn (its local repository: \$IAV_CACHE/maven-repo), the
               versions bindings/android/gradle/libs.versions.toml declares for the AAR: the
@@ -49,11 +56,17 @@ Commands:
               android-all jar of compileSdk ${COMPILE_SDK} (plain and instrumented) and its
               AndroidX test monitor; ProGuard ${PROGUARD_VERSION}. Copied into \$IAV_CACHE/jvm/
               (the POMs: scripts/lib/jvm/). Fails, saying so, when mvn cannot reach Maven Central.
-              Robolectric runs on a Java 21 or newer found on PATH or in /usr/lib/jvm.
+              Robolectric runs on a Java 21 or newer found on PATH or in /usr/lib/jvm. Also Plaid
+              Link for Android ${PLAID_LINK_VERSION} (com.plaid.link:sdk-core, the version
+              android-sample declares): the AAR alone, its classes.jar, for compiling the sample's
+              Plaid code (its AndroidX dependencies are on Google's repository only).
+      jmh:    JMH ${JMH_VERSION} (jmh-core and its bytecode generator) from Maven Central, for
+              scripts/bench-bindings.sh --jmh.
   kotlin-env                   Print shell exports: KOTLINC, KOTLIN_LIB (kotlin-stdlib.jar and
                                kotlinx-coroutines-core-jvm.jar), JNA_JAR, JUNIT_JAR, HAMCREST_JAR,
                                and the declared versions KOTLIN_VERSION, COROUTINES_VERSION,
-                               JNA_VERSION. Use: eval "\$(scripts/toolchains.sh kotlin-env)".
+                               JNA_VERSION; PLAID_LINK_JAR; JMH_CP when jmh is installed.
+                               Use: eval "\$(scripts/toolchains.sh kotlin-env)".
   jvm-versions                 Print the declared versions (as shell assignments).
   java [ARGS...]               Run java with JNA's native library taken from JNA_JAR itself
                                (-Djna.nosys=true: never a system copy of another release).
@@ -118,9 +131,41 @@ mvn_copy() {
     fi
 }
 
+# install_plaid_link: Plaid Link's AAR (no dependencies) into PLAID_LINK_DIR, as its classes.jar.
+install_plaid_link() {
+    [ -f "$PLAID_LINK_DIR/.complete" ] && return
+    local partial="$PLAID_LINK_DIR.partial"
+    rm -rf "$partial"
+    log "mvn: Plaid Link for Android $PLAID_LINK_VERSION (com.plaid.link:sdk-core) from Maven Central"
+    mvn_copy "$REPO/scripts/lib/jvm/plaid-link.pom.xml" "$partial/aar" -Dplaid-link.version="$PLAID_LINK_VERSION"
+    unzip -p "$partial/aar/sdk-core-$PLAID_LINK_VERSION.aar" classes.jar >"$partial/plaid-link-sdk-core.jar" ||
+        die "mvn copied no sdk-core-$PLAID_LINK_VERSION.aar with a classes.jar"
+    rm -rf "$partial/aar"
+    : >"$partial/.complete"
+    rm -rf "$PLAID_LINK_DIR"
+    mv "$partial" "$PLAID_LINK_DIR"
+}
+
+# install_jmh: JMH's harness and bytecode generator into JMH_DIR.
+install_jmh() {
+    command -v mvn >/dev/null || apt_install maven
+    [ -f "$JMH_DIR/.complete" ] && { log "JMH $JMH_VERSION present in $JMH_DIR"; return; }
+    local partial="$JMH_DIR.partial"
+    rm -rf "$partial"
+    mkdir -p "$CACHE/jvm"
+    log "mvn: JMH $JMH_VERSION from Maven Central"
+    mvn_copy "$REPO/scripts/lib/jvm/jmh.pom.xml" "$partial" -Djmh.version="$JMH_VERSION"
+    [ -f "$partial/jmh-core-$JMH_VERSION.jar" ] || die "mvn copied no jmh-core-$JMH_VERSION.jar"
+    : >"$partial/.complete"
+    rm -rf "$JMH_DIR"
+    mv "$partial" "$JMH_DIR"
+}
+
 install_kotlin() {
     command -v java >/dev/null || apt_install default-jdk-headless
     command -v mvn >/dev/null || apt_install maven
+    mkdir -p "$CACHE/jvm"
+    install_plaid_link
     if [ -f "$JVM_DIR/.complete" ]; then
         log "Kotlin $KOTLIN_VERSION, kotlinx-coroutines $COROUTINES_VERSION, JNA $JNA_VERSION, JUnit $JUNIT_VERSION present in $JVM_DIR"
         return
@@ -218,7 +263,7 @@ kotlin_env() {
     local f
     for f in "$JVM_DIR/.complete" "$JVM_DIR/bin/kotlinc" "$JVM_DIR/proguard" "$JVM_DIR/lib/kotlin-stdlib.jar" \
         "$JVM_DIR/lib/kotlinx-coroutines-core-jvm.jar" "$JVM_DIR/lib/jna.jar" \
-        "$JVM_DIR/lib/junit.jar" "$JVM_DIR/lib/hamcrest-core.jar"; do
+        "$JVM_DIR/lib/junit.jar" "$JVM_DIR/lib/hamcrest-core.jar" "$PLAID_LINK_DIR/plaid-link-sdk-core.jar"; do
         [ -e "$f" ] || die "$f not found: run scripts/toolchains.sh install kotlin"
     done
     printf 'export KOTLINC=%q\n' "$JVM_DIR/bin/kotlinc"
@@ -242,6 +287,12 @@ kotlin_env() {
     printf 'export JNA_VERSION=%q\n' "$JNA_VERSION"
     printf 'export ROBOLECTRIC_VERSION=%q\n' "$ROBOLECTRIC_VERSION"
     printf 'export COMPILE_SDK=%q\n' "$COMPILE_SDK"
+    printf 'export PLAID_LINK_JAR=%q\n' "$PLAID_LINK_DIR/plaid-link-sdk-core.jar"
+    printf 'export PLAID_LINK_VERSION=%q\n' "$PLAID_LINK_VERSION"
+    if [ -f "$JMH_DIR/.complete" ]; then
+        printf 'export JMH_CP=%q\n' "$(find "$JMH_DIR" -maxdepth 1 -name '*.jar' | sort | tr '\n' ':' | sed 's/:$//')"
+        printf 'export JMH_VERSION=%q\n' "$JMH_VERSION"
+    fi
 }
 
 # ---------------------------------------------------------------- Swift
@@ -374,9 +425,10 @@ case "$cmd" in
         with_lock 8 "$CACHE/install.lock" 1800 "toolchain install"
         case "$what" in
             kotlin) install_kotlin ;;
+            jmh) install_jmh ;;
             swift) install_swift ;;
             all) install_kotlin; install_swift ;;
-            *) die "unknown toolchain '$what' (kotlin, swift or all)" ;;
+            *) die "unknown toolchain '$what' (kotlin, jmh, swift or all)" ;;
         esac
         ;;
     kotlin-env) kotlin_env ;;

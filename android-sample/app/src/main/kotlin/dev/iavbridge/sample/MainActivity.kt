@@ -42,17 +42,14 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import com.plaid.link.OpenPlaidLink
-import com.plaid.link.Plaid
 import com.plaid.link.PlaidSession
-import com.plaid.link.configuration.linkTokenConfiguration
-import com.plaid.link.result.LinkExit
-import com.plaid.link.result.LinkSuccess
 import dev.iavbridge.BillingAddress
 import dev.iavbridge.CheckoutPaymentSession
 import dev.iavbridge.FundingSource
 import dev.iavbridge.MxConnection
 import dev.iavbridge.sample.flow.CardLinking
 import dev.iavbridge.sample.flow.LinkedAccounts
+import dev.iavbridge.sample.flow.PlaidLinkSdk
 import dev.iavbridge.sample.flow.PlaidLinkState
 import dev.iavbridge.sample.flow.VerificationState
 
@@ -68,10 +65,7 @@ class MainActivity : ComponentActivity() {
     // region docs:plaid-link-result
     private val openLink: ActivityResultLauncher<PlaidSession> =
         registerForActivityResult(OpenPlaidLink()) { result ->
-            when (result) {
-                is LinkSuccess -> viewModel.onLinkSuccess(result.publicToken, result.metadata.institution?.name)
-                is LinkExit -> viewModel.onLinkExit(result.error?.let { it.displayMessage ?: it.errorMessage })
-            }
+            PlaidLinkSdk.deliver(result, viewModel::onLinkSuccess, viewModel::onLinkExit)
         }
     // endregion docs:plaid-link-result
 
@@ -100,13 +94,9 @@ class MainActivity : ComponentActivity() {
                     linkSession = null
                     linkLoaded = false
                     val ready = plaid as? PlaidLinkState.Ready ?: return@LaunchedEffect
-                    linkSession = Plaid.createPlaidLinkSession(
-                        this@MainActivity,
-                        linkTokenConfiguration {
-                            token = ready.session.linkToken()
-                            onLoad = { if (viewModel.plaid.value === ready) linkLoaded = true }
-                        },
-                    )
+                    linkSession = PlaidLinkSdk.createLinkSession(this@MainActivity, ready.session) {
+                        if (viewModel.plaid.value === ready) linkLoaded = true
+                    }
                 }
                 // endregion docs:plaid-link-preload
                 LaunchedEffect(state) {
