@@ -6,6 +6,7 @@ usage() {
     cat <<'EOF'
 Usage: scripts/bench-bindings.sh [--flows N] [--kotlin-only | --swift-only] [--debug]
        scripts/bench-bindings.sh --startup [--samples N]
+       scripts/bench-bindings.sh --jmh [--debug]
 
 Benchmarks the bindings against the host build of the core and a running sample-backend
 (simulated Dwolla on loopback). Prints numbers; asserts no timing.
@@ -30,12 +31,20 @@ caller's hands; A: JNA's own initialization; B: System.loadLibrary of libiav_bri
 (uniffi's registration of the native functions, the client's construction, the dispatch back).
 Each sample's figures, with the registration and the client apart, go to stderr first.
 
+--jmh runs only the JMH microbenchmark of the Kotlin crossing cost (benches/kotlin/jmh/Crossings.kt;
+JMH from Maven Central, installed into the cache on first use; the release library; a
+sample-backend for the client's one partner-list fetch, made before timing): a raw JNA
+direct-mapped call of the library next to a sync call, an async call, a record round trip and
+one Plaid flow's worth of crossings, in one JVM fork. Prints JMH's table (ns/op) and the token
+provider's calls during the timed runs (0: no request was made). About 1 minute.
+
 Options:
   --flows N       flows per side (default 2000)
   --kotlin-only   run only the Kotlin benchmarks
   --swift-only    run only the Swift benchmarks
   --debug         use debug builds of the core and the backend (faster to build, slower to run)
   --startup       run only the start-up benchmark
+  --jmh           run only the JMH crossing benchmark
   --samples N     fresh JVMs for --startup (default 15)
   -h, --help      show this help
 EOF
@@ -60,10 +69,12 @@ run_kotlin=1
 run_swift=1
 profile=release
 startup=0
+jmh=0
 samples=15
 while [ "$#" -gt 0 ]; do
     case "$1" in
         --startup) startup=1; shift ;;
+        --jmh) jmh=1; shift ;;
         --samples) samples="${2:?--samples needs a number}"; shift 2 ;;
         --flows) flows="${2:?--flows needs a number}"; shift 2 ;;
         --kotlin-only) run_swift=0; shift ;;
@@ -111,7 +122,14 @@ if [ "$startup" -eq 1 ]; then
         "$(median blocked)" "$(median first_use)" "$(median jna)" "$(median load)" "$(median bindings)"
     exit 0
 fi
-if [ "$run_kotlin" -eq 1 ]; then kotlin_toolchain; fi
+if [ "$jmh" -eq 1 ]; then
+    run_swift=0
+    kotlin_toolchain
+    bash scripts/toolchains.sh install jmh
+    eval "$(bash scripts/toolchains.sh kotlin-env)"
+    [ -n "${JMH_CP:-}" ] || die "JMH is not installed (scripts/toolchains.sh install jmh)"
+fi
+if [ "$run_kotlin" -eq 1 ] && [ "$jmh" -eq 0 ]; then kotlin_toolchain; fi
 if [ "$run_swift" -eq 1 ]; then
     [ -n "$TARGET_REL" ] || die_usage "CARGO_TARGET_DIR must be inside the repository for Swift"
     bash scripts/toolchains.sh install swift
@@ -126,6 +144,27 @@ ready="$state/ready.json"
 start_service sample-backend "$ready" "$state/backend.log" \
     env RUST_LOG=warn "$TARGET_DIR/$profile/sample-backend" --listen 127.0.0.1:0 --ready-file "$ready"
 log "machine: $(nproc) cores, $(uname -sm); core and backend: $profile builds"
+
+if [ "$jmh" -eq 1 ]; then
+    out="$TARGET_DIR/kotlin-jmh"
+    rm -rf "$out"
+    mkdir -p "$out/classes" "$out/generated-sources" "$out/generated-resources"
+    log "compiling the JMH benchmark (Kotlin $KOTLIN_VERSION, JMH $JMH_VERSION)"
+    "$KOTLINC" -nowarn -jvm-target 17 -cp "$KOTLIN_BINDINGS_CP:$JMH_CP" \
+        bindings/kotlin/dev/iavbridge/*.kt tests/kotlin/Support.kt benches/kotlin/jmh/Crossings.kt -d "$out/classes"
+    # kotlinc runs no annotation processor: JMH's bytecode generator reads the compiled classes.
+    java -cp "$JMH_CP:$out/classes:$KOTLIN_BINDINGS_CP:$KOTLIN_LIB/kotlin-stdlib.jar" \
+        org.openjdk.jmh.generators.bytecode.JmhBytecodeGenerator \
+        "$out/classes" "$out/generated-sources" "$out/generated-resources" reflection
+    find "$out/generated-sources" -name '*.java' >"$out/sources.txt"
+    javac -nowarn -d "$out/classes" -cp "$JMH_CP:$out/classes:$KOTLIN_LIB/kotlin-stdlib.jar" @"$out/sources.txt"
+    cp -r "$out/generated-resources/." "$out/classes/"
+    log "JMH on $(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.version = /Java /p'); JNA $JNA_VERSION, kotlinx-coroutines $COROUTINES_VERSION, the $profile library"
+    IAV_READY_FILE="$ready" jvm -Djna.library.path="$TARGET_DIR/$profile" \
+        -cp "$out/classes:$JMH_CP:$KOTLIN_BINDINGS_CP:$KOTLIN_LIB/kotlin-stdlib.jar" \
+        org.openjdk.jmh.Main -foe true 'dev.iavbridge.bench.jmh.Crossings'
+    exit 0
+fi
 
 if [ "$run_kotlin" -eq 1 ]; then
     out="$TARGET_DIR/kotlin-bench"
