@@ -55,6 +55,8 @@ android {
     defaultConfig {
         minSdk = libs.versions.minSdk.get().toInt()
         consumerProguardFiles("consumer-rules.pro")
+        // The Kotlin suite on a device (scripts/test-android-device.sh): src/androidTest.
+        testInstrumentationRunner = "dev.iavbridge.android.test.BackendRunner"
     }
 
     sourceSets {
@@ -63,6 +65,10 @@ android {
             java.srcDirs("src/main/kotlin", repoRoot.dir("bindings/kotlin"))
             // arm64-v8a, armeabi-v7a, x86_64 and x86, built by scripts/build-android.sh.
             jniLibs.srcDir(layout.buildDirectory.dir("rustJniLibs"))
+        }
+        getByName("androidTest") {
+            // The runner, and the suite of tests/kotlin copied by deviceSuite (below).
+            java.srcDirs("src/androidTest/kotlin", layout.buildDirectory.dir("deviceSuite"))
         }
     }
 
@@ -123,6 +129,21 @@ dependencies {
         artifact { type = "aar" }
     }
     implementation(libs.kotlinx.coroutines.android)
+
+    androidTestImplementation(libs.androidx.test.runner)
+    androidTestImplementation(libs.junit)
+}
+
+// The part of the Kotlin suite (tests/kotlin) that runs on a device: all of it but the JVM's
+// runner (Runner.kt) and the tests that need a JVM (DocsTest reads the repository, ErrorsTest
+// serves with com.sun.net.httpserver, FirstUseStressTest starts JVM processes).
+val deviceSuite by tasks.registering(Sync::class) {
+    description = "Copies the device-capable part of tests/kotlin for the instrumented tests."
+    from(repoRoot.dir("tests/kotlin")) {
+        include("*.kt")
+        exclude("Runner.kt", "DocsTest.kt", "ErrorsTest.kt", "FirstUseStressTest.kt")
+    }
+    into(layout.buildDirectory.dir("deviceSuite"))
 }
 
 val buildRustLibraries by tasks.registering(Exec::class) {
@@ -135,7 +156,7 @@ val buildRustLibraries by tasks.registering(Exec::class) {
 }
 
 tasks.named("preBuild") {
-    dependsOn(buildRustLibraries)
+    dependsOn(buildRustLibraries, deviceSuite)
 }
 
 // The published AAR: dev.iavbridge:iav-bridge-android:<crate version> on Maven Central, through
