@@ -322,9 +322,11 @@ def main(argv=None):
             version, problems = check(root, args.tag)
             for p in problems:
                 print(f"release: {p}", file=sys.stderr)
+            if problems and version is None:
+                return 1
             if problems:
                 print(f"release: {len(problems)} problem(s) with Cargo.toml's version "
-                      f"{version}; scripts/release.sh {version or 'VERSION'} sets them", file=sys.stderr)
+                      f"{version}; scripts/release.sh {version} sets them", file=sys.stderr)
                 return 1
             print(f"release: every place says {version}")
             return 0
