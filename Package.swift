@@ -11,12 +11,18 @@ import PackageDescription
 // MARK: - Where the binary comes from (the one place to switch)
 
 /// `.local` while developing: the XCFramework that scripts/build-xcframework.sh writes to
-/// target/xcframework/IAVBridgeFFI.xcframework. For a release, scripts/build-xcframework.sh prints the zip's
-/// checksum: set `.release(url:checksum:)` with the zip's download URL and that checksum.
+/// target/xcframework/IAVBridgeFFI.xcframework. In the commit a version tag points at, the release
+/// workflow (.github/workflows/release.yml) has set `.release(url: releaseURL, checksum:)` with
+/// `scripts/build-xcframework.sh --set-release-url`, so apps that add the package by its URL get
+/// the released zip.
 enum BinarySource {
     case local(path: String)
     case release(url: String, checksum: String)
 }
+
+/// Where the release of this version keeps the XCFramework zip: scripts/release.sh sets it from
+/// Cargo.toml's version and repository, and `scripts/release.sh --check` fails when it differs.
+let releaseURL = "https://github.com/iav-bridge/iav-bridge/releases/download/v0.1.0/IAVBridgeFFI.xcframework.zip"
 
 let binarySource: BinarySource = .local(path: "target/xcframework/IAVBridgeFFI.xcframework")
 

@@ -27,6 +27,9 @@ Steps (the default, in this order):
   dwollav2    scripts/test-dwollav2.sh (Dwolla's official Python client against the simulator)
   packaging   scripts/check-packaging.sh (Android/iOS targets, 16 KB alignment, Package.swift,
               the AAR's Kotlin layer, the sample apps' project files)
+  release     scripts/check-release.sh (actionlint and zizmor on .github/workflows, the scripts
+              and Gradle tasks the workflows name, scripts/release.sh --check, the public API
+              against api/, and self-tests of these checks)
 
 Run only when named (--only fuzz), and by the scheduled fuzzing workflow:
   fuzz        scripts/fuzz.sh: coverage-guided fuzzing, each target of fuzz/ for 60 s
@@ -41,7 +44,7 @@ The last line counts every test run by every step: "total: N passed, N failed".
 USAGE
 }
 
-ALL_STEPS="fmt clippy rust bindings kotlin swift dwollav2 packaging"
+ALL_STEPS="fmt clippy rust bindings kotlin swift dwollav2 packaging release"
 # Steps that run only when --only names them.
 ON_REQUEST_STEPS="fuzz"
 while [ "$#" -gt 0 ]; do
@@ -84,6 +87,7 @@ run_step() {
         swift) scripts/test-swift.sh ;;
         dwollav2) scripts/test-dwollav2.sh ;;
         packaging) scripts/check-packaging.sh ;;
+        release) scripts/check-release.sh ;;
         fuzz) scripts/fuzz.sh ;;
     esac
 }

@@ -6,12 +6,15 @@
 // build/rustJniLibs/<abi>/libiav_bridge.so; the `buildRustLibraries` task runs it before every
 // build unless -Piavbridge.skipCargo=true.
 
+import com.vanniktech.maven.publish.AndroidSingleVariantLibrary
 import org.jetbrains.kotlin.gradle.dsl.JvmTarget
 
 plugins {
     alias(libs.plugins.android.library)
     alias(libs.plugins.kotlin.android)
     `maven-publish`
+    // Maven Central (the Central Portal) with signatures, sources and javadoc jars.
+    alias(libs.plugins.maven.publish)
 }
 
 val repoRoot: Directory = layout.projectDirectory.dir("../..")
@@ -35,6 +38,13 @@ val rustlsComponentVersion: String = providers.fileContents(repoRoot.file("Cargo
         .substringAfter('"').substringBefore('"')
 }.get()
 
+/** The repository (`[package] repository` in Cargo.toml), for the POM. */
+val repositoryUrl: String = providers.fileContents(repoRoot.file("Cargo.toml")).asText.map { text ->
+    val packageSection = text.substringAfter("\n[package]", missingDelimiterValue = "")
+    Regex("""(?m)^repository\s*=\s*"([^"]+)"""").find(packageSection)?.groupValues?.get(1)
+        ?: throw GradleException("no [package] repository in Cargo.toml")
+}.get()
+
 group = "dev.iavbridge"
 version = crateVersion
 
@@ -45,6 +55,8 @@ android {
     defaultConfig {
         minSdk = libs.versions.minSdk.get().toInt()
         consumerProguardFiles("consumer-rules.pro")
+        // The Kotlin suite on a device (scripts/test-android-device.sh): src/androidTest.
+        testInstrumentationRunner = "dev.iavbridge.android.test.BackendRunner"
     }
 
     sourceSets {
@@ -53,6 +65,10 @@ android {
             java.srcDirs("src/main/kotlin", repoRoot.dir("bindings/kotlin"))
             // arm64-v8a, armeabi-v7a, x86_64 and x86, built by scripts/build-android.sh.
             jniLibs.srcDir(layout.buildDirectory.dir("rustJniLibs"))
+        }
+        getByName("androidTest") {
+            // The runner, and the suite of tests/kotlin copied by deviceSuite (below).
+            java.srcDirs("src/androidTest/kotlin", layout.buildDirectory.dir("deviceSuite"))
         }
     }
 
@@ -72,12 +88,6 @@ android {
         jniLibs {
             // The release libraries are already stripped by cargo (profile.release strip = true).
             keepDebugSymbols += "**/libiav_bridge.so"
-        }
-    }
-
-    publishing {
-        singleVariant("release") {
-            withSourcesJar()
         }
     }
 }
@@ -119,6 +129,21 @@ dependencies {
         artifact { type = "aar" }
     }
     implementation(libs.kotlinx.coroutines.android)
+
+    androidTestImplementation(libs.androidx.test.runner)
+    androidTestImplementation(libs.junit)
+}
+
+// The part of the Kotlin suite (tests/kotlin) that runs on a device: all of it but the JVM's
+// runner (Runner.kt) and the tests that need a JVM (DocsTest reads the repository, ErrorsTest
+// serves with com.sun.net.httpserver, FirstUseStressTest starts JVM processes).
+val deviceSuite by tasks.registering(Sync::class) {
+    description = "Copies the device-capable part of tests/kotlin for the instrumented tests."
+    from(repoRoot.dir("tests/kotlin")) {
+        include("*.kt")
+        exclude("Runner.kt", "DocsTest.kt", "ErrorsTest.kt", "FirstUseStressTest.kt")
+    }
+    into(layout.buildDirectory.dir("deviceSuite"))
 }
 
 val buildRustLibraries by tasks.registering(Exec::class) {
@@ -131,35 +156,60 @@ val buildRustLibraries by tasks.registering(Exec::class) {
 }
 
 tasks.named("preBuild") {
-    dependsOn(buildRustLibraries)
+    dependsOn(buildRustLibraries, deviceSuite)
+}
+
+// The published AAR: dev.iavbridge:iav-bridge-android:<crate version> on Maven Central, through
+// the Central Portal, signed. .github/workflows/release.yml runs `publishAndReleaseToMavenCentral`
+// on a version tag with the credentials and the in-memory signing key as Gradle properties
+// (ORG_GRADLE_PROJECT_mavenCentralUsername, ..._mavenCentralPassword, ..._signingInMemoryKey,
+// ..._signingInMemoryKeyPassword); scripts/release.sh reads the coordinates from here.
+mavenPublishing {
+    coordinates("dev.iavbridge", "iav-bridge-android", crateVersion)
+    // The release variant, with its sources jar and a javadoc jar (Maven Central requires both).
+    configure(AndroidSingleVariantLibrary("release", true, true))
+    publishToMavenCentral()
+    // Signed whenever a key is given; Maven Central refuses an unsigned upload, and local
+    // publishing (below) needs no key.
+    if (providers.gradleProperty("signingInMemoryKey").isPresent) {
+        signAllPublications()
+    }
+    pom {
+        name.set("iav-bridge for Android")
+        description.set(
+            "Bank account verification through Dwolla exchange sessions (Plaid Link) for " +
+                "Android apps: a Rust core with generated Kotlin bindings.",
+        )
+        url.set(repositoryUrl)
+        licenses {
+            license {
+                name.set("MIT License")
+                url.set("https://opensource.org/licenses/MIT")
+            }
+            license {
+                name.set("Apache License 2.0")
+                url.set("https://www.apache.org/licenses/LICENSE-2.0")
+            }
+        }
+        developers {
+            developer {
+                id.set("iav-bridge")
+                name.set("The iav-bridge authors")
+                url.set(repositoryUrl)
+            }
+        }
+        scm {
+            url.set(repositoryUrl)
+            connection.set("scm:git:$repositoryUrl.git")
+            developerConnection.set("scm:git:$repositoryUrl.git")
+        }
+    }
 }
 
 publishing {
-    publications {
-        register<MavenPublication>("release") {
-            groupId = "dev.iavbridge"
-            artifactId = "iav-bridge-android"
-            version = crateVersion
-            afterEvaluate {
-                from(components["release"])
-            }
-            pom {
-                name.set("iav-bridge for Android")
-                description.set(
-                    "Bank account verification through Dwolla exchange sessions (Plaid Link) for " +
-                        "Android apps: a Rust core with generated Kotlin bindings.",
-                )
-                licenses {
-                    license {
-                        name.set("MIT OR Apache-2.0")
-                    }
-                }
-            }
-        }
-    }
     repositories {
-        // `./gradlew publishReleasePublicationToLocalRepository` writes build/maven; point apps
-        // (or a CI upload step) at that folder. Add your organization's repository here.
+        // `gradle publishAllPublicationsToLocalRepository` writes the same publication to
+        // build/maven (no key needed); point an app, or your organization's repository, at it.
         maven {
             name = "local"
             url = uri(layout.buildDirectory.dir("maven"))
