@@ -41,7 +41,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the app backend (the default when no subcommand is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Serve only the simulated Dwolla API (plus its /sim/ control surface); prints its URL,
     /// client key and secret, and the demo customer's id. The `dwolla-simulator` binary does
     /// the same.
@@ -564,7 +564,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Some(Command::Simulate(args)) => simulator_cli::simulate(args, shutdown_signal()).await,
-            Some(Command::Serve(args)) => serve(args).await,
+            Some(Command::Serve(args)) => serve(*args).await,
             None => serve(cli.serve).await,
         }
     });
