@@ -10,8 +10,8 @@ use clap::{Args, Parser, Subcommand};
 use dwolla_simulator::cli::{self as simulator_cli, write_ready_file, SimulateArgs};
 use dwolla_simulator::{RunningSimulator, SimulatorConfig};
 use sample_backend::backend::{
-    self, logger, AppUser, Backend, BackendConfig, DwollaCredentials, Limits, SqlStore, Store, Tls,
-    DWOLLA_PRODUCTION, DWOLLA_SANDBOX,
+    self, logger, AppUser, AuthMode, Backend, BackendConfig, DwollaCredentials, JwtConfig, Limits,
+    NewSubjects, SqlStore, Tls, UsersFile, DWOLLA_PRODUCTION, DWOLLA_SANDBOX,
 };
 use sample_backend::{start_simulated_dwolla, StackOptions};
 use serde_json::json;
@@ -41,7 +41,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the app backend (the default when no subcommand is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Serve only the simulated Dwolla API (plus its /sim/ control surface); prints its URL,
     /// client key and secret, and the demo customer's id. The `dwolla-simulator` binary does
     /// the same.
@@ -95,7 +95,7 @@ struct ServeArgs {
     /// (https://api-sandbox.dwolla.com), `production` (https://api.dwolla.com), or the base URL
     /// of any Dwolla-compatible API (such as a `sample-backend simulate` that several backends
     /// share). All but `simulated` take DWOLLA_KEY and DWOLLA_SECRET from the environment and
-    /// require --users.
+    /// require --users or --auth jwt.
     #[arg(long, default_value = "simulated", value_name = "MODE|URL")]
     dwolla: String,
     /// Where owners of resources, idempotency keys and the users file's users are kept:
@@ -110,11 +110,48 @@ struct ServeArgs {
     /// Default: http://<listen address> (https with --tls-cert).
     #[arg(long)]
     public_url: Option<String>,
-    /// TOML file of app users: a [users] table of `"<bearer token>" = "<Dwolla customer id>"`.
-    /// Required for sandbox and production; in simulated mode without it, the demo users
-    /// demo-alice and demo-bob are created.
+    /// How app users sign in: `users` (bearer tokens of --users, or the simulated mode's demo
+    /// users; for development) or `jwt` (bearer JWTs of the OIDC issuer --jwt-issuer, for
+    /// deployment).
+    #[arg(long, default_value = "users", value_name = "users|jwt")]
+    auth: String,
+    /// TOML file of app users (--auth users): a [users] table of `"<bearer token>" = "<Dwolla
+    /// customer id>"` (or `name = { token = "...", customer = "..." }`), tokens of at least 16
+    /// characters, and optionally `generation = N`. Stored in the database at start as a new
+    /// generation when it changed (users it no longer lists are refused on every instance); a
+    /// file older than the database's refuses to start. Required for sandbox and production
+    /// without --auth jwt; in simulated mode without it, the demo users demo-alice and demo-bob
+    /// are created.
     #[arg(long, value_name = "FILE")]
     users: Option<PathBuf>,
+    /// File holding the secret (at least 32 bytes) with which the users' tokens are stored as
+    /// HMAC-SHA256; also read from IAV_USERS_SECRET. Every instance on one database must have
+    /// the same. Default: a random secret kept in the database (development only).
+    #[arg(long, value_name = "FILE")]
+    users_secret_file: Option<PathBuf>,
+    /// The OIDC issuer of the bearer JWTs (--auth jwt): its `iss`, whose
+    /// /.well-known/openid-configuration gives the JWKS. https only (http on 127.0.0.1, ::1 and
+    /// localhost for development).
+    #[arg(long, value_name = "URL")]
+    jwt_issuer: Option<String>,
+    /// The audience (`aud`) the JWTs must name: this backend's client id or API identifier.
+    #[arg(long, value_name = "AUD")]
+    jwt_audience: Option<String>,
+    /// The issuer's JWKS URL, instead of the one of its openid-configuration.
+    #[arg(long, value_name = "URL")]
+    jwks_url: Option<String>,
+    /// A signed-in subject with no Dwolla customer in the database: `create` one (unverified,
+    /// from the token's email, given_name and family_name) or `refuse` (403).
+    #[arg(long, default_value = "refuse", value_name = "create|refuse")]
+    jwt_new_users: String,
+    /// The clock skew allowed on a JWT's exp, nbf and iat, in seconds.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    jwt_leeway: f64,
+    /// The shortest time between two JWKS fetches for tokens naming an unknown key id, in
+    /// seconds (a key rotation is picked up at most this late; a flood of made-up key ids costs
+    /// the issuer one fetch per interval).
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    jwks_refresh_interval: f64,
     /// A redirect value apps may send in `_links.redirect-url.href` (an Android package name or
     /// an iOS https universal link), matched exactly; repeatable. Simulated default:
     /// com.example.app and https://example.com/app; otherwise none (every redirect refused).
@@ -178,11 +215,15 @@ async fn dwolla_config(
     args: &ServeArgs,
     mode: &DwollaMode,
     dwolla_timeout: Duration,
+    file: Option<&UsersFile>,
+    jwt: bool,
 ) -> Result<(BackendConfig, Option<RunningSimulator>), String> {
     match mode {
         DwollaMode::Simulated => {
-            let users = match &args.users {
-                Some(path) => Some(backend::users::load_users(path).map_err(|e| e.to_string())?),
+            // With JWTs, no demo users: customers come from the database (or are created).
+            let users = match file {
+                Some(f) => Some(f.users.clone()),
+                None if jwt => Some(Vec::new()),
                 None => None,
             };
             let opts = StackOptions {
@@ -210,10 +251,17 @@ async fn dwolla_config(
             if key.is_empty() || secret.is_empty() {
                 return Err("DWOLLA_KEY and DWOLLA_SECRET must be set in the environment".into());
             }
-            let path = args.users.as_ref().ok_or(
-                "--users is required with a real Dwolla (demo users exist only in simulated mode)",
-            )?;
-            let users = backend::users::load_users(path).map_err(|e| e.to_string())?;
+            let users = match file {
+                Some(f) => f.users.clone(),
+                None if jwt => Vec::new(),
+                None => {
+                    return Err(
+                        "--users (or --auth jwt) is required with a real Dwolla (demo \
+                                users exist only in simulated mode)"
+                            .into(),
+                    )
+                }
+            };
             if args.allowed_redirects.is_empty() {
                 log::warn!("no --allowed-redirect given: every redirect-url will be refused");
             }
@@ -277,7 +325,12 @@ fn announce(
             allowed.join(", ")
         }
     );
-    if args.users.is_none() {
+    if args.auth == "jwt" {
+        println!(
+            "sign-in: bearer JWTs of {}",
+            args.jwt_issuer.as_deref().unwrap_or("")
+        );
+    } else if args.users.is_none() {
         for u in users {
             println!(
                 "demo user {}: Authorization: Bearer {} (customer {})",
@@ -325,6 +378,81 @@ async fn serve_until_signal(
         None => None,
     };
     Ok(backend::serve(listener, app, limits, tls, shutdown_signal()).await)
+}
+
+/// The sign-in mode of `--auth` and the `--jwt-*` options.
+fn auth_mode(args: &ServeArgs) -> Result<AuthMode, String> {
+    match args.auth.as_str() {
+        "users" => {
+            if args.jwt_issuer.is_some() || args.jwt_audience.is_some() || args.jwks_url.is_some() {
+                return Err("--jwt-issuer, --jwt-audience and --jwks-url need --auth jwt".into());
+            }
+            Ok(AuthMode::Users)
+        }
+        "jwt" => {
+            if args.users.is_some() {
+                return Err(
+                    "--users is for --auth users; with --auth jwt the database maps \
+                            each subject to its customer"
+                        .into(),
+                );
+            }
+            let (Some(issuer), Some(audience)) = (&args.jwt_issuer, &args.jwt_audience) else {
+                return Err("--auth jwt needs --jwt-issuer and --jwt-audience".into());
+            };
+            if audience.is_empty() {
+                return Err("--jwt-audience must not be empty".into());
+            }
+            let mut config = JwtConfig::new(issuer.clone(), audience.clone());
+            config.jwks_url = args.jwks_url.clone();
+            config.leeway =
+                Duration::from_secs_f64(seconds_or_zero("--jwt-leeway", args.jwt_leeway)?.round());
+            config.min_refresh_interval =
+                seconds("--jwks-refresh-interval", args.jwks_refresh_interval)?;
+            config.new_subjects = match args.jwt_new_users.as_str() {
+                "create" => NewSubjects::Create,
+                "refuse" => NewSubjects::Refuse,
+                _ => return Err("--jwt-new-users must be create or refuse".into()),
+            };
+            config.check().map_err(|e| e.to_string())?;
+            Ok(AuthMode::Jwt(config))
+        }
+        _ => Err("--auth must be users or jwt".into()),
+    }
+}
+
+/// A number of seconds from 0 to 600 (`--jwt-leeway`).
+fn seconds_or_zero(flag: &str, value: f64) -> Result<f64, String> {
+    if value.is_finite() && (0.0..=600.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{flag} must be a number of seconds from 0 to 600"))
+    }
+}
+
+/// The users secret of `--users-secret-file` or IAV_USERS_SECRET (at least 32 bytes), if given.
+fn users_secret(args: &ServeArgs) -> Result<Option<Vec<u8>>, String> {
+    let secret = match &args.users_secret_file {
+        Some(path) => {
+            let mut bytes =
+                std::fs::read(path).map_err(|e| format!("cannot read --users-secret-file: {e}"))?;
+            while bytes.last().is_some_and(u8::is_ascii_whitespace) {
+                bytes.pop();
+            }
+            Some(bytes)
+        }
+        None => std::env::var("IAV_USERS_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(String::into_bytes),
+    };
+    match secret {
+        Some(s) if s.len() < backend::users::MIN_SECRET_BYTES => Err(format!(
+            "the users secret (--users-secret-file or IAV_USERS_SECRET) must have at least {} bytes",
+            backend::users::MIN_SECRET_BYTES
+        )),
+        s => Ok(s),
+    }
 }
 
 /// A number of seconds from `flag` as a duration: above 0, at most 3600.
@@ -379,20 +507,31 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         return Err("--public-url must be an absolute http(s) URL".into());
     }
 
-    let (mut config, sim) = dwolla_config(&args, &mode, dwolla_timeout).await?;
+    let auth = auth_mode(&args)?;
+    let jwt = matches!(auth, AuthMode::Jwt(_));
+    let file = match &args.users {
+        Some(path) => Some(backend::users::load_users_file(path).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let users_secret = users_secret(&args)?;
+    let (mut config, sim) = dwolla_config(&args, &mode, dwolla_timeout, file.as_ref(), jwt).await?;
     let store = open_store(&args, &mode).await?;
-    if args.users.is_some() {
-        store
-            .replace_users(&config.users)
-            .await
-            .map_err(|e| e.to_string())?;
+    if !jwt && users_secret.is_none() && mode != DwollaMode::Simulated {
+        log::warn!(
+            "no --users-secret-file or IAV_USERS_SECRET: the users' tokens are hashed with a \
+             secret kept in the database (development only)"
+        );
     }
+    config.auth = auth;
+    config.users_generation = file.as_ref().and_then(|f| f.generation);
+    config.users_secret = users_secret;
     config.store = Arc::new(store);
     config.public_url = Some(public.clone());
     config.limits = limits.clone();
     let users = config.users.clone();
     let allowed = config.allowed_redirects.clone();
     let backend = Backend::new(config, &public).map_err(|e| e.to_string())?;
+    backend.prepare().await.map_err(|e| e.to_string())?;
     let app = backend.router();
 
     announce(&args, &backend, addr, sim.as_ref(), &users, &allowed)?;
@@ -425,7 +564,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Some(Command::Simulate(args)) => simulator_cli::simulate(args, shutdown_signal()).await,
-            Some(Command::Serve(args)) => serve(args).await,
+            Some(Command::Serve(args)) => serve(*args).await,
             None => serve(cli.serve).await,
         }
     });

@@ -359,7 +359,7 @@ async fn a_users_file_replaces_the_demo_users() {
     // In simulated mode the customer need not exist for auth to work; partners need no customer.
     std::fs::write(
         &users,
-        "[users]\n\"file-token-1\" = \"3f1c2d4e-0000-4000-8000-00000000000a\"\n",
+        "[users]\n\"file-token-1-0123456789\" = \"3f1c2d4e-0000-4000-8000-00000000000a\"\n",
     )
     .unwrap();
     let (p, r) = serve(&[
@@ -377,7 +377,7 @@ async fn a_users_file_replaces_the_demo_users() {
         get(
             &c,
             &format!("{backend}exchange-partners"),
-            Some("file-token-1")
+            Some("file-token-1-0123456789")
         )
         .await
         .status,
@@ -527,7 +527,7 @@ async fn database_and_dwolla_url_options() {
     let users = dir.join("users.toml");
     std::fs::write(
         &users,
-        "[users]\n\"tok-url-1\" = \"3f1c2d4e-0000-4000-8000-00000000000b\"\n",
+        "[users]\n\"tok-url-1-0123456789\" = \"3f1c2d4e-0000-4000-8000-00000000000b\"\n",
     )
     .unwrap();
     let mut cmd = Command::new(BIN);

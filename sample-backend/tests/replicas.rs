@@ -245,7 +245,7 @@ async fn two_instances_one_database_one_simulator() {
     let users_file = dir.join("users.toml");
     std::fs::write(
         &users_file,
-        format!("[users]\n\"tok-alice-r\" = \"{alice}\"\n\"tok-bob-r\" = \"{bob}\"\n"),
+        format!("[users]\n\"tok-alice-replicas-01\" = \"{alice}\"\n\"tok-bob-replicas-0123\" = \"{bob}\"\n"),
     )
     .unwrap();
     let d = Deployment {
@@ -258,7 +258,7 @@ async fn two_instances_one_database_one_simulator() {
         bob,
     };
     let (a, b) = (d.backend("a").await, d.backend("b").await);
-    let (alice, bob) = ("tok-alice-r", "tok-bob-r");
+    let (alice, bob) = ("tok-alice-replicas-01", "tok-bob-replicas-0123");
 
     // A flow across the instances: session on A, read on B; exchange on B; funding source on A,
     // read on B.

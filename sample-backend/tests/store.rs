@@ -7,7 +7,9 @@ mod support;
 
 use std::sync::Arc;
 
-use sample_backend::backend::{AppUser, KeyClaim, KeyUse, ResourceKind, SqlStore, Store};
+use sample_backend::backend::{
+    KeyClaim, KeyUse, ResourceKind, SqlStore, Store, StoredUser, Subject, UsersImport,
+};
 
 const DAY: i64 = 24 * 60 * 60;
 
@@ -20,10 +22,10 @@ fn key<'a>(hash: &'a str, customer: &'a str, fingerprint: &'a str, now: i64) -> 
     }
 }
 
-fn user(name: &str, token: &str, customer: &str) -> AppUser {
-    AppUser {
+fn user(name: &str, token_hash: &str, customer: &str) -> StoredUser {
+    StoredUser {
         name: name.into(),
-        token: token.into(),
+        token_hash: token_hash.into(),
         customer_id: customer.into(),
     }
 }
@@ -165,26 +167,104 @@ async fn conforms(store: Arc<dyn Store>, tag: &str) {
     assert_eq!(store.key_secret().await.unwrap(), secret);
 }
 
-/// Users are one table per database: checked once per database, not per tag.
+/// Users are one table per database: checked once per database, not per tag. A set is stored
+/// as a generation; the current set again changes nothing; an older set is refused; a file's own
+/// generation above the current brings an older set back; subjects link once.
 async fn users_conform(store: &dyn Store) {
-    store
-        .replace_users(&[user("u1", "tok-1", "c1"), user("u2", "tok-2", "c2")])
-        .await
-        .unwrap();
+    let first = [user("u1", "h-1", "c1"), user("u2", "h-2", "c2")];
     assert_eq!(
-        store.user("tok-1").await.unwrap(),
-        Some(user("u1", "tok-1", "c1"))
+        store.import_users("d-1", None, &first).await.unwrap(),
+        UsersImport::Imported {
+            generation: 1,
+            removed: 0
+        }
     );
-    assert_eq!(store.user("tok-3").await.unwrap(), None);
-    store
-        .replace_users(&[user("u3", "tok-3", "c3")])
-        .await
-        .unwrap();
-    assert_eq!(store.user("tok-1").await.unwrap(), None);
     assert_eq!(
-        store.user("tok-3").await.unwrap(),
-        Some(user("u3", "tok-3", "c3"))
+        store.file_user("h-1").await.unwrap(),
+        Some(user("u1", "h-1", "c1"))
     );
+    assert_eq!(store.file_user("h-3").await.unwrap(), None);
+    assert_eq!(
+        store.import_users("d-1", None, &first).await.unwrap(),
+        UsersImport::Current { generation: 1 }
+    );
+    let second = [user("u3", "h-3", "c3")];
+    assert_eq!(
+        store.import_users("d-2", None, &second).await.unwrap(),
+        UsersImport::Imported {
+            generation: 2,
+            removed: 2
+        }
+    );
+    assert_eq!(store.file_user("h-1").await.unwrap(), None);
+    assert_eq!(
+        store.file_user("h-3").await.unwrap(),
+        Some(user("u3", "h-3", "c3"))
+    );
+    // The older set does not come back, unless its file says it is generation 3.
+    assert_eq!(
+        store.import_users("d-1", None, &first).await.unwrap(),
+        UsersImport::Superseded {
+            generation: 1,
+            current: 2
+        }
+    );
+    assert_eq!(
+        store.import_users("d-1", Some(2), &first).await.unwrap(),
+        UsersImport::Superseded {
+            generation: 2,
+            current: 2
+        }
+    );
+    assert_eq!(store.file_user("h-1").await.unwrap(), None);
+    assert!(matches!(
+        store.import_users("d-1", Some(3), &first).await.unwrap(),
+        UsersImport::Imported { generation: 3, .. }
+    ));
+    assert_eq!(
+        store.file_user("h-1").await.unwrap(),
+        Some(user("u1", "h-1", "c1"))
+    );
+    assert_eq!(
+        store.import_users("d-2", None, &second).await.unwrap(),
+        UsersImport::Superseded {
+            generation: 2,
+            current: 3
+        }
+    );
+    assert!(matches!(
+        store.import_users("d-2", Some(4), &second).await.unwrap(),
+        UsersImport::Imported { generation: 4, .. }
+    ));
+    assert_eq!(
+        store.file_user("h-3").await.unwrap(),
+        Some(user("u3", "h-3", "c3"))
+    );
+
+    // Subjects: the first link wins.
+    assert_eq!(store.subject("https://id", "s-1").await.unwrap(), None);
+    let linked = Subject {
+        customer_id: "c1".into(),
+        revoked: false,
+    };
+    assert_eq!(
+        store.link_subject("https://id", "s-1", "c1").await.unwrap(),
+        linked
+    );
+    assert_eq!(
+        store.link_subject("https://id", "s-1", "c2").await.unwrap(),
+        linked
+    );
+    assert_eq!(
+        store.subject("https://id", "s-1").await.unwrap(),
+        Some(linked)
+    );
+    assert_eq!(store.subject("https://other", "s-1").await.unwrap(), None);
+    // The users secret: drawn once, not the key secret.
+    let secret = store.users_secret().await.unwrap();
+    assert_eq!(secret.len(), 64);
+    assert_eq!(store.users_secret().await.unwrap(), secret);
+    assert_ne!(store.key_secret().await.unwrap(), secret);
 }
 
 #[tokio::test]
@@ -257,8 +337,12 @@ async fn postgres_shared_by_two_instances() {
         Some("p-bob".into())
     );
     assert_eq!(
-        two.user("tok-3").await.unwrap(),
-        Some(user("u3", "tok-3", "c3"))
+        two.file_user("h-3").await.unwrap(),
+        Some(user("u3", "h-3", "c3"))
+    );
+    assert_eq!(
+        two.users_secret().await.unwrap(),
+        one.users_secret().await.unwrap()
     );
     assert_eq!(
         two.key_secret().await.unwrap(),

@@ -7,12 +7,14 @@
 //! | Table | Holds |
 //! | --- | --- |
 //! | `iav_migrations` | the migrations applied |
-//! | `iav_settings` | `key-secret`, the secret from which the keys sent to Dwolla are derived |
+//! | `iav_settings` | `key-secret`, the secret from which the keys sent to Dwolla are derived; `users-secret`, the one hashing users' tokens when none is configured |
 //! | `iav_owners` | (kind, Dwolla id) -> owning customer |
 //! | `iav_idempotency_keys` | SHA-256 of an app key -> customer, request fingerprint, created resource, time |
-//! | `iav_users` | SHA-256 of a bearer token -> name and customer (from a users file) |
+//! | `iav_user_sets` | the generations of users files stored: generation -> digest of the set, users, time |
+//! | `iav_file_users` | HMAC-SHA256 of a users file's token -> name, customer, generation, `revoked_at` |
+//! | `iav_subjects` | (OIDC issuer, subject) -> customer, time linked, `revoked_at` |
 //!
-//! Bearer tokens and app keys are stored as SHA-256 hashes only. The same SQL runs on both
+//! App keys are stored as SHA-256 hashes, users' tokens as HMACs with the users secret only. The same SQL runs on both
 //! databases (`$N` parameters, `ON CONFLICT`, `BIGINT` seconds).
 
 use std::fmt;
@@ -31,37 +33,67 @@ use tokio::sync::{Mutex, OnceCell};
 use super::store::{
     now_secs, KeyClaim, KeyUse, ResourceKind, Store, StoreError, IDEMPOTENCY_KEY_LIFETIME_SECS,
 };
-use super::users::AppUser;
+use super::store::{StoredUser, Subject, UsersImport};
 
 /// The migrations, in order: (version, statements). Never edit one that has shipped; add one.
-const MIGRATIONS: &[(i64, &[&str])] = &[(
-    1,
-    &[
-        "CREATE TABLE IF NOT EXISTS iav_settings (
+const MIGRATIONS: &[(i64, &[&str])] = &[
+    (
+        1,
+        &[
+            "CREATE TABLE IF NOT EXISTS iav_settings (
             name TEXT PRIMARY KEY,
             value TEXT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS iav_owners (
+            "CREATE TABLE IF NOT EXISTS iav_owners (
             kind TEXT NOT NULL,
             id TEXT NOT NULL,
             customer TEXT NOT NULL,
             PRIMARY KEY (kind, id))",
-        "CREATE TABLE IF NOT EXISTS iav_idempotency_keys (
+            "CREATE TABLE IF NOT EXISTS iav_idempotency_keys (
             key_hash TEXT PRIMARY KEY,
             customer TEXT NOT NULL,
             fingerprint TEXT NOT NULL,
             location TEXT,
             created_at BIGINT NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS iav_idempotency_keys_created_at
+            "CREATE INDEX IF NOT EXISTS iav_idempotency_keys_created_at
             ON iav_idempotency_keys (created_at)",
-        "CREATE TABLE IF NOT EXISTS iav_users (
+            "CREATE TABLE IF NOT EXISTS iav_users (
             token_hash TEXT PRIMARY KEY,
             name TEXT NOT NULL,
             customer TEXT NOT NULL)",
-    ],
-)];
+        ],
+    ),
+    (
+        2,
+        &[
+            // Unsalted SHA-256 of tokens: gone; the users file is stored again at start, as HMACs.
+            "DROP TABLE IF EXISTS iav_users",
+            "CREATE TABLE IF NOT EXISTS iav_user_sets (
+            generation BIGINT PRIMARY KEY,
+            digest TEXT NOT NULL UNIQUE,
+            users BIGINT NOT NULL,
+            imported_at BIGINT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS iav_file_users (
+            token_hash TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            customer TEXT NOT NULL,
+            generation BIGINT NOT NULL,
+            revoked_at BIGINT)",
+            "CREATE TABLE IF NOT EXISTS iav_subjects (
+            issuer TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            customer TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            revoked_at BIGINT,
+            PRIMARY KEY (issuer, subject))",
+        ],
+    ),
+];
 
 /// The PostgreSQL advisory lock taken while migrating (any fixed number; "iav" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0069_6176;
+
+/// The PostgreSQL advisory lock taken while a set of users is stored ("iavu").
+const USERS_LOCK: i64 = 0x6961_7675;
 
 /// Expired idempotency keys are deleted at most this often per instance.
 const KEY_SWEEP_INTERVAL_SECS: i64 = 60;
@@ -273,6 +305,32 @@ impl SqlStore {
         })
     }
 
+    /// The secret stored as setting `name`, drawn at random (32 bytes, in hex) by the first
+    /// instance that asks for it.
+    async fn drawn_secret(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+        let fail = failed("reading a secret");
+        let mut drawn = [0u8; 32];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut drawn)
+            .map_err(|_| StoreError("no random numbers for a secret".into()))?;
+        let value: String = on_pool!(self, |p| {
+            sqlx::query(
+                "INSERT INTO iav_settings (name, value) VALUES ($1, $2)
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(hex(&drawn))
+            .execute(p)
+            .await
+            .map_err(&fail)?;
+            sqlx::query_scalar("SELECT value FROM iav_settings WHERE name = $1")
+                .bind(name)
+                .fetch_one(p)
+                .await
+                .map_err(&fail)?
+        });
+        Ok(value.into_bytes())
+    }
+
     /// Deletes the idempotency keys past their lifetime, at most once a minute.
     async fn sweep_keys(&self, now: i64) -> Result<(), StoreError> {
         use std::sync::atomic::Ordering;
@@ -425,73 +483,180 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn user(&self, token: &str) -> Result<Option<AppUser>, StoreError> {
-        self.ready().await?;
-        let fail = failed("reading a user");
-        let found: Option<(String, String)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT name, customer FROM iav_users WHERE token_hash = $1"
-        )
-        .bind(sha256_hex(token.as_bytes()))
-        .fetch_optional(p)
-        .await
-        .map_err(&fail))?;
-        Ok(found.map(|(name, customer_id)| AppUser {
-            name,
-            token: token.to_string(),
-            customer_id,
-        }))
-    }
-
-    async fn replace_users(&self, users: &[AppUser]) -> Result<(), StoreError> {
+    async fn import_users(
+        &self,
+        digest: &str,
+        generation: Option<i64>,
+        users: &[StoredUser],
+    ) -> Result<UsersImport, StoreError> {
         self.ready().await?;
         let fail = failed("storing the users");
         on_pool!(self, |p| {
             let mut tx = p.begin().await.map_err(&fail)?;
-            sqlx::query("DELETE FROM iav_users")
+            if matches!(self.pool, Pool::Postgres(_)) {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(USERS_LOCK)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(&fail)?;
+            } else {
+                // SQLite: take the write lock now, so that two imports run one after the other.
+                sqlx::query("DELETE FROM iav_user_sets WHERE 0 = 1")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(&fail)?;
+            }
+            let current: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(generation), 0) FROM iav_user_sets")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(&fail)?;
+            let seen: Option<i64> =
+                sqlx::query_scalar("SELECT generation FROM iav_user_sets WHERE digest = $1")
+                    .bind(digest)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(&fail)?;
+            let next = match (generation, seen) {
+                (None, Some(g)) if g == current => {
+                    return Ok(UsersImport::Current { generation: g })
+                }
+                (None, Some(g)) => {
+                    return Ok(UsersImport::Superseded {
+                        generation: g,
+                        current,
+                    })
+                }
+                (None, None) => current + 1,
+                (Some(n), _) if n > current => n,
+                (Some(n), Some(g)) if n == current && g == current => {
+                    return Ok(UsersImport::Current { generation: g })
+                }
+                (Some(n), _) => {
+                    return Ok(UsersImport::Superseded {
+                        generation: n,
+                        current,
+                    })
+                }
+            };
+            sqlx::query("DELETE FROM iav_user_sets WHERE digest = $1")
+                .bind(digest)
                 .execute(&mut *tx)
                 .await
                 .map_err(&fail)?;
+            sqlx::query(
+                "INSERT INTO iav_user_sets (generation, digest, users, imported_at)
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(next)
+            .bind(digest)
+            .bind(i64::try_from(users.len()).unwrap_or(i64::MAX))
+            .bind(now_secs())
+            .execute(&mut *tx)
+            .await
+            .map_err(&fail)?;
             for user in users {
+                // A user revoked in the database stays revoked (`revoked_at` is kept).
                 sqlx::query(
-                    "INSERT INTO iav_users (token_hash, name, customer) VALUES ($1, $2, $3)
-                     ON CONFLICT (token_hash) DO UPDATE
-                     SET name = excluded.name, customer = excluded.customer",
+                    "INSERT INTO iav_file_users (token_hash, name, customer, generation)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (token_hash) DO UPDATE SET name = excluded.name,
+                         customer = excluded.customer, generation = excluded.generation",
                 )
-                .bind(sha256_hex(user.token.as_bytes()))
+                .bind(&user.token_hash)
                 .bind(&user.name)
                 .bind(&user.customer_id)
+                .bind(next)
                 .execute(&mut *tx)
                 .await
                 .map_err(&fail)?;
             }
-            tx.commit().await.map_err(&fail)
+            let removed = sqlx::query("DELETE FROM iav_file_users WHERE generation <> $1")
+                .bind(next)
+                .execute(&mut *tx)
+                .await
+                .map_err(&fail)?
+                .rows_affected();
+            tx.commit().await.map_err(&fail)?;
+            Ok(UsersImport::Imported {
+                generation: next,
+                removed,
+            })
         })
+    }
+
+    async fn file_user(&self, token_hash: &str) -> Result<Option<StoredUser>, StoreError> {
+        self.ready().await?;
+        let fail = failed("reading a user");
+        let found: Option<(String, String)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT name, customer FROM iav_file_users
+             WHERE token_hash = $1 AND revoked_at IS NULL"
+        )
+        .bind(token_hash)
+        .fetch_optional(p)
+        .await
+        .map_err(&fail))?;
+        Ok(found.map(|(name, customer_id)| StoredUser {
+            token_hash: token_hash.to_string(),
+            name,
+            customer_id,
+        }))
+    }
+
+    async fn subject(&self, issuer: &str, subject: &str) -> Result<Option<Subject>, StoreError> {
+        self.ready().await?;
+        let fail = failed("reading a user");
+        let found: Option<(String, Option<i64>)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT customer, revoked_at FROM iav_subjects WHERE issuer = $1 AND subject = $2"
+        )
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(p)
+        .await
+        .map_err(&fail))?;
+        Ok(found.map(|(customer_id, revoked_at)| Subject {
+            customer_id,
+            revoked: revoked_at.is_some(),
+        }))
+    }
+
+    async fn link_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        customer: &str,
+    ) -> Result<Subject, StoreError> {
+        self.ready().await?;
+        let fail = failed("linking a user to a customer");
+        // One statement: a no-op update on conflict makes RETURNING give the link as stored.
+        let (customer_id, revoked_at): (String, Option<i64>) = on_pool!(self, |p| sqlx::query_as(
+            "INSERT INTO iav_subjects (issuer, subject, customer, created_at)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (issuer, subject) DO UPDATE SET customer = iav_subjects.customer
+             RETURNING customer, revoked_at"
+        )
+        .bind(issuer)
+        .bind(subject)
+        .bind(customer)
+        .bind(now_secs())
+        .fetch_one(p)
+        .await
+        .map_err(&fail))?;
+        Ok(Subject {
+            customer_id,
+            revoked: revoked_at.is_some(),
+        })
+    }
+
+    async fn users_secret(&self) -> Result<Vec<u8>, StoreError> {
+        self.ready().await?;
+        self.drawn_secret("users-secret").await
     }
 
     async fn key_secret(&self) -> Result<Vec<u8>, StoreError> {
         self.ready().await?;
         self.secret
-            .get_or_try_init(|| async {
-                let fail = failed("reading the key secret");
-                let mut drawn = [0u8; 32];
-                ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut drawn)
-                    .map_err(|_| StoreError("no random numbers for the key secret".into()))?;
-                let value: String = on_pool!(self, |p| {
-                    sqlx::query(
-                        "INSERT INTO iav_settings (name, value) VALUES ('key-secret', $1)
-                         ON CONFLICT (name) DO NOTHING",
-                    )
-                    .bind(hex(&drawn))
-                    .execute(p)
-                    .await
-                    .map_err(&fail)?;
-                    sqlx::query_scalar("SELECT value FROM iav_settings WHERE name = 'key-secret'")
-                        .fetch_one(p)
-                        .await
-                        .map_err(&fail)?
-                });
-                Ok(value.into_bytes())
-            })
+            .get_or_try_init(|| self.drawn_secret("key-secret"))
             .await
             .cloned()
     }

@@ -19,7 +19,8 @@ pub struct ApiError {
     status: StatusCode,
     body: Value,
     retry_after: Option<HeaderValue>,
-    www_authenticate: bool,
+    /// The `WWW-Authenticate` header of a 401, if any.
+    www_authenticate: Option<HeaderValue>,
     close: bool,
 }
 
@@ -30,7 +31,7 @@ impl ApiError {
             status,
             body: json!({ "code": code, "message": message }),
             retry_after: None,
-            www_authenticate: false,
+            www_authenticate: None,
             close: false,
         }
     }
@@ -41,7 +42,7 @@ impl ApiError {
             status,
             body,
             retry_after,
-            www_authenticate: false,
+            www_authenticate: None,
             close: false,
         }
     }
@@ -65,15 +66,46 @@ impl ApiError {
         )
     }
 
-    /// 401 `InvalidAccessToken` with `WWW-Authenticate: Bearer`.
+    /// 401 `InvalidAccessToken` with `WWW-Authenticate: Bearer`: no bearer token was sent
+    /// (RFC 6750 gives no error code then).
     pub fn unauthorized() -> Self {
         let mut e = Self::new(
             StatusCode::UNAUTHORIZED,
             "InvalidAccessToken",
             "Invalid access token.",
         );
-        e.www_authenticate = true;
+        e.www_authenticate = Some(HeaderValue::from_static("Bearer"));
         e
+    }
+
+    /// 401 `InvalidAccessToken` for a bearer token that was refused, with
+    /// `WWW-Authenticate: Bearer error="invalid_token", error_description="<why>"` (RFC 6750)
+    /// and the same reason in the body's message. `why` is a fixed text of the backend (never
+    /// the token); characters RFC 6750 does not allow in a description are dropped.
+    pub fn invalid_token(why: &str) -> Self {
+        let why: String = why
+            .chars()
+            .filter(|c| matches!(c, ' '..='~') && *c != '"' && *c != '\\')
+            .collect();
+        let mut e = Self::new(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAccessToken",
+            &format!("Invalid access token: {why}."),
+        );
+        e.www_authenticate = HeaderValue::from_str(&format!(
+            "Bearer error=\"invalid_token\", error_description=\"{why}\""
+        ))
+        .ok()
+        .or(Some(HeaderValue::from_static(
+            "Bearer error=\"invalid_token\"",
+        )));
+        e
+    }
+
+    /// 403 `Forbidden`: the caller is signed in but may not use the backend (a revoked user, or
+    /// a user with no Dwolla customer when new users are not given one).
+    pub fn forbidden(message: &str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Forbidden", message)
     }
 
     /// 400 `BadRequest`: a body that is not a JSON object.
@@ -95,7 +127,7 @@ impl ApiError {
                 "_embedded": { "errors": [ { "code": "Invalid", "message": message, "path": path } ] }
             }),
             retry_after: None,
-            www_authenticate: false,
+            www_authenticate: None,
             close: false,
         }
     }
@@ -146,7 +178,7 @@ impl ApiError {
                 "_embedded": { "errors": errors }
             }),
             retry_after: None,
-            www_authenticate: false,
+            www_authenticate: None,
             close: false,
         }
     }
@@ -173,9 +205,8 @@ impl IntoResponse for ApiError {
         if let Some(ra) = self.retry_after {
             resp.headers_mut().insert(header::RETRY_AFTER, ra);
         }
-        if self.www_authenticate {
-            resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        if let Some(value) = self.www_authenticate {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, value);
         }
         if self.close {
             resp.headers_mut()

@@ -10,9 +10,11 @@
 //! | this one | [`BackendConfig`], [`Backend`], [`start_backend`] and [`RunningBackend`] |
 //! | `routes` | the route table and its handlers |
 //! | `request_log` | the middleware logging each request (method, path, status, duration) |
-//! | `auth` | the bearer-token extractor of the app user |
+//! | [`auth`] | sign-in: [`AuthMode`] (users file or OIDC JWTs), the extractor of the app user, the subject's customer |
+//! | [`jwt`] | [`JwtConfig`]: bearer JWTs verified (RS256, ES256; `iss`, `aud`, `exp`, `nbf`, `iat`) |
+//! | `jwks` | the issuer URL rule, OIDC discovery, the JWKS cached and refreshed on an unknown `kid` (rate-limited) |
 //! | `ownership` | the ownership check: own customer, own resources, 404 for the rest |
-//! | [`store`] | [`Store`]: what must survive a restart and be shared by replicas (owners, idempotency keys, users, the key secret) |
+//! | [`store`] | [`Store`]: what must survive a restart and be shared by replicas (owners, idempotency keys, users and subjects, the secrets) |
 //! | [`database`] | [`SqlStore`], the store on SQLite or PostgreSQL, and its migrations |
 //! | `idempotency` | the app's `Idempotency-Key` checked, and the key sent to Dwolla derived from it |
 //! | `create` | the create flow: key claimed, POST to Dwolla, resource claimed, read back, 201 |
@@ -25,11 +27,11 @@
 //! | [`dwolla`] | the Dwolla client (token cache, HAL requests) |
 //! | [`rewrite`] | hrefs moved between Dwolla's base and the public URL |
 //! | [`error`] | the backend's Dwolla-style error answers |
-//! | [`users`] | app users and the users file |
+//! | [`users`] | app users, the users file and the HMAC of its tokens |
 //! | [`logger`] | the binary's stderr logger |
 
 mod accounts;
-mod auth;
+pub mod auth;
 mod bodies;
 mod create;
 pub mod database;
@@ -39,6 +41,8 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod idempotency;
+mod jwks;
+pub mod jwt;
 pub mod limits;
 pub mod logger;
 mod ownership;
@@ -51,7 +55,6 @@ pub mod server;
 pub mod store;
 pub mod users;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -62,15 +65,31 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use auth::{AuthMode, SignInError};
 pub use database::SqlStore;
 pub use dwolla::{DwollaClient, DwollaCredentials, DwollaError};
 pub use error::ApiError;
+pub use jwks::JwksError;
+pub use jwt::{JwtConfig, NewSubjects};
 pub use limits::Limits;
 pub use redirects::DEFAULT_ALLOWED_REDIRECTS;
 pub use rewrite::Rewriter;
 pub use server::{serve, Tls};
-pub use store::{KeyClaim, KeyUse, ResourceKind, Store, StoreError};
-pub use users::{AppUser, UsersFileError};
+pub use store::{
+    KeyClaim, KeyUse, ResourceKind, Store, StoreError, StoredUser, Subject, UsersImport,
+};
+pub use users::{AppUser, UsersFile, UsersFileError};
+
+/// Why a backend could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// The Dwolla client could not be built.
+    #[error(transparent)]
+    Dwolla(#[from] DwollaError),
+    /// Sign-in could not be set up.
+    #[error(transparent)]
+    SignIn(#[from] SignInError),
+}
 
 /// Dwolla's production API.
 pub const DWOLLA_PRODUCTION: &str = "https://api.dwolla.com";
@@ -86,8 +105,17 @@ pub struct BackendConfig {
     pub credentials: DwollaCredentials,
     /// The URL apps reach this backend at; `None`: `http://<listening address>`.
     pub public_url: Option<String>,
-    /// The app users (bearer token -> Dwolla customer).
+    /// How app users sign in (default [`AuthMode::Users`]).
+    pub auth: AuthMode,
+    /// The app users of [`AuthMode::Users`] (bearer token -> Dwolla customer): stored in the
+    /// database as a generation when the backend starts ([`Store::import_users`]); none: the
+    /// database's users as they are.
     pub users: Vec<AppUser>,
+    /// The users file's own `generation`, if it names one.
+    pub users_generation: Option<i64>,
+    /// The secret with which users' tokens are hashed (HMAC-SHA256, at least 32 bytes); `None`:
+    /// one drawn at random and kept in the database ([`Store::users_secret`], development).
+    pub users_secret: Option<Vec<u8>>,
     /// The redirect values (`_links.redirect-url.href`) accepted when creating exchange sessions.
     pub allowed_redirects: Vec<String>,
     /// The time limit of one request to Dwolla (default 10 s).
@@ -109,7 +137,10 @@ impl BackendConfig {
             dwolla_url: dwolla_url.into(),
             credentials,
             public_url: None,
+            auth: AuthMode::Users,
             users: Vec::new(),
+            users_generation: None,
+            users_secret: None,
             allowed_redirects: Vec::new(),
             dwolla_timeout: Duration::from_secs(10),
             token_refresh_margin: Duration::from_secs(60),
@@ -125,7 +156,13 @@ impl fmt::Debug for BackendConfig {
             .field("dwolla_url", &self.dwolla_url)
             .field("credentials", &self.credentials)
             .field("public_url", &self.public_url)
+            .field("auth", &self.auth)
             .field("users", &self.users)
+            .field("users_generation", &self.users_generation)
+            .field(
+                "users_secret",
+                &self.users_secret.as_ref().map(|_| "<redacted>"),
+            )
             .field("allowed_redirects", &self.allowed_redirects)
             .field("dwolla_timeout", &self.dwolla_timeout)
             .field("token_refresh_margin", &self.token_refresh_margin)
@@ -141,8 +178,8 @@ pub(crate) struct Inner {
     pub(crate) dwolla: DwollaClient,
     /// Moves hrefs between Dwolla's base and the public URL.
     pub(crate) rw: Rewriter,
-    /// The app users of the configuration by bearer token (the store's are looked up after).
-    pub(crate) users: HashMap<String, AppUser>,
+    /// Sign-in: the mode, the users to store at start, the users secret.
+    pub(crate) sign_in: auth::SignIn,
     /// The redirect allow-list.
     pub(crate) allowed: Vec<String>,
     /// Owners, idempotency keys, stored users, the key secret.
@@ -164,14 +201,15 @@ impl fmt::Debug for Backend {
         f.debug_struct("Backend")
             .field("dwolla", &self.inner.dwolla)
             .field("public_url", &self.inner.rw.public_base())
-            .field("users", &self.inner.users.len())
+            .field("sign_in", &self.inner.sign_in)
             .finish()
     }
 }
 
 impl Backend {
-    /// A backend answering at `public_url`.
-    pub fn new(config: BackendConfig, public_url: &str) -> Result<Self, DwollaError> {
+    /// A backend answering at `public_url`. Its users are stored and the issuer's keys fetched
+    /// by [`Backend::prepare`] (or at the first request).
+    pub fn new(config: BackendConfig, public_url: &str) -> Result<Self, BackendError> {
         let dwolla = DwollaClient::new(
             &config.dwolla_url,
             config.credentials,
@@ -180,22 +218,35 @@ impl Backend {
         )?
         .with_answer_limit(config.limits.max_dwolla_answer_bytes);
         let rw = Rewriter::new(&config.dwolla_url, public_url);
-        let users = config
-            .users
-            .into_iter()
-            .map(|u| (u.token.clone(), u))
-            .collect();
+        let sign_in = auth::SignIn::new(
+            config.auth,
+            config.users,
+            config.users_generation,
+            config.users_secret,
+        )?;
         Ok(Backend {
             inner: Arc::new(Inner {
                 dwolla,
                 rw,
-                users,
+                sign_in,
                 allowed: config.allowed_redirects,
                 store: config.store,
                 dwolla_slots: limits::DwollaSlots::new(&config.limits),
                 limits: config.limits,
             }),
         })
+    }
+
+    /// Sets up sign-in once: stores the configuration's users as a generation (refusing an
+    /// older set: [`SignInError::Superseded`]), or fetches the issuer's keys (a failure there is
+    /// logged, not returned: they are fetched again at the first token).
+    pub async fn prepare(&self) -> Result<(), SignInError> {
+        self.inner.sign_in.prepare(self.inner.store.as_ref()).await
+    }
+
+    /// How many times the OIDC issuer's JWKS was fetched (0 with a users file).
+    pub fn jwks_fetches(&self) -> u64 {
+        self.inner.sign_in.jwks_fetches()
     }
 
     /// The router serving the backend contract.
@@ -289,6 +340,10 @@ pub async fn start_backend(
     let public = config.public_url.clone().unwrap_or_else(|| http_url(addr));
     let backend =
         Backend::new(config, &public).map_err(|e| std::io::Error::other(e.to_string()))?;
+    backend
+        .prepare()
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let app = backend.router();
     let (stop, stopped) = oneshot::channel::<()>();
     let open = server::OpenConnections::default();

@@ -1,7 +1,9 @@
 //! What the backend remembers between requests, behind the [`Store`] trait: which customer owns
 //! each exchange session, exchange and funding source; the app's `Idempotency-Key`s (who claimed
-//! each, for which request, and the resource it created); the app users of a users file; and the
-//! secret that derives the keys sent to Dwolla.
+//! each, for which request, and the resource it created); the app users: those of a users file
+//! (by the HMAC of their token, with the generation of the file they came from) and the subjects
+//! of an OIDC issuer (`--auth jwt`), each mapped to its Dwolla customer and revocable; and the
+//! secrets that derive the keys sent to Dwolla and hash the users' tokens.
 //!
 //! Everything a restart must not lose and replicas must share lives here. The implementation is
 //! [`super::database::SqlStore`]: SQLite (in memory, or a file) or PostgreSQL.
@@ -12,7 +14,6 @@ use async_trait::async_trait;
 use axum::http::StatusCode;
 
 use super::error::ApiError;
-use super::users::AppUser;
 
 /// How long an `Idempotency-Key` is remembered, as Dwolla does: 24 hours.
 pub const IDEMPOTENCY_KEY_LIFETIME_SECS: i64 = 24 * 60 * 60;
@@ -126,13 +127,92 @@ pub trait Store: Send + Sync {
     /// send a corrected request with it.
     async fn release_request(&self, key_hash: &str) -> Result<(), StoreError>;
 
-    /// The app user whose bearer token this is, among the stored users.
-    async fn user(&self, token: &str) -> Result<Option<AppUser>, StoreError>;
+    /// Makes `users` (a users file, or the demo users) the stored users, unless this set was
+    /// stored before. `digest` identifies the set (an HMAC of its users); `generation` is the
+    /// file's own `generation`, if it names one. In one transaction:
+    /// - a set never stored, with no generation: stored as the next generation;
+    /// - a `generation` above the current one: stored as that generation;
+    /// - the current set: nothing changes (users revoked in the database stay revoked);
+    /// - any other (a set replaced since, or a generation not above the current one): nothing
+    ///   changes, [`UsersImport::Superseded`].
+    ///
+    /// Storing a set removes every user that is not in it; a user revoked in the database stays
+    /// revoked when a new set lists it again.
+    async fn import_users(
+        &self,
+        digest: &str,
+        generation: Option<i64>,
+        users: &[StoredUser],
+    ) -> Result<UsersImport, StoreError>;
 
-    /// Replaces the stored users with `users` (a users file read at start), in one transaction.
-    async fn replace_users(&self, users: &[AppUser]) -> Result<(), StoreError>;
+    /// The stored users-file user whose token has this HMAC, unless revoked.
+    async fn file_user(&self, token_hash: &str) -> Result<Option<StoredUser>, StoreError>;
+
+    /// The Dwolla customer of an OIDC issuer's subject, if one is linked.
+    async fn subject(&self, issuer: &str, subject: &str) -> Result<Option<Subject>, StoreError>;
+
+    /// Links an issuer's subject to `customer` unless it is linked already; the link as it now
+    /// stands (of two concurrent links, the first wins).
+    async fn link_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        customer: &str,
+    ) -> Result<Subject, StoreError>;
+
+    /// The secret with which users' tokens are hashed when none is configured: drawn at random
+    /// once per database and shared by every instance that uses it (development only: whoever
+    /// reads the database reads it too).
+    async fn users_secret(&self) -> Result<Vec<u8>, StoreError>;
 
     /// The secret from which the keys sent to Dwolla are derived: drawn at random once per
     /// database and shared by every instance that uses it.
     async fn key_secret(&self) -> Result<Vec<u8>, StoreError>;
+}
+
+/// A user of a users file as stored: the HMAC of its bearer token (never the token), its name
+/// and its customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUser {
+    /// HMAC-SHA256 of the token with the users secret, in hex.
+    pub token_hash: String,
+    /// The user's name (`user-1`, ...).
+    pub name: String,
+    /// The Dwolla customer the user acts as.
+    pub customer_id: String,
+}
+
+/// What [`Store::import_users`] did with a set of users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsersImport {
+    /// The set is now the stored users, as `generation`; `removed` users of the set before
+    /// are gone (on every instance, at their next request).
+    Imported {
+        /// The set's generation.
+        generation: i64,
+        /// How many stored users it removed.
+        removed: u64,
+    },
+    /// The set is the current one already; nothing changed.
+    Current {
+        /// The current generation.
+        generation: i64,
+    },
+    /// The set is older than the stored one (replaced since, or a generation not above the
+    /// current); nothing changed.
+    Superseded {
+        /// The set's generation (as stored before, or as its file names it).
+        generation: i64,
+        /// The current generation.
+        current: i64,
+    },
+}
+
+/// An OIDC subject's link to its Dwolla customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    /// The Dwolla customer.
+    pub customer_id: String,
+    /// Whether the user is revoked (`revoked_at` set in the database).
+    pub revoked: bool,
 }
