@@ -6,12 +6,16 @@
 //! errors), 401, 403, 404 and 429 have their own
 //! variants, and every other status becomes [`BridgeError::Server`]. Server texts are cleaned
 //! by [`crate::redaction::clean_detail`], with the request's bearer tokens, before they enter
-//! an error.
+//! an error; the re-authentication exchange URL, an href of the backend's, has the request's
+//! secrets removed too.
 
 use serde_json::Value;
 
 use crate::error::BridgeError;
-use crate::redaction::clean_detail;
+use crate::redaction::{clean_detail, redact_secrets};
+
+/// The longest re-authentication href taken from an error body.
+const MAX_EXCHANGE_URL: usize = 2048;
 
 /// The message Dwolla gives when a redirect value is not configured for the account.
 pub(crate) const REDIRECT_NOT_CONFIGURED: &str = "must exactly match one of the configured URLs";
@@ -45,11 +49,15 @@ pub(crate) fn error_from_status(
     match status {
         400 => {
             if code == "UpdateCredentials" || first_code.as_deref() == Some("UpdateCredentials") {
+                // The backend's href, rebased: without the request's secrets (a hostile
+                // backend may echo the bearer token into it), and none when it is too long to
+                // be an exchange's URL.
                 let exchange_url = v
                     .pointer("/_links/about/href")
                     .and_then(Value::as_str)
+                    .filter(|h| h.len() <= MAX_EXCHANGE_URL)
                     .and_then(rebase)
-                    .map(|u| exchange_url_of(&u))
+                    .map(|u| redact_secrets(&exchange_url_of(&u), secrets))
                     .unwrap_or_default();
                 BridgeError::ReauthRequired { exchange_url }
             } else if let Some(duplicate) = duplicate_funding_source(

@@ -15,10 +15,12 @@ use crate::error::BridgeError;
 use crate::hal::parse::RawSession;
 use crate::hal::Exchange;
 use crate::partners;
-use crate::prepared::{Prepared, Taken};
+use crate::prepared::{Owner, Prepared, Taken};
+use crate::redaction::with_call_secrets;
 use crate::redirect::policy::redirect_value;
 use crate::runtime;
 use crate::session::{ExchangeSession, PlaidLinkSession};
+use crate::transport::answered_as;
 
 /// Which prepared sessions: Plaid Link (by customer id) or re-authentication (by exchange id).
 #[derive(Clone, Copy, Debug)]
@@ -125,8 +127,16 @@ impl BridgeClient {
             let url = inner
                 .transport
                 .path_url(&["customers", &customer_id, "exchanges"]);
-            let resp = inner.transport.post(&url, &body, deadline).await?;
-            inner.created_exchange(resp, deadline).await
+            // The public token is a secret of the request, as an MX or card token is: a backend
+            // that echoes it (with Plaid's `public-` prefix or without) has it redacted.
+            let run = async {
+                let resp = inner
+                    .transport
+                    .post_with_secrets(&url, &body, &[&public_token], deadline)
+                    .await?;
+                inner.created_exchange(resp, deadline).await
+            };
+            run.await.map_err(|e| e.without(&public_token))
         })
         .await
     }
@@ -161,50 +171,70 @@ impl Inner {
         let timeout = self.cfg.timeout;
         let deadline = Instant::now() + timeout;
         let started = std::time::Instant::now();
-        let task = async move {
+        let task = with_call_secrets(async move {
             let work = async {
                 match kind {
                     Kind::Plaid => inner.new_plaid_session(&key, deadline).await,
                     Kind::Reauth => inner.new_reauth_session(&key, deadline).await,
                 }
             };
-            let made = match tokio::time::timeout_at(deadline, work).await {
-                Ok(made) => made,
+            // Whose tokens the prepare's answers came with: the session is that user's.
+            let (made, owners) = answered_as(tokio::time::timeout_at(deadline, work)).await;
+            let made = match made {
+                Ok(made) => made.map_err(BridgeError::without_call_secrets),
                 Err(_) => Err(BridgeError::Timeout {
                     after_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
                 }),
             };
             let ms = started.elapsed().as_millis();
-            match made {
-                Ok(session) => {
-                    if inner.prepared(kind).finish(ticket, session) {
+            match (made, <[Owner; 1]>::try_from(owners)) {
+                (Ok(session), Ok([owner])) => {
+                    if inner.prepared(kind).finish(ticket, session, owner) {
                         log::info!(target: "iav_bridge::client", "{name}: session ready in {ms} ms");
                     } else {
                         log::debug!(target: "iav_bridge::client", "{name}: session dropped, the prepared sessions were cleared meanwhile");
                     }
                 }
-                Err(e) => {
+                (Ok(_), Err(owners)) => {
+                    drop(ticket);
+                    log::warn!(target: "iav_bridge::client", "{name}: session dropped, its requests carried {} different access tokens; the next start creates its own session", owners.len());
+                }
+                (Err(e), _) => {
                     drop(ticket);
                     log::warn!(target: "iav_bridge::client", "{name} failed after {ms} ms: {e}; the next start creates its own session");
                 }
             }
-        };
+        });
         match runtime::spawn_abortable(task) {
             Ok(abort) => slots.attach(&ticket_key, ticket_id, abort),
             Err(e) => log::warn!(target: "iav_bridge::client", "{name} could not start: {e}"),
         }
     }
 
-    /// The prepared session for `key`, if a fresh one was kept (waiting for one in flight).
+    /// The prepared session for `key`, if a fresh one was kept (waiting for one in flight) for
+    /// the access token the provider hands out now. One made with another token (another
+    /// user's: the app did not call `clear_prepared` at sign-out) is dropped with every other
+    /// session of that token, and the start creates its own.
     async fn take_prepared(&self, kind: Kind, key: &str) -> Option<Arc<PlaidLinkSession>> {
         let slots = self.prepared(kind);
-        match slots.take(key).await {
+        if !slots.holds(key) {
+            return None;
+        }
+        // Who is signed in now: the provider's token, fingerprinted (no request).
+        let owner = self.transport.current_owner().await;
+        match slots.take(key, owner.as_ref()).await {
             Taken::Fresh(session) => {
                 log::debug!(target: "iav_bridge::client", "{}: the prepared session, no request", kind.prepare_name());
                 Some(session)
             }
             Taken::Stale => {
                 log::info!(target: "iav_bridge::client", "{}: the prepared session is older than {} s, replaced by a new one", kind.prepare_name(), slots.max_age().as_secs());
+                None
+            }
+            Taken::OtherOwner => {
+                let dropped = self.prepared_plaid.retain_owner(owner.as_ref())
+                    + self.prepared_reauth.retain_owner(owner.as_ref());
+                log::info!(target: "iav_bridge::client", "{}: the prepared session was made with another access token (another user's?); dropped with {dropped} other(s), a new one is created", kind.prepare_name());
                 None
             }
             Taken::Missing => None,
