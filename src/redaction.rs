@@ -538,4 +538,62 @@ mod tests {
         );
         assert_eq!(href_for_display("not a url"), "not a url");
     }
+
+    #[test]
+    fn format_characters_inside_a_secret_do_not_hide_it() {
+        let secret = "correcthorsebatterystaple";
+        for echo in [
+            "correct\u{200B}horse\u{00AD}battery\u{2060}staple",
+            "CORRECT\u{FEFF}HORSEBATTERYSTAPLE",
+            "correct%E2%80%8Bhorse%C2%ADbattery%e2%81%a0staple",
+            "corr%65cthorsebatterystaple",
+        ] {
+            let out = redact_secret(&format!("user {echo} refused"), secret);
+            assert_eq!(out, "user <redacted> refused", "{echo:?}");
+        }
+        // A server's text loses its format characters, so none splits a token-shaped word.
+        assert_eq!(
+            clean_detail("token public-sandbox-\u{200B}12345678 used", &[]),
+            "token <redacted> used"
+        );
+        assert_eq!(
+            href_for_display("https://evil.example/x/link-%E2%80%8Bsandbox-abcdef12"),
+            "https://evil.example/x/<redacted>"
+        );
+        assert!(is_format('\u{200B}') && is_format('\u{00AD}') && is_format('\u{2060}'));
+        assert!(!is_format('a') && !is_format(' ') && !is_format('é'));
+    }
+
+    #[test]
+    fn a_long_fragment_of_a_secret_counts_as_the_secret() {
+        println!("secret length -> fewest characters that count");
+        for (len, min) in [
+            (4, 4),
+            (6, 6),
+            (7, 6),
+            (8, 6),
+            (12, 9),
+            (18, 14),
+            (25, 19),
+            (64, 48),
+        ] {
+            println!("{len:>3} -> {}", fragment_min(len));
+            assert_eq!(fragment_min(len), min, "{len}");
+        }
+        let secret = "k7Qx9mPz";
+        // Cut one character short, at either end; a fragment from the middle.
+        for echo in ["k7Qx9mP", "7Qx9mPz", "K7QX9M"] {
+            assert_eq!(
+                redact_secret(&format!("at /exchanges/{echo}/x"), secret),
+                "at /exchanges/<redacted>/x",
+                "{echo}"
+            );
+        }
+        // Five characters of an 8-character secret are ordinary text.
+        assert_eq!(redact_secret("k7Qx9 is fine", secret), "k7Qx9 is fine");
+        assert_eq!(
+            redact_secret("c0ffee12ab34cd56e", "c0ffee12ab34cd56ef"),
+            REDACTED
+        );
+    }
 }

@@ -315,4 +315,37 @@ mod tests {
         assert!(!s.contains("opaque-app-token"), "{s}");
         assert!(s.contains("token <redacted> was used"), "{s}");
     }
+
+    #[test]
+    fn the_reauth_exchange_url_has_the_request_secrets_removed() {
+        for href in [
+            "https://b/exchanges/k7Qx9mPz/exchange-sessions",
+            "https://b/exchanges/k7Qx%E2%80%8B9mPz/exchange-sessions",
+            "https://b/exchanges/k7Qx9mP/exchange-sessions",
+        ] {
+            let body = format!(
+                r#"{{"code":"UpdateCredentials","message":"re-auth","_links":{{"about":{{"href":"{href}"}}}}}}"#
+            );
+            let e = error_from_status(400, body.as_bytes(), None, &no_rebase, &["k7Qx9mPz"]);
+            assert_eq!(
+                e,
+                BridgeError::ReauthRequired {
+                    exchange_url: "https://b/exchanges/<redacted>".into()
+                },
+                "{href}"
+            );
+        }
+        // An href too long to be an exchange's is not taken.
+        let body = format!(
+            r#"{{"code":"UpdateCredentials","_links":{{"about":{{"href":"https://b/exchanges/{}"}}}}}}"#,
+            "x".repeat(3000)
+        );
+        let e = error_from_status(400, body.as_bytes(), None, &no_rebase, &[]);
+        assert_eq!(
+            e,
+            BridgeError::ReauthRequired {
+                exchange_url: String::new()
+            }
+        );
+    }
 }
