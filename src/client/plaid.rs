@@ -46,8 +46,10 @@ impl BridgeClient {
     ///
     /// After `prepare_plaid_link` for the same `customer_id`, it returns the prepared session
     /// without a request (once: sessions are single-use), waits for it if it is still being
-    /// created, and creates one as above if it failed, was handed out already, or is older than
-    /// the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`).
+    /// created, and creates one as above if it failed, was handed out already, is older than
+    /// the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`; the time
+    /// the device slept counts), or was made with another access token than the one the
+    /// `AccessTokenProvider` hands out now (another user's: it is dropped).
     ///
     /// `customer_id` is the Dwolla customer's id, or an alias the backend accepts (`me`).
     pub async fn start_plaid_link(
@@ -72,7 +74,8 @@ impl BridgeClient {
     /// Returns at once. One session per customer id is kept, in memory only; a second call while
     /// one is being created or a fresh one is kept does nothing. Errors are logged, not thrown:
     /// the next `start_plaid_link` then creates its own session and reports its own error.
-    /// `clear_prepared` and dropping the client cancel it.
+    /// The session belongs to the access token its requests carried. `clear_prepared` and
+    /// dropping the client cancel it.
     pub fn prepare_plaid_link(&self, customer_id: String) {
         self.inner.prepare(Kind::Plaid, customer_id);
     }
