@@ -13,8 +13,8 @@
 //!   the token, never the token): it is handed out only to a taker with the same owner; one
 //!   whose owner differs (another user signed in) is dropped, never handed out;
 //! - a session's age is the longer of the monotonic clock's and the wall clock's: the
-//!   monotonic clock stops while the device sleeps (CLOCK_MONOTONIC on Android,
-//!   CLOCK_UPTIME_RAW on Darwin), the wall clock does not;
+//!   monotonic clock stops while the device sleeps (`CLOCK_MONOTONIC` on Android,
+//!   `CLOCK_UPTIME_RAW` on Darwin), the wall clock does not;
 //! - [`Prepared::clear`] and dropping the set abort the tasks in flight, including one whose
 //!   task is attached after the clear ([`Prepared::attach`]); a task that ends without
 //!   [`Prepared::finish`] (aborted, panicked) empties its slot when its [`Ticket`] drops, so no
