@@ -24,6 +24,7 @@
 //! secrets once more (`BridgeError::without_call_secrets`).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
@@ -198,12 +199,17 @@ pub(crate) fn redact_secret(s: &str, secret: &str) -> String {
     }
     let min = fragment_min(needle.len());
     let hay = visible_units(s);
+    // Where each character is in the secret: a fragment can only start at one of them.
+    let mut starts: HashMap<char, Vec<usize>> = HashMap::new();
+    for (j, &c) in needle.iter().enumerate() {
+        starts.entry(c).or_default().push(j);
+    }
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < hay.len() {
         // The longest fragment of the secret that starts here.
         let mut longest = 0;
-        for j in 0..needle.len() {
+        for &j in starts.get(&hay[i].c).map_or(&[][..], Vec::as_slice) {
             let run = hay[i..]
                 .iter()
                 .zip(&needle[j..])

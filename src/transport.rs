@@ -7,7 +7,10 @@
 //!
 //! The app's bearer token is only ever sent to `backend_url`'s origin: hrefs on another origin
 //! are refused (Dwolla-origin hrefs are rebased onto the backend by their resource path) and
-//! HTTP redirects are never followed.
+//! HTTP redirects are never followed. Each token sent, and each secret of a body, is noted as
+//! a secret of the call ([`crate::redaction::note_call_secret`]), so that no text of the call
+//! shows it; and each successful answer records whose token it came with ([`answered_as`]: an
+//! HMAC fingerprint, the [`Owner`] of a prepared session).
 
 use std::cell::RefCell;
 use std::future::Future;
