@@ -230,6 +230,17 @@ impl BridgeError {
     }
 }
 
+impl BridgeError {
+    /// The error without the secrets of the call running in this task (its bearer tokens, the
+    /// secrets of its bodies: [`crate::redaction::note_call_secret`]): how every error leaves
+    /// an exported call, a prepare or a prewarm.
+    pub(crate) fn without_call_secrets(self) -> BridgeError {
+        crate::redaction::call_secrets()
+            .iter()
+            .fold(self, |e, secret| e.without(secret))
+    }
+}
+
 fn path_suffix(path: Option<&str>) -> String {
     match path {
         Some(p) => format!(" (at {p})"),

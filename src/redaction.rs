@@ -3,16 +3,31 @@
 //!
 //! [`REDACTED`] stands in for a token or secret wherever one would be shown (the sessions'
 //! `Debug`/`Display`, errors). Text the library did not write (server messages, the token
-//! provider's reasons, transport errors, hrefs) goes through [`clean_detail`] before it enters
-//! an error or a log record, and [`redact`] is what it applies:
-//! - every occurrence of the secrets the caller knows (the bearer tokens of the request, a card
-//!   or MX token the app handed over), whatever its letter case, token-shaped or not;
+//! provider's reasons, transport errors, hrefs) goes through [`clean_detail`] (an href through
+//! [`href_for_display`]) before it enters an error or a log record, and [`redact`] is what it
+//! applies:
+//! - the secrets the caller knows: the bearer tokens of the call, the public, card or MX token
+//!   the app handed over. The call's own ([`note_call_secret`], kept for the call by
+//!   [`with_call_secrets`]) are always included. A secret is matched as a reader would see it:
+//!   whatever its letter case, token-shaped or not, with Unicode format characters (category
+//!   Cf: U+200B, U+00AD, U+2060, ...) inside it ignored and percent-encoded characters read
+//!   decoded; and a fragment of at least three quarters of it ([`fragment_min`]: one cut a
+//!   character short, say) counts as the secret;
 //! - words that start with a known token prefix, in any letter case ([`TOKEN_PREFIXES`]);
 //! - other token-shaped words: 20 or more letters and digits without a known prefix (a raw MX
 //!   connection token, a card token in hex, a base64 value), UUIDs excepted (Dwolla's ids).
 //!
-//! Redaction runs on the whole text, before it is cut to length, so that a token straddling
-//! the cut leaves no beginning behind. [`href_for_display`] is how a refused href is shown.
+//! Format characters are dropped from a server's text and from a shown href before anything
+//! else, so that none can split a token-shaped word. Redaction runs on the whole text, before
+//! it is cut to length, so that a token straddling the cut leaves no beginning behind.
+//! [`BridgeError`](crate::error::BridgeError)s leave each exported call through the call's
+//! secrets once more (`BridgeError::without_call_secrets`).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// Shown in place of a token or secret.
 pub const REDACTED: &str = "<redacted>";
@@ -20,12 +35,50 @@ pub const REDACTED: &str = "<redacted>";
 /// The most characters of a server's text kept in an error.
 const MAX_DETAIL: usize = 300;
 
-/// Keeps a server's text short, on one line, and free of `secrets` and of anything shaped like
-/// a token. `secrets` are the values known to be secret where the text arrives (the request's
-/// bearer tokens); they are only compared, never kept.
+/// The most characters of a server's text that are read at all: the rest could never be shown
+/// (it is past [`MAX_DETAIL`]), and a hostile backend's megabyte of text costs no more than this.
+const MAX_READ: usize = 16 * 1024;
+
+tokio::task_local! {
+    /// The secrets of the exported call running in this task: the bearer tokens it sent, the
+    /// secrets of its request bodies. Dropped with the call.
+    static CALL_SECRETS: RefCell<Vec<String>>;
+}
+
+/// Runs `fut` (one exported call, or a prepare or prewarm) with its own set of secrets, which
+/// [`note_call_secret`] adds to and every redaction in it applies.
+pub(crate) async fn with_call_secrets<F: Future>(fut: F) -> F::Output {
+    CALL_SECRETS.scope(RefCell::new(Vec::new()), fut).await
+}
+
+/// Records a secret of the call running in this task (outside one, nothing).
+pub(crate) fn note_call_secret(secret: &str) {
+    if secret.is_empty() {
+        return;
+    }
+    let _ = CALL_SECRETS.try_with(|s| {
+        let mut s = s.borrow_mut();
+        if !s.iter().any(|known| known == secret) {
+            s.push(secret.to_string());
+        }
+    });
+}
+
+/// The secrets of the call running in this task (none outside one).
+pub(crate) fn call_secrets() -> Vec<String> {
+    CALL_SECRETS
+        .try_with(|s| s.borrow().clone())
+        .unwrap_or_default()
+}
+
+/// Keeps a server's text short, on one line, and free of `secrets`, of the call's secrets and
+/// of anything shaped like a token. `secrets` are the values known to be secret where the text
+/// arrives (the request's bearer tokens); they are only compared, never kept.
 pub(crate) fn clean_detail(s: &str, secrets: &[&str]) -> String {
     let one_line: String = s
         .chars()
+        .take(MAX_READ)
+        .filter(|&c| !is_format(c))
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     truncate(&redact(&one_line, secrets), MAX_DETAIL)
@@ -46,38 +99,159 @@ fn truncate(s: &str, max: usize) -> String {
     kept.to_string()
 }
 
-/// `s` with every occurrence of each of `secrets` (ASCII letter case ignored) and every
+/// `s` with each of `secrets` and of the call's secrets ([`redact_secret`]) and every
 /// token-shaped word replaced by [`REDACTED`].
 pub(crate) fn redact(s: &str, secrets: &[&str]) -> String {
+    redact_tokens(&redact_secrets(s, secrets))
+}
+
+/// `s` with each of `secrets` and of the call's secrets replaced by [`REDACTED`], as
+/// [`redact_secret`] does; token-shaped words are left.
+pub(crate) fn redact_secrets(s: &str, secrets: &[&str]) -> String {
     let mut text = s.to_string();
     for secret in secrets {
         text = redact_secret(&text, secret);
     }
-    redact_tokens(&text)
+    for secret in call_secrets() {
+        text = redact_secret(&text, &secret);
+    }
+    text
 }
 
-/// `s` with every occurrence of `secret` replaced by [`REDACTED`], ignoring ASCII letter case.
-/// An empty secret changes nothing.
+/// Whether `c` is a Unicode format character (category Cf): invisible, and so able to hide
+/// inside a secret (U+200B ZERO WIDTH SPACE, U+00AD SOFT HYPHEN, U+2060 WORD JOINER, U+FEFF,
+/// the bidirectional controls, ...).
+pub(crate) fn is_format(c: char) -> bool {
+    c.general_category() == GeneralCategory::Format
+}
+
+/// One character of a text as a reader sees it: its ASCII letters in lower case, a
+/// percent-encoded character decoded; `start..end` is where it is in the text.
+struct Unit {
+    c: char,
+    start: usize,
+    end: usize,
+}
+
+/// The visible characters of `s` ([`Unit`]s): format characters, raw or percent-encoded, left
+/// out.
+fn visible_units(s: &str) -> Vec<Unit> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let (c, end) = percent_decoded(s, i).unwrap_or_else(|| {
+            let c = s[i..].chars().next().unwrap_or(' ');
+            (c, i + c.len_utf8())
+        });
+        if !is_format(c) {
+            out.push(Unit {
+                c: c.to_ascii_lowercase(),
+                start: i,
+                end,
+            });
+        }
+        i = end;
+    }
+    out
+}
+
+/// The character percent-encoded (as UTF-8, `%E2%80%8B`) at byte `i` of `s`, and where it ends.
+fn percent_decoded(s: &str, i: usize) -> Option<(char, usize)> {
+    let byte_at = |j: usize| -> Option<u8> {
+        let hex = s.get(j..j + 3)?.strip_prefix('%')?;
+        u8::from_str_radix(hex, 16).ok()
+    };
+    let first = byte_at(i)?;
+    let len = match first {
+        0x00..=0x7F => 1,
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let mut bytes = [first, 0, 0, 0];
+    for (k, b) in bytes.iter_mut().enumerate().take(len).skip(1) {
+        *b = byte_at(i + 3 * k)?;
+    }
+    let c = std::str::from_utf8(&bytes[..len]).ok()?.chars().next()?;
+    Some((c, i + 3 * len))
+}
+
+/// The fewest characters of a secret that count as the secret: three quarters of it (rounded
+/// up), at least 6 (a secret of 6 characters or fewer counts only whole). A backend that echoes
+/// a secret cut short still shows it; a secret's few first characters in ordinary text do not.
+pub(crate) fn fragment_min(secret_len: usize) -> usize {
+    if secret_len <= 6 {
+        secret_len
+    } else {
+        (secret_len * 3).div_ceil(4).max(6)
+    }
+}
+
+/// `s` with every occurrence of `secret` replaced by [`REDACTED`], read as a reader sees both
+/// ([`visible_units`]: letter case, format characters and percent-encoding ignored), and with
+/// every fragment of `secret` of at least [`fragment_min`] characters replaced too. An empty
+/// secret changes nothing.
 pub(crate) fn redact_secret(s: &str, secret: &str) -> String {
-    let (hay, needle) = (s.as_bytes(), secret.as_bytes());
-    if needle.is_empty() || hay.len() < needle.len() {
+    let needle: Vec<char> = visible_units(secret).into_iter().map(|u| u.c).collect();
+    if needle.is_empty() || s.is_empty() {
         return s.to_string();
     }
-    let mut out = String::with_capacity(s.len());
-    let (mut i, mut copied) = (0, 0);
-    while i + needle.len() <= hay.len() {
-        // A match starts where the secret's first byte (never a UTF-8 continuation byte)
-        // does, and ends where its last character does: both are character boundaries.
-        if hay[i..i + needle.len()].eq_ignore_ascii_case(needle) {
-            out.push_str(&s[copied..i]);
-            out.push_str(REDACTED);
-            i += needle.len();
-            copied = i;
+    let min = fragment_min(needle.len());
+    let hay = visible_units(s);
+    // Where each character is in the secret: a fragment can only start at one of them.
+    let mut starts: HashMap<char, Vec<usize>> = HashMap::new();
+    for (j, &c) in needle.iter().enumerate() {
+        starts.entry(c).or_default().push(j);
+    }
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < hay.len() {
+        // The longest fragment of the secret that starts here.
+        let mut longest = 0;
+        for &j in starts.get(&hay[i].c).map_or(&[][..], Vec::as_slice) {
+            let run = hay[i..]
+                .iter()
+                .zip(&needle[j..])
+                .take_while(|(u, c)| u.c == **c)
+                .count();
+            longest = longest.max(run);
+        }
+        if longest >= min {
+            spans.push((hay[i].start, hay[i + longest - 1].end));
+            i += longest;
         } else {
             i += 1;
         }
     }
+    if spans.is_empty() {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut copied = 0;
+    for (start, end) in spans {
+        out.push_str(&s[copied..start]);
+        out.push_str(REDACTED);
+        copied = end;
+    }
     out.push_str(&s[copied..]);
+    out
+}
+
+/// `s` without its format characters, raw or percent-encoded; everything else as it was.
+fn without_format_chars(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let (c, end) = percent_decoded(s, i).unwrap_or_else(|| {
+            let c = s[i..].chars().next().unwrap_or(' ');
+            (c, i + c.len_utf8())
+        });
+        if !is_format(c) {
+            out.push_str(&s[i..end]);
+        }
+        i = end;
+    }
     out
 }
 
@@ -223,9 +397,12 @@ fn at_word_start(s: &str, i: usize) -> bool {
     i == 0 || s[..i].chars().next_back().is_some_and(|c| !is_word_char(c))
 }
 
-/// An href as an error or a log line may show it: without user info (`user:password@`), query
-/// or fragment (each replaced by [`REDACTED`]), and with token-shaped words redacted.
+/// An href as an error or a log line may show it: without format characters, user info
+/// (`user:password@`), query or fragment (each replaced by [`REDACTED`]), and with the call's
+/// secrets and token-shaped words redacted.
 pub(crate) fn href_for_display(href: &str) -> String {
+    let href: String = without_format_chars(&href.chars().take(MAX_READ).collect::<String>());
+    let href = href.as_str();
     let (mut shown, rest) = match href.find(['?', '#']) {
         Some(i) => (href[..i].to_string(), &href[i..]),
         None => (href.to_string(), ""),
@@ -238,7 +415,7 @@ pub(crate) fn href_for_display(href: &str) -> String {
             shown.replace_range(start..start + at, REDACTED);
         }
     }
-    let mut shown = redact_tokens(&shown);
+    let mut shown = redact(&shown, &[]);
     if let Some(mark) = rest.chars().next() {
         shown.push(mark);
         shown.push_str(REDACTED);
@@ -366,5 +543,63 @@ mod tests {
             "an @ in the path is no user info"
         );
         assert_eq!(href_for_display("not a url"), "not a url");
+    }
+
+    #[test]
+    fn format_characters_inside_a_secret_do_not_hide_it() {
+        let secret = "correcthorsebatterystaple";
+        for echo in [
+            "correct\u{200B}horse\u{00AD}battery\u{2060}staple",
+            "CORRECT\u{FEFF}HORSEBATTERYSTAPLE",
+            "correct%E2%80%8Bhorse%C2%ADbattery%e2%81%a0staple",
+            "corr%65cthorsebatterystaple",
+        ] {
+            let out = redact_secret(&format!("user {echo} refused"), secret);
+            assert_eq!(out, "user <redacted> refused", "{echo:?}");
+        }
+        // A server's text loses its format characters, so none splits a token-shaped word.
+        assert_eq!(
+            clean_detail("token public-sandbox-\u{200B}12345678 used", &[]),
+            "token <redacted> used"
+        );
+        assert_eq!(
+            href_for_display("https://evil.example/x/link-%E2%80%8Bsandbox-abcdef12"),
+            "https://evil.example/x/<redacted>"
+        );
+        assert!(is_format('\u{200B}') && is_format('\u{00AD}') && is_format('\u{2060}'));
+        assert!(!is_format('a') && !is_format(' ') && !is_format('é'));
+    }
+
+    #[test]
+    fn a_long_fragment_of_a_secret_counts_as_the_secret() {
+        println!("secret length -> fewest characters that count");
+        for (len, min) in [
+            (4, 4),
+            (6, 6),
+            (7, 6),
+            (8, 6),
+            (12, 9),
+            (18, 14),
+            (25, 19),
+            (64, 48),
+        ] {
+            println!("{len:>3} -> {}", fragment_min(len));
+            assert_eq!(fragment_min(len), min, "{len}");
+        }
+        let secret = "k7Qx9mPz";
+        // Cut one character short, at either end; a fragment from the middle.
+        for echo in ["k7Qx9mP", "7Qx9mPz", "K7QX9M"] {
+            assert_eq!(
+                redact_secret(&format!("at /exchanges/{echo}/x"), secret),
+                "at /exchanges/<redacted>/x",
+                "{echo}"
+            );
+        }
+        // Five characters of an 8-character secret are ordinary text.
+        assert_eq!(redact_secret("k7Qx9 is fine", secret), "k7Qx9 is fine");
+        assert_eq!(
+            redact_secret("c0ffee12ab34cd56e", "c0ffee12ab34cd56ef"),
+            REDACTED
+        );
     }
 }

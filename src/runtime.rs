@@ -61,15 +61,6 @@ where
     }
 }
 
-/// Starts `fut` on the shared runtime without waiting for it.
-pub(crate) fn spawn_detached<F>(fut: F) -> Result<(), BridgeError>
-where
-    F: Future<Output = ()> + Send + 'static,
-{
-    handle()?.spawn(fut);
-    Ok(())
-}
-
 /// Starts `fut` on the shared runtime without waiting for it; the handle aborts it.
 pub(crate) fn spawn_abortable<F>(fut: F) -> Result<tokio::task::AbortHandle, BridgeError>
 where

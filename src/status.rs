@@ -6,12 +6,16 @@
 //! errors), 401, 403, 404 and 429 have their own
 //! variants, and every other status becomes [`BridgeError::Server`]. Server texts are cleaned
 //! by [`crate::redaction::clean_detail`], with the request's bearer tokens, before they enter
-//! an error.
+//! an error; the re-authentication exchange URL, an href of the backend's, has the request's
+//! secrets removed too.
 
 use serde_json::Value;
 
 use crate::error::BridgeError;
-use crate::redaction::clean_detail;
+use crate::redaction::{clean_detail, redact_secrets};
+
+/// The longest re-authentication href taken from an error body.
+const MAX_EXCHANGE_URL: usize = 2048;
 
 /// The message Dwolla gives when a redirect value is not configured for the account.
 pub(crate) const REDIRECT_NOT_CONFIGURED: &str = "must exactly match one of the configured URLs";
@@ -45,11 +49,15 @@ pub(crate) fn error_from_status(
     match status {
         400 => {
             if code == "UpdateCredentials" || first_code.as_deref() == Some("UpdateCredentials") {
+                // The backend's href, rebased: without the request's secrets (a hostile
+                // backend may echo the bearer token into it), and none when it is too long to
+                // be an exchange's URL.
                 let exchange_url = v
                     .pointer("/_links/about/href")
                     .and_then(Value::as_str)
+                    .filter(|h| h.len() <= MAX_EXCHANGE_URL)
                     .and_then(rebase)
-                    .map(|u| exchange_url_of(&u))
+                    .map(|u| redact_secrets(&exchange_url_of(&u), secrets))
                     .unwrap_or_default();
                 BridgeError::ReauthRequired { exchange_url }
             } else if let Some(duplicate) = duplicate_funding_source(
@@ -306,5 +314,38 @@ mod tests {
         assert!(!s.contains("PUBLIC-SANDBOX-0987654321"), "{s}");
         assert!(!s.contains("opaque-app-token"), "{s}");
         assert!(s.contains("token <redacted> was used"), "{s}");
+    }
+
+    #[test]
+    fn the_reauth_exchange_url_has_the_request_secrets_removed() {
+        for href in [
+            "https://b/exchanges/k7Qx9mPz/exchange-sessions",
+            "https://b/exchanges/k7Qx%E2%80%8B9mPz/exchange-sessions",
+            "https://b/exchanges/k7Qx9mP/exchange-sessions",
+        ] {
+            let body = format!(
+                r#"{{"code":"UpdateCredentials","message":"re-auth","_links":{{"about":{{"href":"{href}"}}}}}}"#
+            );
+            let e = error_from_status(400, body.as_bytes(), None, &no_rebase, &["k7Qx9mPz"]);
+            assert_eq!(
+                e,
+                BridgeError::ReauthRequired {
+                    exchange_url: "https://b/exchanges/<redacted>".into()
+                },
+                "{href}"
+            );
+        }
+        // An href too long to be an exchange's is not taken.
+        let body = format!(
+            r#"{{"code":"UpdateCredentials","_links":{{"about":{{"href":"https://b/exchanges/{}"}}}}}}"#,
+            "x".repeat(3000)
+        );
+        let e = error_from_status(400, body.as_bytes(), None, &no_rebase, &[]);
+        assert_eq!(
+            e,
+            BridgeError::ReauthRequired {
+                exchange_url: String::new()
+            }
+        );
     }
 }

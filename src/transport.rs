@@ -7,8 +7,13 @@
 //!
 //! The app's bearer token is only ever sent to `backend_url`'s origin: hrefs on another origin
 //! are refused (Dwolla-origin hrefs are rebased onto the backend by their resource path) and
-//! HTTP redirects are never followed.
+//! HTTP redirects are never followed. Each token sent, and each secret of a body, is noted as
+//! a secret of the call ([`crate::redaction::note_call_secret`]), so that no text of the call
+//! shows it; and each successful answer records whose token it came with ([`answered_as`]: an
+//! HMAC fingerprint, the [`Owner`] of a prepared session).
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,8 +26,9 @@ use crate::client::AccessTokenProvider;
 use crate::config::ValidConfig;
 use crate::error::{AccessTokenError, BridgeError};
 use crate::hal::HAL_JSON;
+use crate::prepared::Owner;
 use crate::quote::Quoted;
-use crate::redaction::{clean_detail, href_for_display, redact_tokens};
+use crate::redaction::{clean_detail, href_for_display, note_call_secret, redact};
 use crate::retry::{parse_retry_after, Next, RetryPolicy};
 use crate::status::error_from_status;
 
@@ -64,6 +70,26 @@ pub(crate) struct Transport {
     base: Url,
     tokens: Option<Arc<dyn AccessTokenProvider>>,
     retry: RetryPolicy,
+    /// The key of the HMAC that fingerprints an access token ([`Owner`]): random, per client,
+    /// in memory only.
+    owner_key: ring::hmac::Key,
+}
+
+tokio::task_local! {
+    /// Whose tokens the successful answers in this task were sent with ([`answered_as`]).
+    static ANSWERED_AS: RefCell<Vec<Owner>>;
+}
+
+/// Runs `fut` and says whose access tokens its successful (2xx) requests carried: one
+/// [`Owner`] per distinct token, in order. A prepare keeps its session for that owner only.
+pub(crate) async fn answered_as<F: Future>(fut: F) -> (F::Output, Vec<Owner>) {
+    ANSWERED_AS
+        .scope(RefCell::new(Vec::new()), async {
+            let out = fut.await;
+            let owners = ANSWERED_AS.with(RefCell::take);
+            (out, owners)
+        })
+        .await
 }
 
 /// Who handed the library an href: the answer to a refused one differs.
@@ -146,6 +172,11 @@ impl Transport {
             .map_err(|e| BridgeError::Internal {
                 detail: format!("could not build the HTTP client: {}", error_chain(&e)),
             })?;
+        let owner_key =
+            ring::hmac::Key::generate(ring::hmac::HMAC_SHA256, &ring::rand::SystemRandom::new())
+                .map_err(|_| BridgeError::Internal {
+                    detail: "the system's random number generator failed".into(),
+                })?;
         Ok(Transport {
             http,
             base: cfg.base.clone(),
@@ -153,7 +184,31 @@ impl Transport {
             retry: RetryPolicy {
                 max_retries: cfg.max_retries,
             },
+            owner_key,
         })
+    }
+
+    /// Whose `token` is: its fingerprint (HMAC-SHA256 with the client's key), or the owner
+    /// without a token when the client has no token provider.
+    fn owner_of(&self, token: Option<&str>) -> Owner {
+        match token {
+            Some(t) => {
+                Owner::of_fingerprint(ring::hmac::sign(&self.owner_key, t.as_bytes()).as_ref())
+            }
+            None => Owner::without_token(),
+        }
+    }
+
+    /// Who is signed in now: the owner of the token the provider hands out (no request), or
+    /// `None` when it fails.
+    pub(crate) async fn current_owner(&self) -> Option<Owner> {
+        match self.token().await {
+            Ok(token) => Some(self.owner_of(token.as_deref())),
+            Err(e) => {
+                log::debug!(target: "iav_bridge::transport", "the token provider gave no token to compare: {}", e.without_call_secrets());
+                None
+            }
+        }
     }
 
     /// `backend_url` joined with path segments, each percent-encoded.
@@ -197,7 +252,7 @@ impl Transport {
                     .join(path)
                     .map_err(|e| refused(HrefProblem::NotRebasable(e)))?;
                 rebased.set_query(url.query());
-                log::debug!(target: "iav_bridge::transport", "rebased a Dwolla href onto the backend: {}", redact_tokens(path));
+                log::debug!(target: "iav_bridge::transport", "rebased a Dwolla href onto the backend: {}", redact(path, &[]));
                 return Ok(rebased);
             }
         }
@@ -275,9 +330,13 @@ impl Transport {
             .filter(|s| !s.is_empty())
             .map(|s| (*s).to_string())
             .collect();
+        for secret in &sent_tokens {
+            note_call_secret(secret);
+        }
         loop {
             let token = self.token().await?;
             if let Some(t) = &token {
+                note_call_secret(t);
                 if !sent_tokens.contains(t) {
                     sent_tokens.push(t.clone());
                 }
@@ -297,6 +356,13 @@ impl Transport {
             let (error, retry_after) = match outcome {
                 Ok((resp, _)) if (200..300).contains(&resp.status) => {
                     log::info!(target: "iav_bridge::transport", "{method} {path} -> {} in {elapsed_ms} ms", resp.status);
+                    let owner = self.owner_of(token.as_deref());
+                    let _ = ANSWERED_AS.try_with(|owners| {
+                        let mut owners = owners.borrow_mut();
+                        if !owners.contains(&owner) {
+                            owners.push(owner);
+                        }
+                    });
                     return Ok(resp);
                 }
                 Ok((resp, _))

@@ -277,3 +277,156 @@ async fn a_bad_id_is_logged_not_prepared() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(server.count(), 0);
 }
+
+/// An `AccessTokenProvider` whose token the test switches: the app's user signing out and
+/// another signing in, with or without `clear_prepared`.
+struct Switchable(std::sync::Mutex<String>);
+
+impl Switchable {
+    fn new(token: &str) -> Arc<Switchable> {
+        Arc::new(Switchable(std::sync::Mutex::new(token.into())))
+    }
+
+    fn switch_to(&self, token: &str) {
+        *self.0.lock().unwrap() = token.into();
+    }
+}
+
+#[async_trait::async_trait]
+impl iav_bridge::AccessTokenProvider for Switchable {
+    async fn access_token(&self) -> Result<String, iav_bridge::AccessTokenError> {
+        Ok(self.0.lock().unwrap().clone())
+    }
+}
+
+/// The bearer token of the POST that created the session `link_token` (`token(n)`).
+fn creator(server: &FakeServer, link_token: &str) -> String {
+    let n = (0..100)
+        .find(|&n| token(n) == link_token)
+        .expect("one of token(n)");
+    server
+        .recorded()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .nth(n)
+        .and_then(|r| r.header("Authorization"))
+        .unwrap_or("")
+        .trim_start_matches("Bearer ")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_session_prepared_for_one_user_is_not_handed_to_the_next() {
+    const ALICE: &str = "alice-session-token-0001";
+    const BOB: &str = "bob-session-token-0002";
+    let server = backend(|_, _| None).await;
+    let tokens = Switchable::new(ALICE);
+    let mut cfg = config(&server.url);
+    cfg.prepared_max_age_ms = None;
+    let c = BridgeClient::new(cfg, Some(tokens.clone())).unwrap();
+
+    // Plaid Link and re-authentication, prepared while alice is signed in.
+    c.prepare_plaid_link("me".into());
+    c.prepare_reauth("ex1".into());
+    settle(&server, 3).await;
+    // Alice signs out, bob signs in; the app forgets clear_prepared.
+    tokens.switch_to(BOB);
+    let before = server.count();
+    let link = c.start_plaid_link("me".into()).await.unwrap();
+    let link_owner = creator(&server, &link.link_token());
+    let reauth = c.start_reauth("ex1".into()).await.unwrap();
+    let reauth_owner = creator(&server, &reauth.link_token());
+    println!(
+        "prepared as alice, tapped as bob: start_plaid_link got the session created with {link_owner}'s token, start_reauth {reauth_owner}'s; {} requests at the taps",
+        server.count() - before
+    );
+    assert_eq!(link_owner, BOB, "bob's own session, not alice's");
+    assert_eq!(reauth_owner, BOB, "bob's own re-auth session, not alice's");
+    assert_eq!(server.count() - before, 2, "both taps went to the backend");
+
+    // Bob's own prepared session is his at the tap: no request.
+    c.prepare_plaid_link("me".into());
+    settle(&server, before + 3).await;
+    let n = server.count();
+    let again = c.start_plaid_link("me".into()).await.unwrap();
+    assert_eq!(server.count(), n, "bob's prepared session, no request");
+    assert_eq!(creator(&server, &again.link_token()), BOB);
+}
+
+/// Waits up to `bound` for `done`; returns how long it took, or `None`.
+async fn within(bound: Duration, done: impl Fn() -> bool) -> Option<Duration> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < bound {
+        if done() {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    done().then(|| started.elapsed())
+}
+
+/// A backend whose partner list takes 3 s: a prewarm is in flight for that long.
+async fn slow_partner_list() -> FakeServer {
+    FakeServer::start(Arc::new(|req, _| {
+        Reply::Delayed(
+            Duration::from_secs(3),
+            Box::new(Reply::json(200, &partners_body(&req.base()))),
+        )
+    }))
+    .await
+}
+
+#[tokio::test]
+async fn dropping_the_client_ends_a_prewarm_in_flight_and_releases_the_token_provider() {
+    // A prewarm whose request is at the backend.
+    let server = slow_partner_list().await;
+    let tokens = Tokens::always("t");
+    let c = client_with(&server.url, tokens.clone(), None);
+    c.prewarm();
+    within(Duration::from_secs(2), || server.count() == 1)
+        .await
+        .expect("the prewarm's request reached the backend");
+    drop(c);
+    let released = within(Duration::from_millis(500), || {
+        Arc::strong_count(&tokens) == 1
+    })
+    .await;
+    let hung_up = within(Duration::from_millis(500), || {
+        *server.client_hangups.lock().unwrap() == 1
+    })
+    .await;
+    println!(
+        "client dropped with a prewarm in flight: token provider released after {released:?}, request ended after {hung_up:?} (the answer was 3 s away)"
+    );
+    assert!(released.is_some(), "the token provider is still held");
+    assert!(hung_up.is_some(), "the request is still open");
+
+    // A prewarm started a moment before the drop (not yet at the backend).
+    let tokens = Tokens::always("t");
+    let c = client_with(&server.url, tokens.clone(), None);
+    c.prewarm();
+    drop(c);
+    let released = within(Duration::from_millis(500), || {
+        Arc::strong_count(&tokens) == 1
+    })
+    .await;
+    println!("client dropped right after prewarm: token provider released after {released:?}");
+    assert!(released.is_some(), "the token provider is still held");
+}
+
+#[tokio::test]
+async fn clear_prepared_ends_a_prewarm_in_flight() {
+    let server = slow_partner_list().await;
+    let c = client(&server.url);
+    c.prewarm();
+    within(Duration::from_secs(2), || server.count() == 1)
+        .await
+        .expect("the prewarm's request reached the backend");
+    c.clear_prepared();
+    let hung_up = within(Duration::from_millis(500), || {
+        *server.client_hangups.lock().unwrap() == 1
+    })
+    .await;
+    println!("clear_prepared with a prewarm in flight: request ended after {hung_up:?}");
+    assert!(hung_up.is_some(), "the prewarm's request is still open");
+}

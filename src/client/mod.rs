@@ -2,7 +2,10 @@
 //! runtime within the configured deadline.
 //!
 //! Here: [`BridgeClient`] and its state, the constructor, [`AccessTokenProvider`], `prewarm`,
-//! `clear_prepared`, and `call`, which every exported call runs through. Each partner area
+//! `clear_prepared`, and `call`, which every exported call runs through (within its deadline,
+//! with its own secrets redacted from every text: `crate::redaction::with_call_secrets`).
+//! Every task the client starts (prewarms, prepares) is aborted by `clear_prepared` and when
+//! the client is dropped, so none keeps the client's state, or the app's token provider, alive. Each partner area
 //! exports its calls from its own module:
 //! - `plaid`: Plaid Link (start, prepare, complete) and re-authentication;
 //! - `mx`: MX connections and their exchange;
@@ -17,6 +20,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use crate::config::{BridgeConfig, ValidConfig};
@@ -24,6 +28,7 @@ use crate::error::{AccessTokenError, BridgeError};
 use crate::hal::parse::RawSession;
 use crate::partners::PartnerCache;
 use crate::prepared::{self, Prepared};
+use crate::redaction::with_call_secrets;
 use crate::runtime;
 use crate::session::PlaidLinkSession;
 use crate::transport::Transport;
@@ -67,15 +72,36 @@ struct Inner {
     prepared_plaid: Prepared<Arc<PlaidLinkSession>>,
     /// Sessions of `prepare_reauth`, by exchange id.
     prepared_reauth: Prepared<Arc<PlaidLinkSession>>,
+    /// The `prewarm` tasks started and not known to have ended, aborted by `clear_prepared`
+    /// and when the client is dropped.
+    prewarms: Mutex<Vec<AbortHandle>>,
+}
+
+impl Inner {
+    /// Drops every prepared session and aborts every task the client started (prepares and
+    /// prewarms). Returns how many were dropped or aborted.
+    fn stop_background_work(&self) -> usize {
+        let prewarms = std::mem::take(&mut *lock(&self.prewarms));
+        let running = prewarms.iter().filter(|t| !t.is_finished()).count();
+        for task in prewarms {
+            task.abort();
+        }
+        running + self.prepared_plaid.clear() + self.prepared_reauth.clear()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Drop for BridgeClient {
     fn drop(&mut self) {
-        // The prepare tasks hold the client's state: abort them with the client, so nothing
-        // keeps running (or keeps a session) for a client nobody has.
-        let n = self.inner.prepared_plaid.clear() + self.inner.prepared_reauth.clear();
+        // The tasks hold the client's state (its token provider among it): abort them with
+        // the client, so nothing keeps running, or keeps a session or the provider, for a
+        // client nobody has.
+        let n = self.inner.stop_background_work();
         if n > 0 {
-            log::debug!(target: "iav_bridge::client", "client dropped: {n} prepared session(s) discarded or cancelled");
+            log::debug!(target: "iav_bridge::client", "client dropped: {n} prepared session(s) or background task(s) discarded or cancelled");
         }
     }
 }
@@ -117,6 +143,7 @@ impl BridgeClient {
                     pending: Mutex::new(VecDeque::new()),
                     prepared_plaid,
                     prepared_reauth,
+                    prewarms: Mutex::new(Vec::new()),
                 }),
             }))
         }))
@@ -127,30 +154,42 @@ impl BridgeClient {
         })
     }
 
-    /// Drops every prepared session and cancels the prepares in flight. Call it when the user
-    /// signs out: a prepared session belongs to the user signed in when it was made (and an
-    /// alias such as `me` names whoever is signed in).
+    /// Drops every prepared session and cancels the prepares and prewarms in flight. Call it
+    /// when the user signs out. A prepared session belongs to the access token it was made
+    /// with (and an alias such as `me` names whoever is signed in): a start whose token
+    /// provider hands out another token drops it and creates its own, so a forgotten call
+    /// costs the next user a request, never a session of the previous user's.
     pub fn clear_prepared(&self) {
-        let n = self.inner.prepared_plaid.clear() + self.inner.prepared_reauth.clear();
-        log::debug!(target: "iav_bridge::client", "clear_prepared: {n} prepared session(s) discarded or cancelled");
+        let n = self.inner.stop_background_work();
+        log::debug!(target: "iav_bridge::client", "clear_prepared: {n} prepared session(s) or background task(s) discarded or cancelled");
     }
 
     /// Starts, in the background, what a first call would wait for (the partner list and a
     /// connection to the backend), so the tap that starts Link pays as little as possible.
-    /// Errors are logged, not thrown: the next call reports them.
+    /// Errors are logged, not thrown: the next call reports them. `clear_prepared` and
+    /// dropping the client cancel it.
     pub fn prewarm(&self) {
         let inner = self.inner.clone();
         let deadline = Instant::now() + inner.cfg.timeout;
-        let started = runtime::spawn_detached(async move {
-            match inner.partner_list(deadline).await {
-                Ok(list) => {
+        let task = with_call_secrets(async move {
+            match tokio::time::timeout_at(deadline, inner.partner_list(deadline)).await {
+                Ok(Ok(list)) => {
                     log::debug!(target: "iav_bridge::client", "prewarm: {} exchange partners cached", list.len());
                 }
-                Err(e) => log::info!(target: "iav_bridge::client", "prewarm failed: {e}"),
+                Ok(Err(e)) => {
+                    let e = e.without_call_secrets();
+                    log::info!(target: "iav_bridge::client", "prewarm failed: {e}");
+                }
+                Err(_) => log::info!(target: "iav_bridge::client", "prewarm timed out"),
             }
         });
-        if let Err(e) = started {
-            log::warn!(target: "iav_bridge::client", "prewarm could not start: {e}");
+        // Spawned and recorded under the lock, so that a clear_prepared on another thread
+        // either finds the task or comes before it: none escapes it.
+        let mut prewarms = lock(&self.inner.prewarms);
+        prewarms.retain(|t| !t.is_finished());
+        match runtime::spawn_abortable(task) {
+            Ok(abort) => prewarms.push(abort),
+            Err(e) => log::warn!(target: "iav_bridge::client", "prewarm could not start: {e}"),
         }
     }
 }
@@ -168,14 +207,16 @@ impl BridgeClient {
         let deadline = Instant::now() + timeout;
         let work = f(inner, deadline);
         let started = std::time::Instant::now();
-        let result = runtime::run(async move {
+        // The call's secrets (the bearer tokens it sent, its bodies' secrets) are redacted
+        // from every text in it, and once more from its error as it leaves.
+        let result = runtime::run(with_call_secrets(async move {
             match tokio::time::timeout_at(deadline, work).await {
-                Ok(result) => result,
+                Ok(result) => result.map_err(BridgeError::without_call_secrets),
                 Err(_) => Err(BridgeError::Timeout {
                     after_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
                 }),
             }
-        })
+        }))
         .await;
         let ms = started.elapsed().as_millis();
         match &result {

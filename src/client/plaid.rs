@@ -15,10 +15,12 @@ use crate::error::BridgeError;
 use crate::hal::parse::RawSession;
 use crate::hal::Exchange;
 use crate::partners;
-use crate::prepared::{Prepared, Taken};
+use crate::prepared::{Owner, Prepared, Taken};
+use crate::redaction::with_call_secrets;
 use crate::redirect::policy::redirect_value;
 use crate::runtime;
 use crate::session::{ExchangeSession, PlaidLinkSession};
+use crate::transport::answered_as;
 
 /// Which prepared sessions: Plaid Link (by customer id) or re-authentication (by exchange id).
 #[derive(Clone, Copy, Debug)]
@@ -44,8 +46,10 @@ impl BridgeClient {
     ///
     /// After `prepare_plaid_link` for the same `customer_id`, it returns the prepared session
     /// without a request (once: sessions are single-use), waits for it if it is still being
-    /// created, and creates one as above if it failed, was handed out already, or is older than
-    /// the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`).
+    /// created, and creates one as above if it failed, was handed out already, is older than
+    /// the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`; the time
+    /// the device slept counts), or was made with another access token than the one the
+    /// `AccessTokenProvider` hands out now (another user's: it is dropped).
     ///
     /// `customer_id` is the Dwolla customer's id, or an alias the backend accepts (`me`).
     pub async fn start_plaid_link(
@@ -70,7 +74,8 @@ impl BridgeClient {
     /// Returns at once. One session per customer id is kept, in memory only; a second call while
     /// one is being created or a fresh one is kept does nothing. Errors are logged, not thrown:
     /// the next `start_plaid_link` then creates its own session and reports its own error.
-    /// `clear_prepared` and dropping the client cancel it.
+    /// The session belongs to the access token its requests carried. `clear_prepared` and
+    /// dropping the client cancel it.
     pub fn prepare_plaid_link(&self, customer_id: String) {
         self.inner.prepare(Kind::Plaid, customer_id);
     }
@@ -125,8 +130,16 @@ impl BridgeClient {
             let url = inner
                 .transport
                 .path_url(&["customers", &customer_id, "exchanges"]);
-            let resp = inner.transport.post(&url, &body, deadline).await?;
-            inner.created_exchange(resp, deadline).await
+            // The public token is a secret of the request, as an MX or card token is: a backend
+            // that echoes it (with Plaid's `public-` prefix or without) has it redacted.
+            let run = async {
+                let resp = inner
+                    .transport
+                    .post_with_secrets(&url, &body, &[&public_token], deadline)
+                    .await?;
+                inner.created_exchange(resp, deadline).await
+            };
+            run.await.map_err(|e| e.without(&public_token))
         })
         .await
     }
@@ -161,50 +174,70 @@ impl Inner {
         let timeout = self.cfg.timeout;
         let deadline = Instant::now() + timeout;
         let started = std::time::Instant::now();
-        let task = async move {
+        let task = with_call_secrets(async move {
             let work = async {
                 match kind {
                     Kind::Plaid => inner.new_plaid_session(&key, deadline).await,
                     Kind::Reauth => inner.new_reauth_session(&key, deadline).await,
                 }
             };
-            let made = match tokio::time::timeout_at(deadline, work).await {
-                Ok(made) => made,
+            // Whose tokens the prepare's answers came with: the session is that user's.
+            let (made, owners) = answered_as(tokio::time::timeout_at(deadline, work)).await;
+            let made = match made {
+                Ok(made) => made.map_err(BridgeError::without_call_secrets),
                 Err(_) => Err(BridgeError::Timeout {
                     after_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
                 }),
             };
             let ms = started.elapsed().as_millis();
-            match made {
-                Ok(session) => {
-                    if inner.prepared(kind).finish(ticket, session) {
+            match (made, <[Owner; 1]>::try_from(owners)) {
+                (Ok(session), Ok([owner])) => {
+                    if inner.prepared(kind).finish(ticket, session, owner) {
                         log::info!(target: "iav_bridge::client", "{name}: session ready in {ms} ms");
                     } else {
                         log::debug!(target: "iav_bridge::client", "{name}: session dropped, the prepared sessions were cleared meanwhile");
                     }
                 }
-                Err(e) => {
+                (Ok(_), Err(owners)) => {
+                    drop(ticket);
+                    log::warn!(target: "iav_bridge::client", "{name}: session dropped, its requests carried {} different access tokens; the next start creates its own session", owners.len());
+                }
+                (Err(e), _) => {
                     drop(ticket);
                     log::warn!(target: "iav_bridge::client", "{name} failed after {ms} ms: {e}; the next start creates its own session");
                 }
             }
-        };
+        });
         match runtime::spawn_abortable(task) {
             Ok(abort) => slots.attach(&ticket_key, ticket_id, abort),
             Err(e) => log::warn!(target: "iav_bridge::client", "{name} could not start: {e}"),
         }
     }
 
-    /// The prepared session for `key`, if a fresh one was kept (waiting for one in flight).
+    /// The prepared session for `key`, if a fresh one was kept (waiting for one in flight) for
+    /// the access token the provider hands out now. One made with another token (another
+    /// user's: the app did not call `clear_prepared` at sign-out) is dropped with every other
+    /// session of that token, and the start creates its own.
     async fn take_prepared(&self, kind: Kind, key: &str) -> Option<Arc<PlaidLinkSession>> {
         let slots = self.prepared(kind);
-        match slots.take(key).await {
+        if !slots.holds(key) {
+            return None;
+        }
+        // Who is signed in now: the provider's token, fingerprinted (no request).
+        let owner = self.transport.current_owner().await;
+        match slots.take(key, owner.as_ref()).await {
             Taken::Fresh(session) => {
                 log::debug!(target: "iav_bridge::client", "{}: the prepared session, no request", kind.prepare_name());
                 Some(session)
             }
             Taken::Stale => {
                 log::info!(target: "iav_bridge::client", "{}: the prepared session is older than {} s, replaced by a new one", kind.prepare_name(), slots.max_age().as_secs());
+                None
+            }
+            Taken::OtherOwner => {
+                let dropped = self.prepared_plaid.retain_owner(owner.as_ref())
+                    + self.prepared_reauth.retain_owner(owner.as_ref());
+                log::info!(target: "iav_bridge::client", "{}: the prepared session was made with another access token (another user's?); dropped with {dropped} other(s), a new one is created", kind.prepare_name());
                 None
             }
             Taken::Missing => None,

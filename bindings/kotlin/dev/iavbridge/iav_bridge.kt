@@ -1049,10 +1049,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_iav_bridge_checksum_method_accesstokenprovider_access_token() and 0xFFFF) != 35858) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_clear_prepared() and 0xFFFF) != 17496) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_clear_prepared() and 0xFFFF) != 21884) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prewarm() and 0xFFFF) != 49248) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prewarm() and 0xFFFF) != 8142) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() and 0xFFFF) != 50508) {
@@ -1076,13 +1076,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() and 0xFFFF) != 2678) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link() and 0xFFFF) != 758) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link() and 0xFFFF) != 33223) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prepare_reauth() and 0xFFFF) != 32943) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() and 0xFFFF) != 31728) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() and 0xFFFF) != 59214) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() and 0xFFFF) != 60153) {
@@ -2066,16 +2066,19 @@ public object FfiConverterTypeAccessTokenProvider: FfiConverter<AccessTokenProvi
 public interface BridgeClientInterface {
     
     /**
-     * Drops every prepared session and cancels the prepares in flight. Call it when the user
-     * signs out: a prepared session belongs to the user signed in when it was made (and an
-     * alias such as `me` names whoever is signed in).
+     * Drops every prepared session and cancels the prepares and prewarms in flight. Call it
+     * when the user signs out. A prepared session belongs to the access token it was made
+     * with (and an alias such as `me` names whoever is signed in): a start whose token
+     * provider hands out another token drops it and creates its own, so a forgotten call
+     * costs the next user a request, never a session of the previous user's.
      */
     fun `clearPrepared`()
     
     /**
      * Starts, in the background, what a first call would wait for (the partner list and a
      * connection to the backend), so the tap that starts Link pays as little as possible.
-     * Errors are logged, not thrown: the next call reports them.
+     * Errors are logged, not thrown: the next call reports them. `clear_prepared` and
+     * dropping the client cancel it.
      */
     fun `prewarm`()
     
@@ -2143,7 +2146,8 @@ public interface BridgeClientInterface {
      * Returns at once. One session per customer id is kept, in memory only; a second call while
      * one is being created or a fresh one is kept does nothing. Errors are logged, not thrown:
      * the next `start_plaid_link` then creates its own session and reports its own error.
-     * `clear_prepared` and dropping the client cancel it.
+     * The session belongs to the access token its requests carried. `clear_prepared` and
+     * dropping the client cancel it.
      */
     fun `preparePlaidLink`(`customerId`: kotlin.String)
     
@@ -2161,8 +2165,10 @@ public interface BridgeClientInterface {
      *
      * After `prepare_plaid_link` for the same `customer_id`, it returns the prepared session
      * without a request (once: sessions are single-use), waits for it if it is still being
-     * created, and creates one as above if it failed, was handed out already, or is older than
-     * the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`).
+     * created, and creates one as above if it failed, was handed out already, is older than
+     * the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`; the time
+     * the device slept counts), or was made with another access token than the one the
+     * `AccessTokenProvider` hands out now (another user's: it is dropped).
      *
      * `customer_id` is the Dwolla customer's id, or an alias the backend accepts (`me`).
      */
@@ -2324,9 +2330,11 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
 
     
     /**
-     * Drops every prepared session and cancels the prepares in flight. Call it when the user
-     * signs out: a prepared session belongs to the user signed in when it was made (and an
-     * alias such as `me` names whoever is signed in).
+     * Drops every prepared session and cancels the prepares and prewarms in flight. Call it
+     * when the user signs out. A prepared session belongs to the access token it was made
+     * with (and an alias such as `me` names whoever is signed in): a start whose token
+     * provider hands out another token drops it and creates its own, so a forgotten call
+     * costs the next user a request, never a session of the previous user's.
      */override fun `clearPrepared`()
         = 
     callWithHandle {
@@ -2343,7 +2351,8 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
     /**
      * Starts, in the background, what a first call would wait for (the partner list and a
      * connection to the backend), so the tap that starts Link pays as little as possible.
-     * Errors are logged, not thrown: the next call reports them.
+     * Errors are logged, not thrown: the next call reports them. `clear_prepared` and
+     * dropping the client cancel it.
      */override fun `prewarm`()
         = 
     callWithHandle {
@@ -2569,7 +2578,8 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
      * Returns at once. One session per customer id is kept, in memory only; a second call while
      * one is being created or a fresh one is kept does nothing. Errors are logged, not thrown:
      * the next `start_plaid_link` then creates its own session and reports its own error.
-     * `clear_prepared` and dropping the client cancel it.
+     * The session belongs to the access token its requests carried. `clear_prepared` and
+     * dropping the client cancel it.
      */override fun `preparePlaidLink`(`customerId`: kotlin.String)
         = 
     callWithHandle {
@@ -2609,8 +2619,10 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
      *
      * After `prepare_plaid_link` for the same `customer_id`, it returns the prepared session
      * without a request (once: sessions are single-use), waits for it if it is still being
-     * created, and creates one as above if it failed, was handed out already, or is older than
-     * the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`).
+     * created, and creates one as above if it failed, was handed out already, is older than
+     * the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`; the time
+     * the device slept counts), or was made with another access token than the one the
+     * `AccessTokenProvider` hands out now (another user's: it is dropped).
      *
      * `customer_id` is the Dwolla customer's id, or an alias the backend accepts (`me`).
      */

@@ -842,16 +842,19 @@ public func FfiConverterTypeAccessTokenProvider_lower(_ value: AccessTokenProvid
 public protocol BridgeClientProtocol: AnyObject, Sendable {
     
     /**
-     * Drops every prepared session and cancels the prepares in flight. Call it when the user
-     * signs out: a prepared session belongs to the user signed in when it was made (and an
-     * alias such as `me` names whoever is signed in).
+     * Drops every prepared session and cancels the prepares and prewarms in flight. Call it
+     * when the user signs out. A prepared session belongs to the access token it was made
+     * with (and an alias such as `me` names whoever is signed in): a start whose token
+     * provider hands out another token drops it and creates its own, so a forgotten call
+     * costs the next user a request, never a session of the previous user's.
      */
     func clearPrepared() 
     
     /**
      * Starts, in the background, what a first call would wait for (the partner list and a
      * connection to the backend), so the tap that starts Link pays as little as possible.
-     * Errors are logged, not thrown: the next call reports them.
+     * Errors are logged, not thrown: the next call reports them. `clear_prepared` and
+     * dropping the client cancel it.
      */
     func prewarm() 
     
@@ -919,7 +922,8 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
      * Returns at once. One session per customer id is kept, in memory only; a second call while
      * one is being created or a fresh one is kept does nothing. Errors are logged, not thrown:
      * the next `start_plaid_link` then creates its own session and reports its own error.
-     * `clear_prepared` and dropping the client cancel it.
+     * The session belongs to the access token its requests carried. `clear_prepared` and
+     * dropping the client cancel it.
      */
     func preparePlaidLink(customerId: String) 
     
@@ -937,8 +941,10 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
      *
      * After `prepare_plaid_link` for the same `customer_id`, it returns the prepared session
      * without a request (once: sessions are single-use), waits for it if it is still being
-     * created, and creates one as above if it failed, was handed out already, or is older than
-     * the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`).
+     * created, and creates one as above if it failed, was handed out already, is older than
+     * the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`; the time
+     * the device slept counts), or was made with another access token than the one the
+     * `AccessTokenProvider` hands out now (another user's: it is dropped).
      *
      * `customer_id` is the Dwolla customer's id, or an alias the backend accepts (`me`).
      */
@@ -1049,9 +1055,11 @@ public convenience init(config: BridgeConfig, tokenProvider: AccessTokenProvider
 
     
     /**
-     * Drops every prepared session and cancels the prepares in flight. Call it when the user
-     * signs out: a prepared session belongs to the user signed in when it was made (and an
-     * alias such as `me` names whoever is signed in).
+     * Drops every prepared session and cancels the prepares and prewarms in flight. Call it
+     * when the user signs out. A prepared session belongs to the access token it was made
+     * with (and an alias such as `me` names whoever is signed in): a start whose token
+     * provider hands out another token drops it and creates its own, so a forgotten call
+     * costs the next user a request, never a session of the previous user's.
      */
 open func clearPrepared()  {try! rustCall() {
         uniffiCallStatus in
@@ -1064,7 +1072,8 @@ open func clearPrepared()  {try! rustCall() {
     /**
      * Starts, in the background, what a first call would wait for (the partner list and a
      * connection to the backend), so the tap that starts Link pays as little as possible.
-     * Errors are logged, not thrown: the next call reports them.
+     * Errors are logged, not thrown: the next call reports them. `clear_prepared` and
+     * dropping the client cancel it.
      */
 open func prewarm()  {try! rustCall() {
         uniffiCallStatus in
@@ -1243,7 +1252,8 @@ open func completePlaidLink(customerId: String, publicToken: String)async throws
      * Returns at once. One session per customer id is kept, in memory only; a second call while
      * one is being created or a fresh one is kept does nothing. Errors are logged, not thrown:
      * the next `start_plaid_link` then creates its own session and reports its own error.
-     * `clear_prepared` and dropping the client cancel it.
+     * The session belongs to the access token its requests carried. `clear_prepared` and
+     * dropping the client cancel it.
      */
 open func preparePlaidLink(customerId: String)  {try! rustCall() {
         uniffiCallStatus in
@@ -1275,8 +1285,10 @@ open func prepareReauth(exchangeId: String)  {try! rustCall() {
      *
      * After `prepare_plaid_link` for the same `customer_id`, it returns the prepared session
      * without a request (once: sessions are single-use), waits for it if it is still being
-     * created, and creates one as above if it failed, was handed out already, or is older than
-     * the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`).
+     * created, and creates one as above if it failed, was handed out already, is older than
+     * the freshness limit (3 hours by default, `BridgeConfig::prepared_max_age_ms`; the time
+     * the device slept counts), or was made with another access token than the one the
+     * `AccessTokenProvider` hands out now (another user's: it is dropped).
      *
      * `customer_id` is the Dwolla customer's id, or an alias the backend accepts (`me`).
      */
@@ -4559,10 +4571,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_iav_bridge_checksum_method_accesstokenprovider_access_token() != 35858) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_clear_prepared() != 17496) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_clear_prepared() != 21884) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_prewarm() != 49248) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_prewarm() != 8142) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() != 50508) {
@@ -4586,13 +4598,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() != 2678) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link() != 758) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link() != 33223) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_prepare_reauth() != 32943) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() != 31728) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_start_plaid_link() != 59214) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_start_reauth() != 60153) {
