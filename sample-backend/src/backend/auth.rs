@@ -10,13 +10,19 @@ use super::error::ApiError;
 use super::{AppUser, Backend};
 
 /// The authenticated app user of a request; extracting it answers 401 `InvalidAccessToken`
-/// (with `WWW-Authenticate: Bearer`) for a missing, malformed or unknown bearer token.
+/// (with `WWW-Authenticate: Bearer`) for a missing, malformed or unknown bearer token. The
+/// client limits' middleware (`limits.rs`) signs the caller in first and leaves it in the
+/// request's extensions, where this extractor takes it.
+#[derive(Clone)]
 pub(crate) struct Caller(pub(crate) AppUser);
 
 impl FromRequestParts<Backend> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Backend) -> Result<Self, ApiError> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         let token = parts
             .headers
             .get(header::AUTHORIZATION)

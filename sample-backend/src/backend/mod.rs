@@ -20,8 +20,8 @@
 //! | `passthrough` | Dwolla's answers and errors passed on to the app |
 //! | `redirects` | the redirect allow-list |
 //! | `bodies` | request bodies: Content-Type, size, read timeout, and the bodies sent to Dwolla, built from the allowed fields |
-//! | [`limits`] | [`Limits`] (timeouts, connection, body, Dwolla concurrency and answer caps) and the Dwolla slots |
-//! | [`server`] | the HTTP/1.1 server (plain or TLS) applying the connection limits |
+//! | [`limits`] | [`Limits`] (timeouts, body rate, connection, body, Dwolla concurrency and answer caps, per-user and per-peer requests in flight and rates), the Dwolla slots and the client limits' middleware (429 + `Retry-After`) |
+//! | [`server`] | the HTTP/1.1 server (plain or TLS) applying the connection limits (eviction of the connection that has done the least) |
 //! | [`dwolla`] | the Dwolla client (token cache, HAL requests) |
 //! | [`rewrite`] | hrefs moved between Dwolla's base and the public URL |
 //! | [`error`] | the backend's Dwolla-style error answers |
@@ -151,6 +151,12 @@ pub(crate) struct Inner {
     pub(crate) limits: Limits,
     /// The slots of requests talking to Dwolla.
     pub(crate) dwolla_slots: limits::DwollaSlots,
+    /// The requests in flight and request rates per user and per peer.
+    pub(crate) client_limits: Arc<limits::ClientLimits>,
+    /// How long an attempt with an app's `Idempotency-Key` counts as in flight (a retry with the
+    /// key meanwhile is 503 with `Retry-After`) unless it ends first: two Dwolla time limits
+    /// (an access token, then the POST) and a margin, in seconds.
+    pub(crate) key_lease_secs: i64,
 }
 
 /// A backend: its state and its axum router. Cheap to clone.
@@ -180,6 +186,10 @@ impl Backend {
         )?
         .with_answer_limit(config.limits.max_dwolla_answer_bytes);
         let rw = Rewriter::new(&config.dwolla_url, public_url);
+        let key_lease_secs = i64::try_from(config.dwolla_timeout.as_secs())
+            .unwrap_or(i64::MAX / 4)
+            .saturating_mul(2)
+            .saturating_add(5);
         let users = config
             .users
             .into_iter()
@@ -193,6 +203,8 @@ impl Backend {
                 allowed: config.allowed_redirects,
                 store: config.store,
                 dwolla_slots: limits::DwollaSlots::new(&config.limits),
+                client_limits: Arc::new(limits::ClientLimits::new(&config.limits)),
+                key_lease_secs,
                 limits: config.limits,
             }),
         })
