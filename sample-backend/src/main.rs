@@ -222,6 +222,8 @@ async fn dwolla_config(
                 // Nobody else on the machine can take tokens from this simulator.
                 simulator: SimulatorConfig::with_random_credentials(),
                 users,
+                // The flags' limits are set by the caller.
+                ..StackOptions::default()
             };
             let listener = bind("127.0.0.1:0".parse().expect("a literal address")).await?;
             let simulated = start_simulated_dwolla(opts, listener)

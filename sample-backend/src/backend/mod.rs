@@ -154,8 +154,10 @@ pub(crate) struct Inner {
     /// The requests in flight and request rates per user and per peer.
     pub(crate) client_limits: Arc<limits::ClientLimits>,
     /// How long an attempt with an app's `Idempotency-Key` counts as in flight (a retry with the
-    /// key meanwhile is 503 with `Retry-After`) unless it ends first: two Dwolla time limits
-    /// (an access token, then the POST) and a margin, in seconds.
+    /// key meanwhile is 503 with `Retry-After`, nothing sent) unless it ends first: the Dwolla
+    /// time limit and 2 s, in seconds. An attempt that outlives it (a slow token request before
+    /// its POST) is safe all the same: the retry sends the same derived key, which Dwolla
+    /// answers "in progress" (503 again) or replays.
     pub(crate) key_lease_secs: i64,
 }
 
@@ -188,8 +190,7 @@ impl Backend {
         let rw = Rewriter::new(&config.dwolla_url, public_url);
         let key_lease_secs = i64::try_from(config.dwolla_timeout.as_secs())
             .unwrap_or(i64::MAX / 4)
-            .saturating_mul(2)
-            .saturating_add(5);
+            .saturating_add(2);
         let users = config
             .users
             .into_iter()
