@@ -38,6 +38,8 @@ struct Cli {
     serve: ServeArgs,
 }
 
+// Parsed once at start: the size of the serve arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the app backend (the default when no subcommand is given).
