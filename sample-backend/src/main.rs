@@ -38,6 +38,8 @@ struct Cli {
     serve: ServeArgs,
 }
 
+// Parsed once at start: the size of the serve arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the app backend (the default when no subcommand is given).
@@ -106,8 +108,10 @@ struct ServeArgs {
     /// Migrations run at start.
     #[arg(long, value_name = "URL")]
     database: Option<String>,
-    /// The URL apps reach this backend at; hrefs and Location headers are rewritten onto it.
-    /// Default: http://<listen address> (https with --tls-cert).
+    /// The URL apps reach this backend at; hrefs and Location headers are rewritten onto it. An
+    /// absolute http(s) URL with a host and without user info, query or fragment (a path such
+    /// as https://api.example.com/dwolla/ is fine). Default: http://<listen address> (https
+    /// with --tls-cert).
     #[arg(long)]
     public_url: Option<String>,
     /// How app users sign in: `users` (bearer tokens of --users, or the simulated mode's demo
@@ -182,6 +186,34 @@ struct ServeArgs {
     /// Retry-After (nothing sent to Dwolla).
     #[arg(long, default_value_t = 64, value_name = "N")]
     max_dwolla_requests: usize,
+    /// The least rate, in bytes a second, at which a request body must arrive once
+    /// --body-grace has passed; a slower body gets 408 and its connection is closed.
+    #[arg(long, default_value_t = 500, value_name = "BYTES")]
+    body_min_rate: u32,
+    /// How long a request body may take before --body-min-rate applies, in seconds.
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    body_grace: f64,
+    /// Requests one signed-in user may have in flight at once; more get 429 with Retry-After.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    user_max_requests: usize,
+    /// Requests a second one signed-in user may send, sustained; more get 429 with
+    /// Retry-After.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    user_rate: u32,
+    /// Requests one signed-in user may send at once above --user-rate.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    user_burst: u32,
+    /// Requests without a valid bearer token (health checks, refused tokens) one peer address
+    /// (IPv6: one /64) may have in flight at once; more get 429 with Retry-After.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    peer_max_requests: usize,
+    /// Requests a second without a valid bearer token one peer address may send, sustained.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    peer_rate: u32,
+    /// Requests without a valid bearer token one peer address may send at once above
+    /// --peer-rate.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    peer_burst: u32,
     /// PEM certificate chain: serve HTTPS (rustls) instead of HTTP; needs --tls-key.
     #[arg(long, requires = "tls_key", value_name = "FILE")]
     tls_cert: Option<PathBuf>,
@@ -233,6 +265,8 @@ async fn dwolla_config(
                 // Nobody else on the machine can take tokens from this simulator.
                 simulator: SimulatorConfig::with_random_credentials(),
                 users,
+                // The flags' limits are set by the caller.
+                ..StackOptions::default()
             };
             let listener = bind("127.0.0.1:0".parse().expect("a literal address")).await?;
             let simulated = start_simulated_dwolla(opts, listener)
@@ -455,30 +489,67 @@ fn users_secret(args: &ServeArgs) -> Result<Option<Vec<u8>>, String> {
     }
 }
 
-/// A number of seconds from `flag` as a duration: above 0, at most 3600.
+/// A number of seconds from `flag` as a duration: more than 0, at most 3600.
 fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
     if value.is_finite() && value > 0.0 && value <= 3600.0 {
         Ok(Duration::from_secs_f64(value))
     } else {
         Err(format!(
-            "{flag} must be a number of seconds between 0 and 3600"
+            "{flag} must be a number of seconds above 0 and at most 3600"
         ))
+    }
+}
+
+/// A count from `flag`: at least 1.
+fn at_least_one<T: PartialOrd + From<u8>>(flag: &str, value: T) -> Result<T, String> {
+    if value >= T::from(1) {
+        Ok(value)
+    } else {
+        Err(format!("{flag} must be at least 1"))
     }
 }
 
 /// The limits the flags ask for (the others at their defaults).
 fn limits(args: &ServeArgs) -> Result<Limits, String> {
-    if args.max_connections == 0 || args.max_dwolla_requests == 0 {
-        return Err("--max-connections and --max-dwolla-requests must be at least 1".into());
-    }
     Ok(Limits {
         header_read_timeout: seconds("--header-timeout", args.header_timeout)?,
         body_read_timeout: seconds("--body-timeout", args.body_timeout)?,
         idle_timeout: seconds("--idle-timeout", args.idle_timeout)?,
-        max_connections: args.max_connections,
-        max_dwolla_requests: args.max_dwolla_requests,
+        max_connections: at_least_one("--max-connections", args.max_connections)?,
+        max_dwolla_requests: at_least_one("--max-dwolla-requests", args.max_dwolla_requests)?,
+        body_min_rate: at_least_one("--body-min-rate", args.body_min_rate)?,
+        body_rate_grace: seconds("--body-grace", args.body_grace)?,
+        user_max_requests: at_least_one("--user-max-requests", args.user_max_requests)?,
+        user_rate: at_least_one("--user-rate", args.user_rate)?,
+        user_burst: at_least_one("--user-burst", args.user_burst)?,
+        peer_max_requests: at_least_one("--peer-max-requests", args.peer_max_requests)?,
+        peer_rate: at_least_one("--peer-rate", args.peer_rate)?,
+        peer_burst: at_least_one("--peer-burst", args.peer_burst)?,
         ..Limits::default()
     })
+}
+
+/// Checks `--public-url`: an absolute http(s) URL with a host, without user info (a password
+/// would be printed and put into every href), query or fragment (hrefs are built under it).
+/// The refusal does not repeat the value.
+fn check_public_url(value: &str) -> Result<(), String> {
+    let usable = url::Url::parse(value).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.has_host()
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.query().is_none()
+            && u.fragment().is_none()
+    });
+    if usable {
+        Ok(())
+    } else {
+        Err(
+            "--public-url must be an absolute http(s) URL with a host and without user info, \
+             query or fragment (e.g. https://api.example.com/dwolla/)"
+                .into(),
+        )
+    }
 }
 
 /// `sample-backend serve`: checks the arguments, configures the backend in front of the chosen
@@ -487,6 +558,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let mode = parse_dwolla(&args.dwolla)?;
     let dwolla_timeout = seconds("--dwolla-timeout", args.dwolla_timeout)?;
     let limits = limits(&args)?;
+    if let Some(public) = &args.public_url {
+        check_public_url(public)?;
+    }
     let listener = bind(args.listen).await?;
     let addr = listener
         .local_addr()
@@ -500,12 +574,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("{scheme}://{addr}"));
-    if url::Url::parse(&public)
-        .map(|u| !u.has_host())
-        .unwrap_or(true)
-    {
-        return Err("--public-url must be an absolute http(s) URL".into());
-    }
+    check_public_url(&public)?;
 
     let auth = auth_mode(&args)?;
     let jwt = matches!(auth, AuthMode::Jwt(_));

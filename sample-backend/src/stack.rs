@@ -21,6 +21,8 @@ pub struct StackOptions {
     /// The app users; `None`: the demo users `alice` and `bob`, each with a new simulated
     /// customer.
     pub users: Option<Vec<AppUser>>,
+    /// The backend's limits (default: [`backend::Limits::default`]).
+    pub limits: backend::Limits,
 }
 
 impl Default for StackOptions {
@@ -30,6 +32,7 @@ impl Default for StackOptions {
             dwolla_timeout: Duration::from_secs(10),
             simulator: SimulatorConfig::default(),
             users: None,
+            limits: backend::Limits::default(),
         }
     }
 }
@@ -167,6 +170,7 @@ pub async fn start_simulated_dwolla(
     config.users = users;
     config.allowed_redirects = allowed;
     config.dwolla_timeout = opts.dwolla_timeout;
+    config.limits = opts.limits;
     Ok(SimulatedDwolla {
         simulator: sim,
         demo_users,

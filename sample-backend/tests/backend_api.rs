@@ -296,9 +296,10 @@ async fn the_same_idempotency_key_gives_the_same_location() {
     )
     .await;
     assert_ne!(first.header("location"), other.header("location"));
-    // Bob reusing Alice's key gets neither her session nor a new one.
+    // Bob sending Alice's key sends a key of his own: a new session of his, never hers.
     let bob = post(&c, &url, "demo-bob", &body, Some(&key)).await;
-    assert_eq!(bob.status, 409, "{}", bob.text);
+    assert_eq!(bob.status, 201, "{}", bob.text);
+    assert_ne!(bob.header("location"), first.header("location"));
     assert!(!bob
         .text
         .contains(first.header("location").unwrap().as_str()));

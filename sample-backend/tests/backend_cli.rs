@@ -551,3 +551,91 @@ async fn database_and_dwolla_url_options() {
     drop(p);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Runs the binary with `args` (a refusal is expected before it listens, so it ends).
+fn refused(args: &[&str]) -> (Option<i32>, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).stdin(Stdio::null());
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A value accepted by mistake starts the server: stop it after a moment.
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+#[test]
+fn every_option_is_checked_as_its_message_says() {
+    // --public-url: http(s) only, with a host, no user info (never printed), query or fragment.
+    for url in [
+        "ftp://files.example.com/",
+        "http://user:s3cr3t-PASSWORD@api.example.com/",
+        "https://s3cr3t-USER@api.example.com/",
+        "https://api.example.com/?q=1",
+        "https://api.example.com/#top",
+        "mailto:someone@example.com",
+        "api.example.com",
+    ] {
+        let (code, text) = refused(&["--listen", "127.0.0.1:0", "--public-url", url]);
+        println!("--public-url {url}: exit {code:?}");
+        assert_eq!(code, Some(2), "{url} accepted: {text}");
+        assert!(
+            text.contains("--public-url must be an absolute http(s) URL"),
+            "{url}: {text}"
+        );
+        assert!(
+            !text.contains("s3cr3t"),
+            "{url}: the secret was printed: {text}"
+        );
+    }
+    // Durations: above 0, at most 3600, as the message says.
+    for flag in [
+        "--dwolla-timeout",
+        "--header-timeout",
+        "--body-timeout",
+        "--idle-timeout",
+        "--body-grace",
+    ] {
+        for value in ["0", "0.0", "3601", "NaN", "inf"] {
+            let (code, text) = refused(&["--listen", "127.0.0.1:0", flag, value]);
+            assert_eq!(code, Some(2), "{flag} {value} accepted: {text}");
+            assert!(
+                text.contains(&format!(
+                    "{flag} must be a number of seconds above 0 and at most 3600"
+                )),
+                "{flag} {value}: {text}"
+            );
+        }
+    }
+    // Counts: at least 1, each message naming its own flag.
+    for flag in [
+        "--max-connections",
+        "--max-dwolla-requests",
+        "--body-min-rate",
+        "--user-max-requests",
+        "--user-rate",
+        "--user-burst",
+        "--peer-max-requests",
+        "--peer-rate",
+        "--peer-burst",
+    ] {
+        let (code, text) = refused(&["--listen", "127.0.0.1:0", flag, "0"]);
+        assert_eq!(code, Some(2), "{flag} 0 accepted: {text}");
+        assert!(
+            text.contains(&format!("{flag} must be at least 1")),
+            "{flag}: {text}"
+        );
+    }
+}

@@ -139,9 +139,14 @@ async fn connections_beyond_the_limit_never_open_more_than_the_limit() {
 
 #[tokio::test]
 async fn dwolla_overflow_is_503_with_retry_after_and_never_sent() {
+    // 600 creations of one user at once: her own limits are lifted, the Dwolla slots are
+    // what is checked.
     let s = with_limits(limits(|l| {
         l.max_dwolla_requests = 4;
         l.dwolla_queue_timeout = Duration::ZERO;
+        l.user_max_requests = usize::MAX;
+        l.user_rate = u32::MAX;
+        l.user_burst = u32::MAX;
     }))
     .await;
     let c = client();

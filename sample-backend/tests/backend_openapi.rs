@@ -22,7 +22,8 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use reqwest::{Client, Method};
-use sample_backend::Stack;
+use sample_backend::backend::Limits;
+use sample_backend::{start_stack, Stack, StackOptions};
 use serde_json::{json, Map, Value};
 use support::backend::*;
 use support::openapi::{deref, pattern_matches, validate_strict};
@@ -580,7 +581,18 @@ struct Contract {
 
 impl Contract {
     async fn new() -> Self {
-        let s = stack().await;
+        // Every check signs in as alice: her per-user rate is lifted (the 429 is checked on
+        // its own, `a_429_of_the_client_limits_is_as_the_document_says`).
+        let s = start_stack(StackOptions {
+            limits: Limits {
+                user_rate: u32::MAX,
+                user_burst: u32::MAX,
+                ..Limits::default()
+            },
+            ..StackOptions::default()
+        })
+        .await
+        .expect("stack");
         let base = s.backend_url.trim_end_matches('/').to_string();
         let doc = specialized(&base, &s.simulator_url);
         Contract {
@@ -1354,4 +1366,31 @@ async fn another_method_on_a_documented_path_is_405_with_allow() {
         }
     }
     assert_eq!(k.s.simulator.requests_received(), before);
+}
+
+#[tokio::test]
+async fn a_429_of_the_client_limits_is_as_the_document_says() {
+    let s = start_stack(StackOptions {
+        limits: Limits {
+            user_rate: 1,
+            user_burst: 1,
+            peer_rate: 1,
+            peer_burst: 1,
+            ..Limits::default()
+        },
+        ..StackOptions::default()
+    })
+    .await
+    .expect("stack");
+    let doc = specialized(s.backend_url.trim_end_matches('/'), &s.simulator_url);
+    let c = client();
+    // A signed-in user past her rate, and a peer past its own (no token: /health).
+    for (path, token) in [("/exchange-partners", Some(TOKEN)), ("/health", None)] {
+        let url = format!("{}{}", s.backend_url, &path[1..]);
+        let first = get(&c, &url, token).await;
+        assert_eq!(first.status, 200, "{}", first.text);
+        let second = get(&c, &url, token).await;
+        assert_eq!(second.status, 429, "{}", second.text);
+        conform(&doc, "get", path, &second);
+    }
 }

@@ -13,13 +13,31 @@ use sample_backend::backend::{
 
 const DAY: i64 = 24 * 60 * 60;
 
-fn key<'a>(hash: &'a str, customer: &'a str, fingerprint: &'a str, now: i64) -> KeyUse<'a> {
+/// How long an attempt counts as in flight in these checks.
+const LEASE: i64 = 30;
+
+/// A use of key `hash` by attempt `attempt`, in flight for [`LEASE`] seconds from `now`.
+fn key_by<'a>(
+    hash: &'a str,
+    customer: &'a str,
+    fingerprint: &'a str,
+    now: i64,
+    attempt: &'a str,
+) -> KeyUse<'a> {
     KeyUse {
         key_hash: hash,
         customer,
         fingerprint,
         now,
+        attempt,
+        attempt_until: now + LEASE,
     }
+}
+
+/// A use of key `hash` by an attempt of its own.
+fn key<'a>(hash: &'a str, customer: &'a str, fingerprint: &'a str, now: i64) -> KeyUse<'a> {
+    let attempt: &'a str = Box::leak(uuid::Uuid::new_v4().to_string().into_boxed_str());
+    key_by(hash, customer, fingerprint, now, attempt)
 }
 
 fn user(name: &str, token_hash: &str, customer: &str) -> StoredUser {
@@ -75,13 +93,51 @@ async fn conforms(store: Arc<dyn Store>, tag: &str) {
     let now = 1_900_000_000;
     let k = id("key-1");
     assert_eq!(
-        store.begin_request(&key(&k, &a, "f1", now)).await.unwrap(),
+        store
+            .begin_request(&key_by(&k, &a, "f1", now, "first"))
+            .await
+            .unwrap(),
         KeyClaim::Send
     );
-    // A retry before any answer was recorded goes ahead (Dwolla replays for the derived key).
+    // A retry while the first attempt is in flight is told so, and takes nothing over.
     assert_eq!(
         store
             .begin_request(&key(&k, &a, "f1", now + 1))
+            .await
+            .unwrap(),
+        KeyClaim::InProgress
+    );
+    // Another attempt's release or end changes nothing.
+    store.release_request(&k, "other").await.unwrap();
+    store.abandon_request(&k, "other").await.unwrap();
+    assert_eq!(
+        store
+            .begin_request(&key(&k, &a, "f1", now + 2))
+            .await
+            .unwrap(),
+        KeyClaim::InProgress
+    );
+    // Once the first attempt ended without a result, a retry goes ahead (Dwolla replays for
+    // the derived key), and is in flight in turn.
+    store.abandon_request(&k, "first").await.unwrap();
+    assert_eq!(
+        store
+            .begin_request(&key_by(&k, &a, "f1", now + 3, "second"))
+            .await
+            .unwrap(),
+        KeyClaim::Send
+    );
+    assert_eq!(
+        store
+            .begin_request(&key(&k, &a, "f1", now + 4))
+            .await
+            .unwrap(),
+        KeyClaim::InProgress
+    );
+    // An attempt past its lease (its backend died) is taken over.
+    assert_eq!(
+        store
+            .begin_request(&key(&k, &a, "f1", now + 3 + LEASE))
             .await
             .unwrap(),
         KeyClaim::Send
@@ -113,7 +169,7 @@ async fn conforms(store: Arc<dyn Store>, tag: &str) {
         KeyClaim::Conflict
     );
     // A release never forgets an answered key.
-    store.release_request(&k).await.unwrap();
+    store.release_request(&k, "second").await.unwrap();
     assert_eq!(
         store
             .begin_request(&key(&k, &b, "f1", now + 20))
@@ -132,10 +188,13 @@ async fn conforms(store: Arc<dyn Store>, tag: &str) {
     // A refused request's key is released and may carry another request.
     let k2 = id("key-2");
     assert_eq!(
-        store.begin_request(&key(&k2, &a, "f1", now)).await.unwrap(),
+        store
+            .begin_request(&key_by(&k2, &a, "f1", now, "refused"))
+            .await
+            .unwrap(),
         KeyClaim::Send
     );
-    store.release_request(&k2).await.unwrap();
+    store.release_request(&k2, "refused").await.unwrap();
     assert_eq!(
         store.begin_request(&key(&k2, &a, "f2", now)).await.unwrap(),
         KeyClaim::Send

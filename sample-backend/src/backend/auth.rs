@@ -199,7 +199,9 @@ impl SignIn {
 
 /// The authenticated app user of a request; extracting it answers 401 `InvalidAccessToken`
 /// (with `WWW-Authenticate`) for a missing or refused bearer token, 403 `Forbidden` for a revoked
-/// user or one with no customer.
+/// user or one with no customer. The client limits' middleware (`limits.rs`) signs the caller in
+/// first and leaves it in the request's extensions, where this extractor takes it.
+#[derive(Clone)]
 pub(crate) struct Caller(pub(crate) AppUser);
 
 /// The bearer token of `Authorization: Bearer <token>`.
@@ -219,6 +221,9 @@ impl FromRequestParts<Backend> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Backend) -> Result<Self, ApiError> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         let sign_in = &state.inner.sign_in;
         let store = state.inner.store.as_ref();

@@ -15,7 +15,7 @@
 //! the backend's public URL or on Dwolla's passes.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
@@ -37,7 +37,8 @@ const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
 
 /// The request body as a JSON object, read within the backend's limits: a `Content-Type` other
 /// than HAL+JSON or JSON on a body is 415, a body over [`super::Limits::max_body_bytes`] is 413,
-/// one slower than [`super::Limits::body_read_timeout`] is 408, anything but a JSON object is
+/// one slower than [`super::Limits::body_read_timeout`], or below [`super::Limits::body_min_rate`]
+/// once [`super::Limits::body_rate_grace`] has passed, is 408, anything but a JSON object is
 /// 400. An empty body (or only whitespace) is `{}`; a body without `Content-Type` is read as JSON.
 pub(crate) struct JsonBody(pub(crate) Value);
 
@@ -59,13 +60,18 @@ impl FromRequest<Backend> for JsonBody {
         if declared.is_some_and(|n| n > DRAIN_LIMIT as u64) {
             return Err(too_large(max).closing());
         }
-        let bytes = read_body(body, max, limits.body_read_timeout).await?;
+        let pace = Pace {
+            timeout: limits.body_read_timeout,
+            grace: limits.body_rate_grace,
+            min_rate: limits.body_min_rate,
+        };
+        let bytes = read_body(body, max, pace).await?;
         parse(&bytes).map(JsonBody)
     }
 }
 
 /// Whether the request carries a body (a non-zero `Content-Length`, or chunked).
-fn has_body(headers: &HeaderMap) -> bool {
+pub(crate) fn has_body(headers: &HeaderMap) -> bool {
     headers.contains_key(header::TRANSFER_ENCODING)
         || headers
             .get(header::CONTENT_LENGTH)
@@ -86,40 +92,83 @@ fn accepted_type(headers: &HeaderMap) -> bool {
     }
 }
 
-/// Reads at most `max` bytes of `body` within `timeout`; a longer body is drained up to
-/// [`DRAIN_LIMIT`] and refused with 413.
-async fn read_body(body: Body, max: usize, timeout: Duration) -> Result<Vec<u8>, ApiError> {
-    let mut stream = body.into_data_stream();
-    let read = async {
-        let mut bytes = Vec::new();
-        let mut seen = 0usize;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|_| ApiError::bad_body().closing())?;
-            seen = seen.saturating_add(chunk.len());
-            if seen > DRAIN_LIMIT {
-                return Err(too_large(max).closing());
-            }
-            if seen <= max {
-                bytes.extend_from_slice(&chunk);
-            }
+/// How fast a body must arrive: within `timeout` in all, and, once `grace` has passed, at
+/// `min_rate` bytes a second at least (counted from the start: after `grace + n / min_rate`
+/// seconds, `n` bytes must have arrived).
+#[derive(Debug, Clone, Copy)]
+struct Pace {
+    timeout: Duration,
+    grace: Duration,
+    min_rate: u32,
+}
+
+impl Pace {
+    /// When a body that started at `start` and has sent `seen` bytes is too late.
+    fn deadline(self, start: Instant, seen: usize) -> Instant {
+        let cap = start.checked_add(self.timeout);
+        let earned = if self.min_rate == 0 {
+            self.timeout
+        } else {
+            // Past u64 seconds the cap applies anyway.
+            let secs = seen as f64 / f64::from(self.min_rate);
+            self.grace
+                .saturating_add(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
+        };
+        let paced = start.checked_add(earned);
+        match (cap, paced) {
+            (Some(cap), Some(paced)) => cap.min(paced),
+            (Some(at), None) | (None, Some(at)) => at,
+            // Too far for the clock: about a century.
+            (None, None) => start + Duration::from_secs(3_153_600_000),
         }
-        if seen > max {
+    }
+}
+
+/// Reads at most `max` bytes of `body` at the `pace` required; a longer body is drained up to
+/// [`DRAIN_LIMIT`] and refused with 413, a slower one is 408.
+async fn read_body(body: Body, max: usize, pace: Pace) -> Result<Vec<u8>, ApiError> {
+    let mut stream = body.into_data_stream();
+    let start = Instant::now();
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    loop {
+        let deadline = pace.deadline(start, seen);
+        let next = match tokio::time::timeout_at(deadline.into(), stream.next()).await {
+            Ok(next) => next,
+            Err(_) => return Err(too_slow(pace, start.elapsed())),
+        };
+        let Some(chunk) = next else { break };
+        let chunk = chunk.map_err(|_| ApiError::bad_body().closing())?;
+        seen = seen.saturating_add(chunk.len());
+        if seen > DRAIN_LIMIT {
             return Err(too_large(max).closing());
         }
-        Ok(bytes)
-    };
-    match tokio::time::timeout(timeout, read).await {
-        Ok(result) => result,
-        Err(_) => Err(ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "RequestTimeout",
-            &format!(
-                "The request body did not arrive within {} s.",
-                timeout.as_secs_f64()
-            ),
-        )
-        .closing()),
+        if seen <= max {
+            bytes.extend_from_slice(&chunk);
+        }
     }
+    if seen > max {
+        return Err(too_large(max).closing());
+    }
+    Ok(bytes)
+}
+
+/// 408 `RequestTimeout` (closing the connection): the body took its whole time limit, or fell
+/// below the least rate.
+fn too_slow(pace: Pace, elapsed: Duration) -> ApiError {
+    let message = if elapsed + Duration::from_millis(1) >= pace.timeout {
+        format!(
+            "The request body did not arrive within {} s.",
+            pace.timeout.as_secs_f64()
+        )
+    } else {
+        format!(
+            "The request body arrived slower than {} bytes a second (after {} s).",
+            pace.min_rate,
+            pace.grace.as_secs_f64()
+        )
+    };
+    ApiError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeout", &message).closing()
 }
 
 /// The body as a JSON object; empty (or only whitespace) is `{}`, anything else 400.

@@ -4,9 +4,16 @@
 //! read it back, answer 201 with `Location` and body on the backend's URL.
 //!
 //! A key the same user sent before for the same request replays the first answer (the same
-//! resource, read again), on any instance that shares the store. Once Dwolla has accepted the
-//! POST, a failure to read the new resource back is answered 504 (send again with the same
-//! key), never a 502 that would say Dwolla was not reached.
+//! resource, read again), on any instance that shares the store. Keys are per user: another
+//! user's key of the same text is another key. While an attempt with the key is in flight (on
+//! any instance, within its lease), a retry is answered 503 with `Retry-After` and nothing is
+//! sent; so is a retry that Dwolla answers 409 (its "already in progress"). The key's record
+//! stays through both: it is released only on a refusal of Dwolla that proves nothing was
+//! created (a 4xx other than 408 and 409), so that a corrected request may use the key. An
+//! attempt that ends without a result (a timeout, a 5xx) keeps the record and frees the key for
+//! the retry, which Dwolla answers with its first answer. Once Dwolla has accepted the POST, a
+//! failure to read the new resource back is answered 504 (send again with the same key), never
+//! a 502 that would say Dwolla was not reached.
 
 use axum::http::{HeaderValue, StatusCode};
 use serde_json::Value;
@@ -18,13 +25,42 @@ use super::passthrough::{hal, Answer};
 use super::store::{now_secs, KeyClaim, KeyUse, ResourceKind};
 use super::Backend;
 
-/// The answer to a key already used by another user or for another request.
+/// The answer to a key already used for another request.
 fn reused() -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
         "Conflict",
         "This Idempotency-Key was already used for another request.",
     )
+}
+
+/// The seconds a retry of a request still in flight is told to wait.
+const IN_PROGRESS_RETRY_AFTER_SECS: u64 = 1;
+
+/// 503 `ServiceUnavailable` with `Retry-After`: a request with this key is in flight; nothing
+/// was sent for this one, and its retry with the key gets the first request's answer.
+fn in_progress() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "ServiceUnavailable",
+        "A request with this Idempotency-Key is in progress. Retry with the same Idempotency-Key after the time in Retry-After to get its answer.",
+    )
+    .with_retry_after(HeaderValue::from(IN_PROGRESS_RETRY_AFTER_SECS))
+}
+
+/// Whether Dwolla's refusal proves that nothing was created, so that the key may be reused for
+/// a corrected request: a 4xx other than 408 (the request may have been carried out) and 409
+/// (a request with the key is in progress).
+fn nothing_created(status: StatusCode) -> bool {
+    status.is_client_error()
+        && status != StatusCode::REQUEST_TIMEOUT
+        && status != StatusCode::CONFLICT
+}
+
+/// A claimed app key: its hash and this attempt's id.
+struct Claimed {
+    hash: String,
+    attempt: String,
 }
 
 impl Backend {
@@ -52,33 +88,76 @@ impl Backend {
         let dwolla_key = self.dwolla_key(key, customer, path).await?;
         let claimed = match key.app_key() {
             Some(app_key) => {
-                let hash = key_hash(app_key);
+                let claimed = Claimed {
+                    hash: key_hash(customer, app_key),
+                    attempt: uuid::Uuid::new_v4().to_string(),
+                };
                 let print = fingerprint(path, &body);
+                let now = now_secs();
                 let claim = self
                     .inner
                     .store
                     .begin_request(&KeyUse {
-                        key_hash: &hash,
+                        key_hash: &claimed.hash,
                         customer,
                         fingerprint: &print,
-                        now: now_secs(),
+                        now,
+                        attempt: &claimed.attempt,
+                        attempt_until: now.saturating_add(self.inner.key_lease_secs),
                     })
                     .await?;
                 match claim {
                     KeyClaim::Conflict => return Err(reused()),
+                    KeyClaim::InProgress => return Err(in_progress()),
                     KeyClaim::Replay(location) => {
                         return self.replay_created(&location, kind, customer).await
                     }
-                    KeyClaim::Send => Some(hash),
+                    KeyClaim::Send => Some(claimed),
                 }
             }
             None => None,
         };
-        let resp = self.inner.dwolla.post(path, &body, &dwolla_key).await?;
+        let sent = self
+            .send_create(path, &body, &dwolla_key, kind, customer, claimed.as_ref())
+            .await;
+        match (sent, &claimed) {
+            (Ok(location), _) => self.read_created(&location, kind).await,
+            (Err(e), None) => Err(e),
+            (Err(e), Some(claimed)) => {
+                // No result: the record stays, and the retry is sent to Dwolla (which replays
+                // its first answer, if there was one). A release has happened already.
+                self.inner
+                    .store
+                    .abandon_request(&claimed.hash, &claimed.attempt)
+                    .await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// The POST of [`Backend::create`] and what follows up to the key's result: the created
+    /// resource's Dwolla URL, claimed for `customer` and recorded for the key.
+    async fn send_create(
+        &self,
+        path: &str,
+        body: &Value,
+        dwolla_key: &HeaderValue,
+        kind: ResourceKind,
+        customer: &str,
+        claimed: Option<&Claimed>,
+    ) -> Result<String, ApiError> {
+        let resp = self.inner.dwolla.post(path, body, dwolla_key).await?;
         if !resp.status.is_success() {
-            // Refused (4xx): nothing was created, the key may carry a corrected request.
-            if let Some(hash) = claimed.as_deref().filter(|_| resp.status.is_client_error()) {
-                self.inner.store.release_request(hash).await?;
+            if resp.status == StatusCode::CONFLICT && claimed.is_some() {
+                // Dwolla's "already in progress": another attempt with the key (on another
+                // instance, or one whose lease ran out) is at Dwolla.
+                return Err(in_progress());
+            }
+            if let Some(claimed) = claimed.filter(|_| nothing_created(resp.status)) {
+                self.inner
+                    .store
+                    .release_request(&claimed.hash, &claimed.attempt)
+                    .await?;
             }
             return Err(self.pass_error(resp));
         }
@@ -93,10 +172,13 @@ impl Backend {
         if !self.inner.store.claim(kind, &id, customer).await? {
             return Err(reused());
         }
-        if let Some(hash) = &claimed {
-            self.inner.store.finish_request(hash, &location).await?;
+        if let Some(claimed) = claimed {
+            self.inner
+                .store
+                .finish_request(&claimed.hash, &location)
+                .await?;
         }
-        self.read_created(&location, kind).await
+        Ok(location)
     }
 
     /// Answers a replayed request: the resource its first answer created, read again, when it

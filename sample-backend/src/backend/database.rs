@@ -9,7 +9,7 @@
 //! | `iav_migrations` | the migrations applied |
 //! | `iav_settings` | `key-secret`, the secret from which the keys sent to Dwolla are derived; `users-secret`, the one hashing users' tokens when none is configured |
 //! | `iav_owners` | (kind, Dwolla id) -> owning customer |
-//! | `iav_idempotency_keys` | SHA-256 of an app key -> customer, request fingerprint, created resource, time |
+//! | `iav_idempotency_keys` | SHA-256 of a user's app key -> customer, request fingerprint, created resource, time, the attempt in flight and its lease |
 //! | `iav_user_sets` | the generations of users files stored: generation -> digest of the set, users, time |
 //! | `iav_file_users` | HMAC-SHA256 of a users file's token -> name, customer, generation, `revoked_at` |
 //! | `iav_subjects` | (OIDC issuer, subject) -> customer, time linked, `revoked_at` |
@@ -85,6 +85,14 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             created_at BIGINT NOT NULL,
             revoked_at BIGINT,
             PRIMARY KEY (issuer, subject))",
+        ],
+    ),
+    (
+        3,
+        &[
+            // The attempt in flight with a key, and until when it counts as in flight.
+            "ALTER TABLE iav_idempotency_keys ADD COLUMN attempt TEXT",
+            "ALTER TABLE iav_idempotency_keys ADD COLUMN attempt_until BIGINT",
         ],
     ),
 ];
@@ -422,12 +430,14 @@ impl Store for SqlStore {
         let fail = failed("claiming an idempotency key");
         let expired = key.now - IDEMPOTENCY_KEY_LIFETIME_SECS;
         // One statement: a new key is inserted; an expired record is replaced by this request;
-        // any other record is left as it is. RETURNING gives the record as it now stands.
-        let (customer, fingerprint, location) = on_pool!(self, |p| {
-            sqlx::query_as::<_, (String, String, Option<String>)>(
+        // a record of this user and request with no result and no attempt in flight (none, or
+        // one past its lease) is taken over by this attempt; any other record is left as it is.
+        // RETURNING gives the record as it now stands (SET sees the old row).
+        let (customer, fingerprint, location, attempt) = on_pool!(self, |p| {
+            sqlx::query_as::<_, (String, String, Option<String>, Option<String>)>(
                 "INSERT INTO iav_idempotency_keys
-                     (key_hash, customer, fingerprint, location, created_at)
-                 VALUES ($1, $2, $3, NULL, $4)
+                     (key_hash, customer, fingerprint, location, created_at, attempt, attempt_until)
+                 VALUES ($1, $2, $3, NULL, $4, $6, $7)
                  ON CONFLICT (key_hash) DO UPDATE SET
                      customer = CASE WHEN iav_idempotency_keys.created_at <= $5
                          THEN excluded.customer ELSE iav_idempotency_keys.customer END,
@@ -435,15 +445,33 @@ impl Store for SqlStore {
                          THEN excluded.fingerprint ELSE iav_idempotency_keys.fingerprint END,
                      location = CASE WHEN iav_idempotency_keys.created_at <= $5
                          THEN NULL ELSE iav_idempotency_keys.location END,
+                     attempt = CASE WHEN iav_idempotency_keys.created_at <= $5
+                         OR (iav_idempotency_keys.location IS NULL
+                             AND iav_idempotency_keys.customer = excluded.customer
+                             AND iav_idempotency_keys.fingerprint = excluded.fingerprint
+                             AND (iav_idempotency_keys.attempt IS NULL
+                                  OR iav_idempotency_keys.attempt_until IS NULL
+                                  OR iav_idempotency_keys.attempt_until <= $4))
+                         THEN excluded.attempt ELSE iav_idempotency_keys.attempt END,
+                     attempt_until = CASE WHEN iav_idempotency_keys.created_at <= $5
+                         OR (iav_idempotency_keys.location IS NULL
+                             AND iav_idempotency_keys.customer = excluded.customer
+                             AND iav_idempotency_keys.fingerprint = excluded.fingerprint
+                             AND (iav_idempotency_keys.attempt IS NULL
+                                  OR iav_idempotency_keys.attempt_until IS NULL
+                                  OR iav_idempotency_keys.attempt_until <= $4))
+                         THEN excluded.attempt_until ELSE iav_idempotency_keys.attempt_until END,
                      created_at = CASE WHEN iav_idempotency_keys.created_at <= $5
                          THEN excluded.created_at ELSE iav_idempotency_keys.created_at END
-                 RETURNING customer, fingerprint, location",
+                 RETURNING customer, fingerprint, location, attempt",
             )
             .bind(key.key_hash)
             .bind(key.customer)
             .bind(key.fingerprint)
             .bind(key.now)
             .bind(expired)
+            .bind(key.attempt)
+            .bind(key.attempt_until)
             .fetch_one(p)
             .await
             .map_err(&fail)?
@@ -451,14 +479,19 @@ impl Store for SqlStore {
         if customer != key.customer || fingerprint != key.fingerprint {
             return Ok(KeyClaim::Conflict);
         }
-        Ok(location.map_or(KeyClaim::Send, KeyClaim::Replay))
+        Ok(match (location, attempt) {
+            (Some(location), _) => KeyClaim::Replay(location),
+            (None, Some(attempt)) if attempt == key.attempt => KeyClaim::Send,
+            (None, _) => KeyClaim::InProgress,
+        })
     }
 
     async fn finish_request(&self, key_hash: &str, location: &str) -> Result<(), StoreError> {
         self.ready().await?;
         let fail = failed("recording an idempotency key's answer");
         on_pool!(self, |p| sqlx::query(
-            "UPDATE iav_idempotency_keys SET location = $2 WHERE key_hash = $1"
+            "UPDATE iav_idempotency_keys SET location = $2, attempt = NULL, attempt_until = NULL
+             WHERE key_hash = $1"
         )
         .bind(key_hash)
         .bind(location)
@@ -469,13 +502,31 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn release_request(&self, key_hash: &str) -> Result<(), StoreError> {
+    async fn abandon_request(&self, key_hash: &str, attempt: &str) -> Result<(), StoreError> {
+        self.ready().await?;
+        let fail = failed("ending an idempotency key's attempt");
+        on_pool!(self, |p| sqlx::query(
+            "UPDATE iav_idempotency_keys SET attempt = NULL, attempt_until = NULL
+             WHERE key_hash = $1 AND attempt = $2"
+        )
+        .bind(key_hash)
+        .bind(attempt)
+        .execute(p)
+        .await
+        .map(|_| ())
+        .map_err(&fail))?;
+        Ok(())
+    }
+
+    async fn release_request(&self, key_hash: &str, attempt: &str) -> Result<(), StoreError> {
         self.ready().await?;
         let fail = failed("releasing an idempotency key");
         on_pool!(self, |p| sqlx::query(
-            "DELETE FROM iav_idempotency_keys WHERE key_hash = $1 AND location IS NULL"
+            "DELETE FROM iav_idempotency_keys
+             WHERE key_hash = $1 AND location IS NULL AND attempt = $2"
         )
         .bind(key_hash)
+        .bind(attempt)
         .execute(p)
         .await
         .map(|_| ())
@@ -659,5 +710,23 @@ impl Store for SqlStore {
             .get_or_try_init(|| self.drawn_secret("key-secret"))
             .await
             .cloned()
+    }
+}
+
+#[cfg(test)]
+mod migration_tests {
+    use super::MIGRATIONS;
+
+    #[test]
+    fn migration_versions_are_unique_and_increasing() {
+        // A repeated version would be skipped where the first one ran.
+        for pair in MIGRATIONS.windows(2) {
+            assert!(
+                pair[0].0 < pair[1].0,
+                "migration {} after {}",
+                pair[1].0,
+                pair[0].0
+            );
+        }
     }
 }

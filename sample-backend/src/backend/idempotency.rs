@@ -5,9 +5,13 @@
 //! app sent it, one user's key would replay another user's answer. So the key sent to Dwolla is
 //! an HMAC-SHA256, under the database's key secret, of the customer, the Dwolla path and the
 //! app's key: a retry of one request by one user sends the same key (Dwolla replays its first
-//! answer), and nothing another user sends can ever produce it. The app's key itself is recorded
-//! (hashed) in the store with its user and request, so that another user's, or another
-//! request's, use of it is 409 on every instance.
+//! answer), and nothing another user sends can ever produce it.
+//!
+//! Keys are namespaced per user (by Dwolla customer): the app's key is recorded in the store
+//! hashed together with its user's customer ([`key_hash`]), with the request it was sent with.
+//! User B's key K and user A's key K are two keys: B's use of K is never refused because of A's
+//! (nothing to learn about another user's keys, no key to claim ahead of another user), and the
+//! same user's K with another request is 409 on every instance.
 
 use axum::http::{HeaderMap, HeaderValue};
 use ring::hmac;
@@ -55,9 +59,14 @@ impl IdempotencyKey {
     }
 }
 
-/// The hash under which an app's key is stored.
-pub(crate) fn key_hash(app_key: &str) -> String {
-    sha256_hex(app_key.as_bytes())
+/// The hash under which `customer`'s app key is stored: the key in its user's namespace.
+pub(crate) fn key_hash(customer: &str, app_key: &str) -> String {
+    let mut text = Vec::with_capacity(32 + customer.len() + app_key.len());
+    for part in ["iav-bridge app key v2", customer, app_key] {
+        text.extend_from_slice(part.as_bytes());
+        text.push(0);
+    }
+    sha256_hex(&text)
 }
 
 /// The fingerprint of a request sent to Dwolla: a hash of its path and body (the body is built
@@ -127,6 +136,15 @@ mod tests {
         // "ab" + "c" and "a" + "bc" must differ: parts are separated.
         let k = app_key("x");
         assert_ne!(k.for_dwolla(b"s", "ab", "c"), k.for_dwolla(b"s", "a", "bc"));
+    }
+
+    #[test]
+    fn the_stored_key_is_per_user() {
+        assert_eq!(key_hash("alice", "k"), key_hash("alice", "k"));
+        assert_ne!(key_hash("alice", "k"), key_hash("bob", "k"));
+        assert_ne!(key_hash("alice", "k"), key_hash("alice", "k2"));
+        assert_ne!(key_hash("ab", "c"), key_hash("a", "bc"));
+        assert_eq!(key_hash("alice", "k").len(), 64);
     }
 
     #[test]

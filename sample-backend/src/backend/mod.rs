@@ -22,8 +22,8 @@
 //! | `passthrough` | Dwolla's answers and errors passed on to the app |
 //! | `redirects` | the redirect allow-list |
 //! | `bodies` | request bodies: Content-Type, size, read timeout, and the bodies sent to Dwolla, built from the allowed fields |
-//! | [`limits`] | [`Limits`] (timeouts, connection, body, Dwolla concurrency and answer caps) and the Dwolla slots |
-//! | [`server`] | the HTTP/1.1 server (plain or TLS) applying the connection limits |
+//! | [`limits`] | [`Limits`] (timeouts, body rate, connection, body, Dwolla concurrency and answer caps, per-user and per-peer requests in flight and rates), the Dwolla slots and the client limits' middleware (429 + `Retry-After`) |
+//! | [`server`] | the HTTP/1.1 server (plain or TLS) applying the connection limits (eviction of the connection that has done the least) |
 //! | [`dwolla`] | the Dwolla client (token cache, HAL requests) |
 //! | [`rewrite`] | hrefs moved between Dwolla's base and the public URL |
 //! | [`error`] | the backend's Dwolla-style error answers |
@@ -188,6 +188,14 @@ pub(crate) struct Inner {
     pub(crate) limits: Limits,
     /// The slots of requests talking to Dwolla.
     pub(crate) dwolla_slots: limits::DwollaSlots,
+    /// The requests in flight and request rates per user and per peer.
+    pub(crate) client_limits: Arc<limits::ClientLimits>,
+    /// How long an attempt with an app's `Idempotency-Key` counts as in flight (a retry with the
+    /// key meanwhile is 503 with `Retry-After`, nothing sent) unless it ends first: the Dwolla
+    /// time limit and 2 s, in seconds. An attempt that outlives it (a slow token request before
+    /// its POST) is safe all the same: the retry sends the same derived key, which Dwolla
+    /// answers "in progress" (503 again) or replays.
+    pub(crate) key_lease_secs: i64,
 }
 
 /// A backend: its state and its axum router. Cheap to clone.
@@ -224,6 +232,9 @@ impl Backend {
             config.users_generation,
             config.users_secret,
         )?;
+        let key_lease_secs = i64::try_from(config.dwolla_timeout.as_secs())
+            .unwrap_or(i64::MAX / 4)
+            .saturating_add(2);
         Ok(Backend {
             inner: Arc::new(Inner {
                 dwolla,
@@ -232,6 +243,8 @@ impl Backend {
                 allowed: config.allowed_redirects,
                 store: config.store,
                 dwolla_slots: limits::DwollaSlots::new(&config.limits),
+                client_limits: Arc::new(limits::ClientLimits::new(&config.limits)),
+                key_lease_secs,
                 limits: config.limits,
             }),
         })

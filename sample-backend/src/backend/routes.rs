@@ -18,6 +18,7 @@ use super::auth::Caller;
 use super::bodies::{self, JsonBody};
 use super::error::ApiError;
 use super::idempotency::idempotency_key;
+use super::limits;
 use super::passthrough::Answer;
 use super::request_log::log_requests;
 use super::rewrite::valid_id;
@@ -25,7 +26,8 @@ use super::store::ResourceKind;
 use super::Backend;
 
 /// The backend's router: the contract's routes, 405 with `Allow` for a known path asked with
-/// another method, 404 for any other path, every request logged.
+/// another method, 404 for any other path, every request under the client limits (429) and
+/// logged.
 pub(crate) fn router(backend: Backend) -> Router {
     Router::new()
         .route("/health", get(health))
@@ -50,6 +52,10 @@ pub(crate) fn router(backend: Backend) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            backend.clone(),
+            limits::limit_requests,
+        ))
         .layer(middleware::from_fn(log_requests))
         .with_state(backend)
 }

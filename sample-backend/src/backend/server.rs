@@ -2,15 +2,20 @@
 //! connection-level [`Limits`]:
 //!
 //! - at most `max_connections` connections at once. A connection arriving at the limit makes
-//!   room by evicting one that is not serving a request: of the connections idle between
-//!   keep-alive requests or still sending their request head (or TLS handshake), the one that
-//!   has waited longest, counted from its start or from its last answer. A connection with a
-//!   request in flight is never evicted: from the moment its head is received, while its body
-//!   is read (bounded by the body-read timeout), its handler runs and its answer is written,
-//!   until the answer is flushed. When every connection has a request in flight, the new
-//!   connection waits for one to close or to become idle, and further connections wait in the
-//!   listen backlog. Evictions are counted ([`OpenConnections::evicted`]) and logged at debug
-//!   level;
+//!   room by evicting one that is not serving a request (idle between keep-alive requests, or
+//!   still sending its request head or TLS handshake): the one that has done the least. First
+//!   the connections that have completed the fewest requests (a fresh socket that never sent a
+//!   whole request goes before a keep-alive client that has been answered), then those of the
+//!   peer address (IPv6: /64) holding the most connections, then the one that has waited
+//!   longest (from its start or its last answer). So a flood of fresh sockets evicts its own
+//!   sockets, never the clients that have been answered, and a flood from one address goes
+//!   before the others. A connection with a request in
+//!   flight is never evicted: from the moment its head is received, while its body is read
+//!   (bounded by the body-read timeout and the least body rate), its handler runs and its
+//!   answer is written, until the answer is flushed. When every connection has a request in
+//!   flight, the new connection waits for one to close or to become idle, and further
+//!   connections wait in the listen backlog. Evictions are counted
+//!   ([`OpenConnections::evicted`]) and logged at debug level;
 //! - a failed accept (e.g. "Too many open files") pauses accepting for 50 ms and never ends the
 //!   loop;
 //! - `header_read_timeout` for a request's head, counted from its first byte (on a new
@@ -18,13 +23,18 @@
 //!   and for a TLS handshake;
 //! - `idle_timeout` for a keep-alive connection between requests.
 //!
+//! Each request carries its peer's address as [`axum::extract::ConnectInfo`]`<SocketAddr>`, for
+//! the per-peer limits (`limits.rs`).
+//!
 //! A connection past a timeout, or evicted, is closed without an answer, as hyper does for its
 //! own header timeout. The body-read timeout is applied where bodies are read (`bodies.rs`).
 //! Shutdown stops accepting, closes idle connections and lets requests in flight finish.
 
+use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -33,6 +43,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -42,7 +53,7 @@ use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use super::limits::Limits;
+use super::limits::{peer_key, Limits};
 
 /// How long accepting pauses after a failed accept (out of file descriptors, for instance).
 const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
@@ -138,7 +149,8 @@ pub async fn serve(
 }
 
 /// A connection accepted and waiting for a slot of the connection limit.
-type Admission = Pin<Box<dyn Future<Output = (TcpStream, OwnedSemaphorePermit)> + Send>>;
+type Admission =
+    Pin<Box<dyn Future<Output = (TcpStream, SocketAddr, OwnedSemaphorePermit)> + Send>>;
 
 /// [`serve`], counting open and evicted connections in `counters`.
 pub async fn serve_counted(
@@ -161,16 +173,17 @@ pub async fn serve_counted(
         tokio::select! {
             () = &mut shutdown => break,
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-            (stream, permit) = async {
+            (stream, peer, permit) = async {
                 match admitting.as_mut() {
                     Some(admission) => admission.await,
                     None => std::future::pending().await,
                 }
             }, if admitting.is_some() => {
                 admitting = None;
-                let activity = Arc::new(Activity::new(slots.evictable.clone()));
+                let activity = Arc::new(Activity::new(slots.evictable.clone(), peer_key(peer.ip())));
                 let conn = Connection {
                     app: app.clone(),
+                    peer,
                     limits: limits.clone(),
                     stop: stop_rx.clone(),
                     _slot: slots.register(&activity, permit),
@@ -180,9 +193,12 @@ pub async fn serve_counted(
                 tasks.spawn(conn.run(stream, tls.clone()));
             }
             accepted = listener.accept(), if admitting.is_none() => match accepted {
-                Ok((stream, _)) => {
+                Ok((stream, peer)) => {
                     let slots = slots.clone();
-                    admitting = Some(Box::pin(async move { (stream, slots.make_room().await) }));
+                    admitting = Some(Box::pin(async move {
+                        let permit = slots.make_room().await;
+                        (stream, peer, permit)
+                    }));
                 }
                 Err(e) if is_per_connection(&e) => {}
                 Err(e) => {
@@ -218,8 +234,8 @@ fn is_per_connection(e: &io::Error) -> bool {
 /// The slots of the connection limit and the connections holding them, for eviction.
 struct Slots {
     permits: Arc<Semaphore>,
-    /// The open connections by a number of their own.
-    held: Mutex<HashMap<u64, Arc<Activity>>>,
+    /// The open connections by a number of their own, and how many each peer address holds.
+    held: Mutex<Held>,
     next_id: AtomicU64,
     /// Notified when a connection may have become evictable (an answer was flushed).
     evictable: Arc<Notify>,
@@ -230,14 +246,14 @@ impl Slots {
     fn new(max_connections: usize, counters: OpenConnections) -> Self {
         Slots {
             permits: Arc::new(Semaphore::new(max_connections)),
-            held: Mutex::new(HashMap::new()),
+            held: Mutex::new(Held::default()),
             next_id: AtomicU64::new(0),
             evictable: Arc::new(Notify::new()),
             counters,
         }
     }
 
-    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Activity>>> {
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
         self.held.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -273,24 +289,33 @@ impl Slots {
         }
     }
 
-    /// Evicts the connection that has waited longest without a request in flight; false when
-    /// every connection has one.
+    /// Evicts the connection without a request in flight that has done the least: the fewest
+    /// requests completed, then the peer holding the most connections, then the one waiting
+    /// longest; false when every connection has a request in flight.
     fn evict_one(&self) -> bool {
         let held = self.held();
         // A candidate can begin a request between the look and the eviction: look again.
-        for _ in 0..=held.len() {
-            let Some(oldest) = held
+        for _ in 0..=held.connections.len() {
+            let Some((_, least)) = held
+                .connections
                 .values()
-                .filter_map(|a| a.evictable_since().map(|since| (since, a)))
-                .min_by_key(|(since, _)| *since)
-                .map(|(_, a)| a)
+                .filter_map(|a| {
+                    let since = a.evictable_since()?;
+                    let rank = (
+                        a.served.load(Ordering::Relaxed),
+                        Reverse(held.peers.get(&a.peer).copied().unwrap_or(0)),
+                        since,
+                    );
+                    Some((rank, a))
+                })
+                .min_by_key(|(rank, _)| *rank)
             else {
                 return false;
             };
-            if oldest.evict() {
+            if least.evict() {
                 let evicted = self.counters.evicted.fetch_add(1, Ordering::Relaxed) + 1;
                 log::debug!(
-                    "connection limit reached: closed the connection waiting longest without a request in flight ({evicted} so far)"
+                    "connection limit reached: closed the connection without a request in flight that had done the least ({evicted} so far)"
                 );
                 return true;
             }
@@ -301,13 +326,23 @@ impl Slots {
     /// Registers an admitted connection; its slot is held until the returned guard is dropped.
     fn register(self: &Arc<Self>, activity: &Arc<Activity>, permit: OwnedSemaphorePermit) -> Slot {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.held().insert(id, activity.clone());
+        let mut held = self.held();
+        held.connections.insert(id, activity.clone());
+        *held.peers.entry(activity.peer).or_insert(0) += 1;
+        drop(held);
         Slot {
             slots: self.clone(),
             id,
             _permit: permit,
         }
     }
+}
+
+/// The open connections, and how many of them each peer address (IPv6 by /64) holds.
+#[derive(Default)]
+struct Held {
+    connections: HashMap<u64, Arc<Activity>>,
+    peers: HashMap<IpAddr, usize>,
 }
 
 /// A connection's slot of the connection limit, freed when dropped.
@@ -320,7 +355,15 @@ struct Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         // Unregistered before the permit is released (fields drop after this).
-        self.slots.held().remove(&self.id);
+        let mut held = self.slots.held();
+        if let Some(activity) = held.connections.remove(&self.id) {
+            if let Some(n) = held.peers.get_mut(&activity.peer) {
+                *n -= 1;
+                if *n == 0 {
+                    held.peers.remove(&activity.peer);
+                }
+            }
+        }
     }
 }
 
@@ -346,23 +389,31 @@ enum Phase {
     Evicted,
 }
 
-/// A connection's phase, updated by its reads, writes and service, watched by its task.
+/// A connection's phase, updated by its reads, writes and service, watched by its task; and
+/// what eviction weighs: its peer, its start, the requests it completed.
 struct Activity {
     phase: Mutex<Phase>,
     changed: Notify,
     /// The server's, notified when this connection becomes evictable again.
     evictable: Arc<Notify>,
+    /// The peer address, as the limits count it.
+    peer: IpAddr,
+    /// How many requests it has had answered.
+    served: AtomicU64,
 }
 
 impl Activity {
-    fn new(evictable: Arc<Notify>) -> Self {
+    fn new(evictable: Arc<Notify>, peer: IpAddr) -> Self {
+        let now = Instant::now();
         Activity {
             phase: Mutex::new(Phase::Waiting {
-                since: Instant::now(),
+                since: now,
                 fresh: true,
             }),
             changed: Notify::new(),
             evictable,
+            peer,
+            served: AtomicU64::new(0),
         }
     }
 
@@ -434,8 +485,8 @@ impl Activity {
         })
     }
 
-    /// Since when the connection has been waiting without a request in flight; `None` when it
-    /// has one (or is evicted already).
+    /// Since when the connection has been waiting without a request in flight (from its start
+    /// or its last answer); `None` when it has one (or is evicted already).
     fn evictable_since(&self) -> Option<Instant> {
         match *self.phase() {
             Phase::Waiting { since, .. } | Phase::Head { waited: since, .. } => Some(since),
@@ -491,6 +542,7 @@ struct BusyGuard {
 impl Drop for BusyGuard {
     fn drop(&mut self) {
         let closing = self.closing;
+        self.activity.served.fetch_add(1, Ordering::Relaxed);
         self.activity.update(|p| match p {
             Phase::Busy(n) if n > 1 => Phase::Busy(n - 1),
             Phase::Busy(_) if closing => Phase::Closing {
@@ -605,6 +657,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
 /// One accepted connection, holding its slot of the connection limit until it ends.
 struct Connection {
     app: Router,
+    peer: SocketAddr,
     limits: Limits,
     stop: watch::Receiver<bool>,
     activity: Arc<Activity>,
@@ -652,9 +705,11 @@ impl Connection {
         };
         let app = self.app.clone();
         let on_request = activity.clone();
-        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let peer = self.peer;
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             let busy = on_request.begin();
             let app = app.clone();
+            req.extensions_mut().insert(ConnectInfo(peer));
             async move {
                 let Some(mut busy) = busy else {
                     return Err(EvictedConnection);

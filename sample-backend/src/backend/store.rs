@@ -68,7 +68,8 @@ impl From<StoreError> for ApiError {
 /// One use of an app's `Idempotency-Key`, as recorded by [`Store::begin_request`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyUse<'a> {
-    /// A hash of the app's key (the key itself is not stored).
+    /// A hash of the app's key in its user's namespace (the key itself is not stored): the same
+    /// key sent by two users is two keys.
     pub key_hash: &'a str,
     /// The Dwolla customer of the app user who sent it.
     pub customer: &'a str,
@@ -76,15 +77,23 @@ pub struct KeyUse<'a> {
     pub fingerprint: &'a str,
     /// Now, in seconds since the Unix epoch.
     pub now: i64,
+    /// This attempt's own id (drawn at random), recorded while it is in flight.
+    pub attempt: &'a str,
+    /// Until when (seconds since the Unix epoch) this attempt counts as in flight unless it
+    /// ends first: past it, a retry takes the key over (the attempt's backend died).
+    pub attempt_until: i64,
 }
 
 /// What a key's record says about a request, from [`Store::begin_request`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyClaim {
-    /// The key is this request's: send it to Dwolla. Also the answer for a retry whose first
-    /// attempt never recorded a result (it may still be running, or its backend died): Dwolla
-    /// itself replays the first answer for the same derived key.
+    /// The key is this attempt's: send it to Dwolla. Also the answer for a retry whose earlier
+    /// attempt ended without a result (a timeout, a 5xx) or outlived its lease (its backend
+    /// died): Dwolla itself replays the first answer for the same derived key.
     Send,
+    /// Another attempt with the key is in flight (within its lease): answer 503 with
+    /// `Retry-After`, send nothing, and leave the record as it is.
+    InProgress,
     /// This request was answered before: the Dwolla URL of the resource it created.
     Replay(String),
     /// The key was claimed by another user, or for another request, in the last 24 hours.
@@ -120,12 +129,18 @@ pub trait Store: Send + Sync {
     /// record older than [`IDEMPOTENCY_KEY_LIFETIME_SECS`] is forgotten first.
     async fn begin_request(&self, key: &KeyUse<'_>) -> Result<KeyClaim, StoreError>;
 
-    /// Records the Dwolla URL of the resource that the request with this key created.
+    /// Records the Dwolla URL of the resource that the request with this key created; the key
+    /// is no longer in flight.
     async fn finish_request(&self, key_hash: &str, location: &str) -> Result<(), StoreError>;
 
-    /// Forgets a key whose request Dwolla refused (nothing was created), so that the app may
-    /// send a corrected request with it.
-    async fn release_request(&self, key_hash: &str) -> Result<(), StoreError>;
+    /// Ends the attempt `attempt` with this key without a known result (a timeout, a 5xx,
+    /// Dwolla's "already in progress"): the record stays, and the next retry is sent to Dwolla.
+    async fn abandon_request(&self, key_hash: &str, attempt: &str) -> Result<(), StoreError>;
+
+    /// Forgets a key whose request, attempt `attempt`, Dwolla refused in a way that proves
+    /// nothing was created (a 4xx other than 408 and 409), so that the app may send a
+    /// corrected request with it. A record of another attempt, or with a result, stays.
+    async fn release_request(&self, key_hash: &str, attempt: &str) -> Result<(), StoreError>;
 
     /// Makes `users` (a users file, or the demo users) the stored users, unless this set was
     /// stored before. `digest` identifies the set (an HMAC of its users); `generation` is the
