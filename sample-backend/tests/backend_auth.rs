@@ -10,8 +10,8 @@
 mod oidc;
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,7 @@ use sample_backend::{start_simulated_dwolla, StackOptions};
 use serde_json::{json, Value};
 use sqlx::Connection;
 use support::backend::{get, post, Answer};
+use support::process::{start, Proc};
 use support::{client, partner_in, session_body};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sample-backend");
@@ -354,60 +355,6 @@ async fn exchange_session_status(c: &Client, base: &str, token: &str) -> u16 {
         .await
         .status
         .as_u16()
-}
-
-/// A child process, killed when dropped; its output goes to a file.
-struct Proc {
-    child: Child,
-    ready: Value,
-    log: PathBuf,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `cmd` with a ready file: the process once ready, or its exit code and output when it
-/// exits first.
-async fn start(dir: &Path, name: &str, mut cmd: Command) -> Result<Proc, (i32, String)> {
-    let ready = dir.join(format!("{name}.ready.json"));
-    let log = dir.join(format!("{name}.log"));
-    let _ = std::fs::remove_file(&ready);
-    let out = std::fs::File::create(&log).unwrap();
-    let child = cmd
-        .arg("--ready-file")
-        .arg(&ready)
-        .stdout(out.try_clone().unwrap())
-        .stderr(out)
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("spawn sample-backend");
-    let mut p = Proc {
-        child,
-        ready: Value::Null,
-        log,
-    };
-    let started = Instant::now();
-    loop {
-        if let Ok(text) = std::fs::read_to_string(&ready) {
-            p.ready = serde_json::from_str(&text).expect("ready file is JSON");
-            return Ok(p);
-        }
-        if let Ok(Some(status)) = p.child.try_wait() {
-            return Err((
-                status.code().unwrap_or(-1),
-                std::fs::read_to_string(&p.log).unwrap_or_default(),
-            ));
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{name} never got ready"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// A customer created at the simulator through Dwolla's API.

@@ -8,12 +8,13 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reqwest::Client;
 use serde_json::{json, Value};
 use support::backend::{get, post, Answer};
+use support::process::Proc;
 use support::{client, session_body};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sample-backend");
@@ -21,66 +22,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_sample-backend");
 /// address with hrefs on this URL.
 const PUBLIC: &str = "https://backend.example/";
 
-/// A child process, killed (SIGKILL) when dropped; its output goes to a file.
-struct Proc {
-    child: Child,
-    ready: Value,
-    log: PathBuf,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Proc {
-    /// `kill -9`, and waits for the process to be gone.
-    fn kill9(mut self) -> String {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
+/// The binary with debug logs (what the no-secret checks read).
 async fn spawn(dir: &Path, name: &str, mut cmd: Command) -> Proc {
-    let ready = dir.join(format!("{name}.ready.json"));
-    let log = dir.join(format!("{name}.log"));
-    let _ = std::fs::remove_file(&ready);
-    let out = std::fs::File::create(&log).expect("log file");
-    let child = cmd
-        .arg("--ready-file")
-        .arg(&ready)
-        .env("RUST_LOG", "debug")
-        .stdout(out.try_clone().expect("log file"))
-        .stderr(out)
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("spawn sample-backend");
-    let mut p = Proc {
-        child,
-        ready: Value::Null,
-        log,
-    };
-    let started = Instant::now();
-    loop {
-        if let Ok(text) = std::fs::read_to_string(&ready) {
-            p.ready = serde_json::from_str(&text).expect("ready file is JSON");
-            return p;
-        }
-        if let Ok(Some(status)) = p.child.try_wait() {
-            panic!(
-                "{name} exited early ({status}): {}",
-                std::fs::read_to_string(&p.log).unwrap_or_default()
-            );
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{name} never got ready"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    cmd.env("RUST_LOG", "debug");
+    support::process::spawn(dir, name, cmd).await
 }
 
 /// The shared simulator, the users file and the database, from which backends are started.

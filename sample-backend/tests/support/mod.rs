@@ -1,8 +1,8 @@
 //! Test support shared by every test file of sample-backend, included with `mod support;`: the
 //! HTTP helpers (re-exported here) and Dwolla's OpenAPI document with a schema validator
 //! (`openapi`), both the simulator's tests' own (included from dwolla-simulator/tests/support/),
-//! then the backend's helpers (`backend`), a fresh PostgreSQL database (`postgres`) and raw
-//! HTTP/1.1 reads (`raw`).
+//! then the backend's helpers (`backend`), a fresh PostgreSQL database (`postgres`), the
+//! binary's processes (`process`) and raw HTTP/1.1 reads (`raw`).
 // Each test file uses part of it.
 #![allow(dead_code)]
 
@@ -13,6 +13,7 @@ pub mod openapi;
 
 pub mod backend;
 pub mod postgres;
+pub mod process;
 pub mod raw;
 
 pub use http::*;
