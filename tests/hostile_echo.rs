@@ -10,33 +10,11 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
-use iav_bridge::{
-    set_log_sink, BridgeClient, BridgeConfig, BridgeError, Environment, LogLevel, LogRecord,
-    LogSink, Platform,
-};
+use iav_bridge::{BridgeClient, BridgeConfig, BridgeError, Environment, Platform};
+use support::logs::capture;
 use support::{partners_body, FakeServer, Reply, Tokens};
-
-struct Capture(Mutex<Vec<LogRecord>>);
-
-impl LogSink for Capture {
-    fn log(&self, record: LogRecord) {
-        self.0.lock().unwrap().push(record);
-    }
-}
-
-/// The one sink of this test binary (the sink is process-wide), at Trace.
-fn capture() -> Arc<Capture> {
-    static CAPTURE: OnceLock<Arc<Capture>> = OnceLock::new();
-    CAPTURE
-        .get_or_init(|| {
-            let c = Arc::new(Capture(Mutex::new(Vec::new())));
-            set_log_sink(c.clone(), LogLevel::Trace);
-            c
-        })
-        .clone()
-}
 
 /// The token shapes a backend's users may have: none of them looks like a token to the shape
 /// rules (under 20 characters of mixed letters and digits, or letters only).
@@ -257,7 +235,7 @@ async fn echoed_secrets_reach_no_error_and_no_log_record() {
         }
     }
 
-    let records = capture.0.lock().unwrap().clone();
+    let records = capture.records();
     let mut leaks = 0;
     println!("place                        shape         form        in error  in log");
     for c in &cases {

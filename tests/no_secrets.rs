@@ -6,13 +6,14 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use iav_bridge::{
-    set_log_sink, AccessTokenProvider, BankAccountType, BillingAddress, BridgeClient, BridgeConfig,
-    Environment, ExchangeSession, LogLevel, LogRecord, LogSink, Platform,
+    AccessTokenProvider, BankAccountType, BillingAddress, BridgeClient, BridgeConfig, Environment,
+    ExchangeSession, LogLevel, Platform,
 };
 use sample_backend::{start_stack, StackOptions};
+use support::logs::capture;
 use support::{FakeServer, Reply, Tokens};
 
 fn billing_address() -> BillingAddress {
@@ -27,10 +28,6 @@ fn billing_address() -> BillingAddress {
     }
 }
 
-struct Capture(Mutex<Vec<LogRecord>>);
-
-/// The one sink of this test binary: the sink is process-wide and the tests run in parallel, so
-/// both install the same capture (at Trace) and search every record it holds.
 /// A web client of the loopback server at `url` (plain HTTP allowed) retrying at most `retries`
 /// times.
 fn web_client(
@@ -66,23 +63,6 @@ fn mx_connections(token: &str) -> Reply {
             r#"{{"_embedded":{{"available-exchange-connections":[{{"availableConnectionToken":"{token}","name":"XYZ Checking"}}]}}}}"#
         ),
     )
-}
-
-fn capture() -> Arc<Capture> {
-    static CAPTURE: OnceLock<Arc<Capture>> = OnceLock::new();
-    CAPTURE
-        .get_or_init(|| {
-            let c = Arc::new(Capture(Mutex::new(Vec::new())));
-            set_log_sink(c.clone(), LogLevel::Trace);
-            c
-        })
-        .clone()
-}
-
-impl LogSink for Capture {
-    fn log(&self, record: LogRecord) {
-        self.0.lock().unwrap().push(record);
-    }
 }
 
 #[tokio::test]
@@ -224,7 +204,7 @@ async fn no_token_or_secret_reaches_logs_errors_or_printed_forms() {
     printed.push(format!("{plaid:?}"));
     printed.push(format!("{client:?}"));
 
-    let records = capture.0.lock().unwrap().clone();
+    let records = capture.records();
     assert!(
         records.len() >= 10,
         "the sink received {} records",
@@ -314,7 +294,7 @@ async fn card_details_and_echoed_tokens_stay_out_of_records_logs_and_errors() {
         .unwrap_err();
     printed.push(format!("{err} {err:?}"));
 
-    let records = capture.0.lock().unwrap().clone();
+    let records = capture.records();
     assert!(records
         .iter()
         .any(|r| r.message.contains("funding_sources")));
@@ -405,7 +385,7 @@ async fn secrets_a_backend_echoes_in_its_error_text_stay_out_of_errors_and_logs(
         "{sent:?}"
     );
 
-    let records = capture.0.lock().unwrap().clone();
+    let records = capture.records();
     assert!(
         records
             .iter()
@@ -488,7 +468,7 @@ async fn request_secrets_straddling_the_length_cut_leave_no_beginning() {
         .unwrap_err();
     printed.push(format!("{err} {err:?}"));
     assert!(printed.iter().all(|p| p.contains("xxxx")), "{printed:?}");
-    let records = capture.0.lock().unwrap().clone();
+    let records = capture.records();
     // The first 5 characters of each token are the beginning a cut would leave.
     for beginning in ["card.", "mx.51"] {
         for p in &printed {
