@@ -137,22 +137,33 @@ struct Unit {
 /// out.
 fn visible_units(s: &str) -> Vec<Unit> {
     let mut out = Vec::with_capacity(s.len());
+    for (c, start, end) in decoded_chars(s) {
+        if !is_format(c) {
+            out.push(Unit {
+                c: c.to_ascii_lowercase(),
+                start,
+                end,
+            });
+        }
+    }
+    out
+}
+
+/// Each character of `s`, a percent-encoded one decoded, with where it is (`start..end`).
+fn decoded_chars(s: &str) -> impl Iterator<Item = (char, usize, usize)> + '_ {
     let mut i = 0;
-    while i < s.len() {
+    std::iter::from_fn(move || {
+        if i >= s.len() {
+            return None;
+        }
+        let start = i;
         let (c, end) = percent_decoded(s, i).unwrap_or_else(|| {
             let c = s[i..].chars().next().unwrap_or(' ');
             (c, i + c.len_utf8())
         });
-        if !is_format(c) {
-            out.push(Unit {
-                c: c.to_ascii_lowercase(),
-                start: i,
-                end,
-            });
-        }
         i = end;
-    }
-    out
+        Some((c, start, end))
+    })
 }
 
 /// The character percent-encoded (as UTF-8, `%E2%80%8B`) at byte `i` of `s`, and where it ends.
@@ -241,16 +252,10 @@ pub(crate) fn redact_secret(s: &str, secret: &str) -> String {
 /// `s` without its format characters, raw or percent-encoded; everything else as it was.
 fn without_format_chars(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        let (c, end) = percent_decoded(s, i).unwrap_or_else(|| {
-            let c = s[i..].chars().next().unwrap_or(' ');
-            (c, i + c.len_utf8())
-        });
+    for (c, start, end) in decoded_chars(s) {
         if !is_format(c) {
-            out.push_str(&s[i..end]);
+            out.push_str(&s[start..end]);
         }
-        i = end;
     }
     out
 }
