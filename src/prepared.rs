@@ -368,6 +368,21 @@ mod tests {
         Owner::of_fingerprint(&[1; 32])
     }
 
+    /// Begins a prepare for `key` and spawns its task, which only sleeps (30 s) holding the
+    /// ticket: the key, the ticket's id and the task, not attached yet.
+    fn begin_sleeping(
+        p: &Prepared<&'static str>,
+        key: &str,
+    ) -> (String, u64, tokio::task::JoinHandle<()>) {
+        let t = p.begin(key).unwrap();
+        let (key, id) = (t.key().to_string(), t.id());
+        let task = tokio::spawn(async move {
+            let _t = t;
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+        (key, id, task)
+    }
+
     fn bob() -> Owner {
         Owner::of_fingerprint(&[2; 32])
     }
@@ -504,12 +519,7 @@ mod tests {
         let (p, _) = set();
         let p = Arc::new(p);
         block_on(async {
-            let t = p.begin("cus").unwrap();
-            let (key, id) = (t.key().to_string(), t.id());
-            let task = tokio::spawn(async move {
-                let _t = t;
-                tokio::time::sleep(Duration::from_secs(30)).await;
-            });
+            let (key, id, task) = begin_sleeping(&p, "cus");
             p.attach(&key, id, task.abort_handle());
             assert_eq!(p.clear(), 1);
             assert!(task.await.unwrap_err().is_cancelled());
@@ -526,12 +536,7 @@ mod tests {
     fn dropping_the_set_aborts_its_tasks() {
         let (p, _) = set();
         block_on(async {
-            let t = p.begin("cus").unwrap();
-            let (key, id) = (t.key().to_string(), t.id());
-            let task = tokio::spawn(async move {
-                let _t = t;
-                tokio::time::sleep(Duration::from_secs(30)).await;
-            });
+            let (key, id, task) = begin_sleeping(&p, "cus");
             p.attach(&key, id, task.abort_handle());
             drop(p);
             assert!(task.await.unwrap_err().is_cancelled());
@@ -626,12 +631,7 @@ mod tests {
     fn a_task_attached_after_a_clear_is_aborted() {
         let (p, _) = set();
         block_on(async {
-            let t = p.begin("cus").unwrap();
-            let (key, id) = (t.key().to_string(), t.id());
-            let task = tokio::spawn(async move {
-                let _t = t;
-                tokio::time::sleep(Duration::from_secs(30)).await;
-            });
+            let (key, id, task) = begin_sleeping(&p, "cus");
             // The clear comes between the spawn and the attach.
             p.clear();
             p.attach(&key, id, task.abort_handle());
