@@ -99,7 +99,11 @@ def main(argv=None):
         if needle not in lib_build:
             problem(f"bindings/android/build.gradle.kts does not contain {needle}")
     rules = open("bindings/android/consumer-rules.pro").read()
-    for keep in ("-keep class com.sun.jna.** { *; }", "-keep class dev.iavbridge.** { *; }",
+    # What JNA reaches by reflection and from native code (scripts/test-kotlin.sh's shrunk run
+    # fails without any of these) and the verifier's JNI classes.
+    for keep in ("-keep class com.sun.jna.** { *; }", "-keep class * extends com.sun.jna.Structure { *; }",
+                 "-keep class * implements com.sun.jna.Callback { *; }",
+                 "-keepclasseswithmembers class dev.iavbridge.** { native <methods>; }",
                  "org.rustls.platformverifier.**"):
         if keep not in rules:
             problem(f"consumer-rules.pro lacks {keep}")

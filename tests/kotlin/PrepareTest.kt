@@ -15,7 +15,9 @@ import org.junit.Test
 /**
  * prepareLinkSession/preparePlaidLink: the session made when the screen appears, handed out at
  * the tap. Requests are counted by the token provider, which the library asks before every
- * request: an unchanged count means no request left the client.
+ * request; at a tap that finds a prepared session it asks it once more, with no request, to
+ * check that the session belongs to the user signed in now. So a tap served from the prepared
+ * session adds exactly one call, a tap that had to make its own session at least two.
  */
 class PrepareTest {
     @After
@@ -48,7 +50,7 @@ class PrepareTest {
             val asked = tokens.calls.get()
             assertEquals("partner list and session creation", 2, asked)
             val session = c.startPlaidLink("me")
-            assertEquals("no request at the tap", asked, tokens.calls.get())
+            assertEquals("no request at the tap, only the check of whose session it is", asked + 1, tokens.calls.get())
             assertTrue(session.linkToken().startsWith("link-sandbox-"))
             // The prepared token is a real one: Link completes with it.
             val exchange = c.completePlaidLink("me", Sim.completeLink(session.linkToken()))
@@ -82,7 +84,7 @@ class PrepareTest {
             val asked = tokens.calls.get()
             val replaced = CapturedLogs.records.size
             val session = c.startPlaidLink("me")
-            assertEquals("a new session was created", asked + 1, tokens.calls.get())
+            assertEquals("a new session was created (the check, then the request)", asked + 2, tokens.calls.get())
             assertTrue(session.linkToken().startsWith("link-sandbox-"))
             assertTrue(CapturedLogs.records.drop(replaced).any { it.message.contains("replaced by a new one") })
         }
@@ -96,7 +98,7 @@ class PrepareTest {
             c.preparePlaidLink("me")
             delay(100)
             val session = c.startPlaidLink("me")
-            assertEquals("one partner list, one session: nothing duplicated", 2, tokens.calls.get())
+            assertEquals("one partner list, one session, the check at the tap: nothing duplicated", 3, tokens.calls.get())
             assertTrue(session.linkToken().startsWith("link-sandbox-"))
         }
     }
@@ -130,7 +132,7 @@ class PrepareTest {
             awaitReady(before)
             val asked = tokens.calls.get()
             c.startPlaidLink("me")
-            assertEquals("the prepared session survived the cancelled start", asked, tokens.calls.get())
+            assertEquals("the prepared session survived the cancelled start (only the check at the tap)", asked + 1, tokens.calls.get())
         }
         // Closing the client while a prepare is in flight: the prepare is aborted, nothing is
         // logged as ready for it.

@@ -21,7 +21,10 @@ private func preparedClient(_ tokens: StaticTokenProvider, maxAgeMs: UInt64? = n
 }
 
 /// preparePlaidLink: the session made when the screen appears, handed out at the tap. The token
-/// provider is asked before every request, so its count is the client's request count.
+/// provider is asked before every request, so its count is the client's request count; at a tap
+/// that finds a prepared session it is asked once more, with no request, to check that the
+/// session belongs to the user signed in now (one call for a tap served from the prepared
+/// session, two or more for a tap that made its own).
 let prepareTests: [TestCase] = [
     TestCase(name: "prepare.thenStartMakesNoRequest") {
         let tokens = StaticTokenProvider(Backend.alice.token)
@@ -32,11 +35,11 @@ let prepareTests: [TestCase] = [
         let asked = tokens.calls.value
         try checkEqual(asked, 2, "partner list and session creation")
         let s = try await c.startPlaidLink(customerId: "me")
-        try checkEqual(tokens.calls.value, asked, "no request at the tap")
+        try checkEqual(tokens.calls.value, asked + 1, "no request at the tap, only the check of whose session it is")
         _ = try await Sim.completeLink(s.linkToken())
-        // Handed out once: the next start creates its own.
+        // Handed out once: the next start creates its own (nothing prepared: no check).
         let again = try await c.startPlaidLink(customerId: "me")
-        try checkEqual(tokens.calls.value, asked + 1)
+        try checkEqual(tokens.calls.value, asked + 2)
         try check(again.linkToken() != s.linkToken())
     },
     TestCase(name: "prepare.anExpiredSessionIsReplaced") {
@@ -49,7 +52,7 @@ let prepareTests: [TestCase] = [
         let asked = tokens.calls.value
         let logs = CapturedLogs.shared.records.count
         let s = try await c.startPlaidLink(customerId: "me")
-        try checkEqual(tokens.calls.value, asked + 1, "a new session was created")
+        try checkEqual(tokens.calls.value, asked + 2, "a new session was created (the check, then the request)")
         try check(s.linkToken().hasPrefix("link-sandbox-"))
         try check(CapturedLogs.shared.records.dropFirst(logs).contains { $0.message.contains("replaced by a new one") })
     },
@@ -60,7 +63,7 @@ let prepareTests: [TestCase] = [
         c.preparePlaidLink(customerId: "me")
         try await Task.sleep(nanoseconds: 100_000_000)
         let s = try await c.startPlaidLink(customerId: "me")
-        try checkEqual(tokens.calls.value, 2, "one partner list, one session")
+        try checkEqual(tokens.calls.value, 3, "one partner list, one session, the check at the tap")
         try check(s.linkToken().hasPrefix("link-sandbox-"))
     },
     TestCase(name: "prepare.cancelledStartKeepsItAndDroppingTheClientAbortsIt") {
@@ -76,7 +79,7 @@ let prepareTests: [TestCase] = [
         try await awaitReady(after: before)
         let asked = tokens.calls.value
         _ = try await c.startPlaidLink(customerId: "me")
-        try checkEqual(tokens.calls.value, asked, "the prepared session survived the cancelled start")
+        try checkEqual(tokens.calls.value, asked + 1, "the prepared session survived the cancelled start (only the check at the tap)")
 
         // Dropping the client while a prepare is in flight aborts it: it never becomes ready.
         try await Sim.fault(["method": "POST", "path": "/customers/", "delayMs": 600, "count": 1])
