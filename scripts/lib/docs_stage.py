@@ -7,7 +7,8 @@ each page is written once, where a reader of the repository finds it too.
 OUT_DIR receives book.toml (docs/book.toml) and src/: docs/SUMMARY.md, every page it names (the
 PAGES map below: docs/*.md under their own names, README.md as overview.md, the two crates'
 READMEs), and the files of docs/ that pages link to (docs/backend-openapi.yml). Each page's
-relative links are rewritten for the site: a link to another page becomes a link to its page on
+relative links are rewritten for the site (a docs/ page's links into api/, the references
+scripts/docs.sh builds beside the book, stay as they are): a link to another page becomes a link to its page on
 the site (its anchor kept, for scripts/lib/check_site_links.py to check); a link to any other file
 or folder of the repository becomes a link to it in the repository on GitHub (Cargo.toml's
 `repository`). A relative link to a path that does not exist is an error, as is a page of
@@ -34,6 +35,8 @@ for doc in sorted((REPO / "docs").glob("*.md")):
 # Files of the repository that are copied onto the site as they are (linked from pages).
 ASSETS = {"backend-openapi.yml": "docs/backend-openapi.yml"}
 
+# Links of docs/ pages to these site folders are the site's own (scripts/docs.sh builds them).
+SITE_ONLY = ("api/",)
 # [text](target) and [text](target "title"), not images' inner brackets; the target has no spaces.
 LINK = re.compile(r"(\]\()([^)\s]+)((?:\s+\"[^\"]*\")?\))")
 FENCE = re.compile(r"^(\s*)(```|~~~)")
@@ -63,6 +66,8 @@ def rewrite(page, source, text, by_source, problems):
             target = m.group(2)
             if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#") or target.startswith("/"):
                 return m.group(0)
+            if source.startswith("docs/") and target.startswith(SITE_ONLY):
+                return m.group(0)  # the API references, built beside the book: the link checker checks these
             path, _, anchor = target.partition("#")
             resolved = (src_dir / path).resolve()
             try:
