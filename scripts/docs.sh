@@ -63,9 +63,14 @@ base="${base#/}"
 base="${base%/}"
 mkdir -p "$work"
 
-bash scripts/toolchains.sh install docs
-kotlin_toolchain
-eval "$(bash scripts/toolchains.sh kotlin-env)"
+# mdBook, Dokka and the Kotlin toolchain, installed when a part needs them (the swift part alone,
+# as the macOS workflow runs it, needs none of them).
+docs_tools() {
+    [ -n "${MDBOOK:-}" ] && return 0
+    bash scripts/toolchains.sh install docs
+    kotlin_toolchain
+    eval "$(bash scripts/toolchains.sh kotlin-env)"
+}
 
 passed=0
 failed=0
@@ -82,6 +87,7 @@ record() { # record NAME STATUS
 # ------------------------------------------------------------------------------------ the parts
 
 part_book() {
+    docs_tools
     python3 scripts/lib/docs_stage.py "$work/book" || return 1
     rm -rf "$site"
     local out="$work/mdbook.log"
@@ -105,6 +111,7 @@ part_rust() {
 }
 
 part_kotlin() {
+    docs_tools
     local out="$site/api/kotlin" config="$work/dokka.json"
     rm -rf "$out"
     REPO="$REPO" python3 - "$config" "$out" <<'PY'
@@ -199,6 +206,7 @@ check_links() {
 }
 
 check_snippets() {
+    docs_tools
     local out="$work/snippets"
     rm -rf "$out"
     mkdir -p "$out"
