@@ -231,7 +231,8 @@ check_snippets() {
         swiftc -typecheck -swift-version 6 -I "$out/module" -Xcc "$map" "$@"
     ' swift "${swift_files[@]}" || return 1
     # Rust blocks of the pages: doc tests against the core's library.
-    cargo build -q -p iav-bridge --lib
+    # The workspace debug build the test command has made already (no second set of features).
+    build_host debug core
     local page n=0
     for page in "$work"/book/src/*.md; do
         grep -q '^```rust' "$page" || continue
