@@ -10,7 +10,8 @@ Usage: scripts/check-packaging.sh [--only STEP[,STEP...]] [--skip STEP[,STEP...]
        scripts/check-packaging.sh --update-snippets
 
 Checks the Android AAR module, the Swift package, both sample apps and the integration guides as
-far as a Linux machine can (no Android SDK/NDK, Gradle, Maven Central, Xcode or Apple SDK here).
+far as a Linux machine can (no Android SDK/NDK, Gradle, Google's Maven repository, Xcode or Apple
+SDK here; the JVM jars, Robolectric's android-all and Plaid Link's AAR come from Maven Central).
 Each step prints PASS or FAIL; the summary ends with "N passed, N failed". Exit status 1 if any
 step failed. Installs what it needs (rust targets, clang, kotlinc, a Swift toolchain) through
 scripts/check-mobile-targets.sh and scripts/toolchains.sh.
@@ -52,7 +53,7 @@ Steps:
 change to the samples), then exits; run the docs step afterwards.
 
 Skipped here, and why: the Gradle build, R8, the AAR's contents and the .so files per ABI (no
-Android SDK/NDK, Gradle or Maven Central: scripts/build-android.sh on a workstation); the
+Android SDK/NDK or Gradle: scripts/build-android.sh and the android workflow); the
 XCFramework, LinkKit, SwiftUI and the iOS app (no Xcode: scripts/build-xcframework.sh and
 ios-sample/README.md on a Mac); running either sample app.
 USAGE

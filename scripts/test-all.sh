@@ -30,6 +30,9 @@ Steps (the default, in this order):
   release     scripts/check-release.sh (actionlint and zizmor on .github/workflows, the scripts
               and Gradle tasks the workflows name, scripts/release.sh --check, the public API
               against api/, and self-tests of these checks)
+  docs        scripts/docs.sh --check (the documentation site built into target/site/, its links,
+              its snippets compiled, its figures against docs/benchmarks.json, its pages in
+              headless Chromium)
 
 Run only when named (--only fuzz), and by the scheduled fuzzing workflow:
   fuzz        scripts/fuzz.sh: coverage-guided fuzzing, each target of fuzz/ for 60 s
@@ -44,7 +47,7 @@ The last line counts every test run by every step: "total: N passed, N failed".
 USAGE
 }
 
-ALL_STEPS="fmt clippy rust bindings kotlin swift dwollav2 packaging release"
+ALL_STEPS="fmt clippy rust bindings kotlin swift dwollav2 packaging release docs"
 # Steps that run only when --only names them.
 ON_REQUEST_STEPS="fuzz"
 while [ "$#" -gt 0 ]; do
@@ -88,6 +91,7 @@ run_step() {
         dwollav2) scripts/test-dwollav2.sh ;;
         packaging) scripts/check-packaging.sh ;;
         release) scripts/check-release.sh ;;
+        docs) scripts/docs.sh --check ;;
         fuzz) scripts/fuzz.sh ;;
     esac
 }

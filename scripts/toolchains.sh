@@ -26,6 +26,15 @@ MAVEN_REPO="$CACHE/maven-repo"
 PLAID_LINK_DIR="$CACHE/jvm/plaid-link-$PLAID_LINK_VERSION"
 JMH_VERSION="1.37"
 JMH_DIR="$CACHE/jvm/jmh-$JMH_VERSION"
+# The documentation site (scripts/docs.sh): mdBook from crates.io, built without its serve and
+# watch features (they pull in a web server and file watching; the build takes about 4 minutes on
+# two cores instead of about 9), and Dokka from Maven Central (dokka-core with the dokka-base and
+# analysis-kotlin-symbols plugins; Dokka's own command-line runner is not on Maven Central, so
+# scripts/lib/dokka/DokkaRunner.kt stands in for it, compiled here with the project's kotlinc).
+MDBOOK_VERSION="0.5.4"
+MDBOOK_DIR="$CACHE/mdbook-$MDBOOK_VERSION"
+DOKKA_VERSION="2.1.0"
+DOKKA_DIR="$CACHE/jvm/dokka-$DOKKA_VERSION"
 # Debian sid carries Swift 6.2.3 (the Swift of Xcode 26); bookworm and trixie have older ones.
 # sid's Release file on the mirror is a snapshot whose Valid-Until has passed.
 DEBIAN_SUITE_FOR_SWIFT="sid"
@@ -43,8 +52,8 @@ generated Kotlin and Swift bindings against the host build of the core, and runs
 A native swift found on PATH (a Mac, for instance) is used instead of installing one.
 
 Commands:
-  install [kotlin|jmh|swift|all]
-                               Install what is missing (default: all; jmh only when named);
+  install [kotlin|jmh|docs|swift|all]
+                               Install what is missing (default: all; jmh and docs only when named);
                                reuses what is present.
                                One install at a time (a lock in the cache; a second one waits).
       kotlin: from Maven Central with mvn (its local repository: \$IAV_CACHE/maven-repo), the
@@ -62,10 +71,18 @@ Commands:
               Plaid code (its AndroidX dependencies are on Google's repository only).
       jmh:    JMH ${JMH_VERSION} (jmh-core and its bytecode generator) from Maven Central, for
               scripts/bench-bindings.sh --jmh.
+      docs:   for scripts/docs.sh (only when named): mdBook ${MDBOOK_VERSION} from crates.io
+              (cargo install --locked, without its serve and watch features, into
+              \$IAV_CACHE/mdbook-${MDBOOK_VERSION}; about 4 minutes on two cores), and Dokka
+              ${DOKKA_VERSION} from Maven Central (dokka-core, dokka-base, analysis-kotlin-symbols;
+              scripts/lib/jvm/dokka.pom.xml) with scripts/lib/dokka/DokkaRunner.kt compiled
+              against it; the Kotlin toolchain first. Offline afterwards.
   kotlin-env                   Print shell exports: KOTLINC, KOTLIN_LIB (kotlin-stdlib.jar and
                                kotlinx-coroutines-core-jvm.jar), JNA_JAR, JUNIT_JAR, HAMCREST_JAR,
                                and the declared versions KOTLIN_VERSION, COROUTINES_VERSION,
-                               JNA_VERSION; PLAID_LINK_JAR; JMH_CP when jmh is installed.
+                               JNA_VERSION; PLAID_LINK_JAR; JMH_CP when jmh is installed;
+                               MDBOOK, DOKKA_CP (the runner and dokka-core) and
+                               DOKKA_PLUGINS_CP when docs is installed.
                                Use: eval "\$(scripts/toolchains.sh kotlin-env)".
   jvm-versions                 Print the declared versions (as shell assignments).
   java [ARGS...]               Run java with JNA's native library taken from JNA_JAR itself
@@ -159,6 +176,41 @@ install_jmh() {
     : >"$partial/.complete"
     rm -rf "$JMH_DIR"
     mv "$partial" "$JMH_DIR"
+}
+
+# install_docs: mdBook into MDBOOK_DIR and Dokka (with its runner) into DOKKA_DIR.
+install_docs() {
+    install_kotlin
+    if [ -x "$MDBOOK_DIR/bin/mdbook" ]; then
+        log "mdBook $MDBOOK_VERSION present in $MDBOOK_DIR"
+    else
+        log "cargo install mdbook $MDBOOK_VERSION (crates.io, no serve/watch features) into $MDBOOK_DIR"
+        # A target directory of its own: the install does not wait for the workspace's build lock.
+        CARGO_TARGET_DIR="$CACHE/mdbook-build" cargo install -q --locked --root "$MDBOOK_DIR.partial" \
+            --no-default-features --features search "mdbook@$MDBOOK_VERSION" ||
+            die "cargo install mdbook@$MDBOOK_VERSION failed"
+        rm -rf "$MDBOOK_DIR" "$CACHE/mdbook-build"
+        mv "$MDBOOK_DIR.partial" "$MDBOOK_DIR"
+    fi
+    if [ -f "$DOKKA_DIR/.complete" ]; then
+        log "Dokka $DOKKA_VERSION present in $DOKKA_DIR"
+        return
+    fi
+    local partial="$DOKKA_DIR.partial"
+    rm -rf "$partial"
+    log "mvn: Dokka $DOKKA_VERSION (dokka-core, dokka-base, analysis-kotlin-symbols) from Maven Central"
+    mvn_copy "$REPO/scripts/lib/jvm/dokka.pom.xml" "$partial/lib" -Ddokka.version="$DOKKA_VERSION"
+    [ -f "$partial/lib/dokka-core-$DOKKA_VERSION.jar" ] || die "mvn copied no dokka-core-$DOKKA_VERSION.jar"
+    # The runner, compiled for the Kotlin that Dokka's own jars were made with (its standard
+    # library is the one Dokka brought, not the project's).
+    KOTLINC_JAVA_OPTS="${KOTLINC_JAVA_OPTS:-}" "$JVM_DIR/bin/kotlinc" -nowarn -jvm-target 17 \
+        -api-version 2.0 -language-version 2.0 \
+        -cp "$(find "$partial/lib" -maxdepth 1 -name '*.jar' | sort | tr '\n' ':' | sed 's/:$//')" \
+        "$REPO/scripts/lib/dokka/DokkaRunner.kt" -d "$partial/dokka-runner.jar" ||
+        die "kotlinc could not compile scripts/lib/dokka/DokkaRunner.kt"
+    : >"$partial/.complete"
+    rm -rf "$DOKKA_DIR"
+    mv "$partial" "$DOKKA_DIR"
 }
 
 install_kotlin() {
@@ -293,6 +345,14 @@ kotlin_env() {
         printf 'export JMH_CP=%q\n' "$(find "$JMH_DIR" -maxdepth 1 -name '*.jar' | sort | tr '\n' ':' | sed 's/:$//')"
         printf 'export JMH_VERSION=%q\n' "$JMH_VERSION"
     fi
+    if [ -f "$DOKKA_DIR/.complete" ] && [ -x "$MDBOOK_DIR/bin/mdbook" ]; then
+        printf 'export MDBOOK=%q\n' "$MDBOOK_DIR/bin/mdbook"
+        printf 'export MDBOOK_VERSION=%q\n' "$MDBOOK_VERSION"
+        printf 'export DOKKA_VERSION=%q\n' "$DOKKA_VERSION"
+        # dokka-core must not be among the plugins (Dokka refuses to run then).
+        printf 'export DOKKA_CP=%q\n' "$DOKKA_DIR/dokka-runner.jar:$(find "$DOKKA_DIR/lib" -maxdepth 1 -name '*.jar' | sort | tr '\n' ':' | sed 's/:$//')"
+        printf 'export DOKKA_PLUGINS_CP=%q\n' "$(find "$DOKKA_DIR/lib" -maxdepth 1 -name '*.jar' ! -name 'dokka-core-*' | sort | tr '\n' ':' | sed 's/:$//')"
+    fi
 }
 
 # ---------------------------------------------------------------- Swift
@@ -426,9 +486,10 @@ case "$cmd" in
         case "$what" in
             kotlin) install_kotlin ;;
             jmh) install_jmh ;;
+            docs) install_docs ;;
             swift) install_swift ;;
             all) install_kotlin; install_swift ;;
-            *) die "unknown toolchain '$what' (kotlin, jmh, swift or all)" ;;
+            *) die "unknown toolchain '$what' (kotlin, jmh, docs, swift or all)" ;;
         esac
         ;;
     kotlin-env) kotlin_env ;;
