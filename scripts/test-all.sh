@@ -91,7 +91,7 @@ run_step() {
         dwollav2) scripts/test-dwollav2.sh ;;
         packaging) scripts/check-packaging.sh ;;
         release) scripts/check-release.sh ;;
-        docs) scripts/docs.sh --check ;;
+        docs) bash scripts/docs.sh --check ;;
         fuzz) scripts/fuzz.sh ;;
     esac
 }
