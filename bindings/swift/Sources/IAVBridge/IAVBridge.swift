@@ -5560,9 +5560,9 @@ fileprivate func uniffiRustCallAsync<F, T>(
     } onCancel: {
         cancelFunc(rustFuture)
     }
-    if Task.isCancelled {
-        throw CancellationError()
-    }
+    // No throw on Task.isCancelled here: a future cancelled before it finished completes with
+    // CALL_CANCELLED (CancellationError below); one that finished first keeps its result, which
+    // a cancellation at the last moment must not drop (a created funding source).
 
     return try liftFunc(makeRustCall(
         { completeFunc(rustFuture, $0) },
