@@ -9,8 +9,8 @@
 //!   and its details ([`funding_key`]), so the same call repeated, by the app or by a
 //!   resumption, replays the backend's first answer: one exchange and one funding source
 //!   whatever happens;
-//! - an entry is kept by the app's [`CompletionStore`] (the platform layers ship an encrypted
-//!   one) and in this client's memory; a store that fails to write, read or remove makes the
+//! - an entry is kept by the app's [`CompletionStore`] (encrypted, on the device) and in this
+//!   client's memory; a store that fails to write, read or remove makes the
 //!   client go on from memory and log a warning record: it never blocks a completion;
 //! - an entry belongs to the access token it was written with (an HMAC of the token under a
 //!   random salt of the entry, never the token): another user never resumes it;
@@ -44,8 +44,9 @@ pub(crate) const CARD_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 pub(crate) const EXCHANGED_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Where a client keeps its pending completions so that they survive the process: implement
-/// it in Kotlin or Swift (the Android layer ships an AES-GCM file under an Android Keystore key,
-/// the Swift layer a Keychain store), or on another platform in any language uniffi serves.
+/// it in Kotlin or Swift (for example a file encrypted with AES-GCM under an Android Keystore
+/// key, or Keychain items with `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`), or on another
+/// platform in any language uniffi serves.
 ///
 /// The entries are opaque bytes that hold a single-use secret (a Plaid public token, an MX
 /// connection or card token) until the exchange is known: keep them encrypted at rest, on this

@@ -139,9 +139,8 @@ impl BridgeClient {
     }
 
     /// `new`, with the store that keeps the client's pending completions across restarts (the
-    /// platform layers ship an encrypted one: `EncryptedFileCompletionStore` on Android,
-    /// `KeychainCompletionStore` on iOS). Then call `resume_pending` when the screen that links
-    /// accounts opens.
+    /// app's own: keep its entries encrypted, on this device only). Then call `resume_pending`
+    /// when the screen that links accounts opens.
     #[uniffi::constructor]
     #[allow(clippy::needless_pass_by_value)] // uniffi hands a constructor owned values
     pub fn with_completion_store(

@@ -1212,7 +1212,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_iav_bridge_checksum_constructor_bridgeclient_new() and 0xFFFF) != 48415) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_constructor_bridgeclient_with_completion_store() and 0xFFFF) != 30910) {
+    if ((lib.uniffi_iav_bridge_checksum_constructor_bridgeclient_with_completion_store() and 0xFFFF) != 24507) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -2984,9 +2984,8 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
         
     /**
      * `new`, with the store that keeps the client's pending completions across restarts (the
-     * platform layers ship an encrypted one: `EncryptedFileCompletionStore` on Android,
-     * `KeychainCompletionStore` on iOS). Then call `resume_pending` when the screen that links
-     * accounts opens.
+     * app's own: keep its entries encrypted, on this device only). Then call `resume_pending`
+     * when the screen that links accounts opens.
      */
     @Throws(BridgeException::class) fun `withCompletionStore`(`config`: BridgeConfig, `tokenProvider`: AccessTokenProvider?, `completionStore`: CompletionStore): BridgeClient {
             return FfiConverterTypeBridgeClient.lift(
@@ -3473,8 +3472,9 @@ public object FfiConverterTypeCheckoutPaymentSession: FfiConverter<CheckoutPayme
 
 /**
  * Where a client keeps its pending completions so that they survive the process: implement
- * it in Kotlin or Swift (the Android layer ships an AES-GCM file under an Android Keystore key,
- * the Swift layer a Keychain store), or on another platform in any language uniffi serves.
+ * it in Kotlin or Swift (for example a file encrypted with AES-GCM under an Android Keystore
+ * key, or Keychain items with `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`), or on another
+ * platform in any language uniffi serves.
  *
  * The entries are opaque bytes that hold a single-use secret (a Plaid public token, an MX
  * connection or card token) until the exchange is known: keep them encrypted at rest, on this
@@ -3504,8 +3504,9 @@ public interface CompletionStore {
 
 /**
  * Where a client keeps its pending completions so that they survive the process: implement
- * it in Kotlin or Swift (the Android layer ships an AES-GCM file under an Android Keystore key,
- * the Swift layer a Keychain store), or on another platform in any language uniffi serves.
+ * it in Kotlin or Swift (for example a file encrypted with AES-GCM under an Android Keystore
+ * key, or Keychain items with `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`), or on another
+ * platform in any language uniffi serves.
  *
  * The entries are opaque bytes that hold a single-use secret (a Plaid public token, an MX
  * connection or card token) until the exchange is known: keep them encrypted at rest, on this

@@ -1110,9 +1110,8 @@ public convenience init(config: BridgeConfig, tokenProvider: AccessTokenProvider
     
     /**
      * `new`, with the store that keeps the client's pending completions across restarts (the
-     * platform layers ship an encrypted one: `EncryptedFileCompletionStore` on Android,
-     * `KeychainCompletionStore` on iOS). Then call `resume_pending` when the screen that links
-     * accounts opens.
+     * app's own: keep its entries encrypted, on this device only). Then call `resume_pending`
+     * when the screen that links accounts opens.
      */
 public static func withCompletionStore(config: BridgeConfig, tokenProvider: AccessTokenProvider?, completionStore: CompletionStore)throws  -> BridgeClient  {
     return try  FfiConverterTypeBridgeClient_lift(try rustCallWithError(FfiConverterTypeBridgeError_lift) {
@@ -1795,8 +1794,9 @@ public func FfiConverterTypeCheckoutPaymentSession_lower(_ value: CheckoutPaymen
 
 /**
  * Where a client keeps its pending completions so that they survive the process: implement
- * it in Kotlin or Swift (the Android layer ships an AES-GCM file under an Android Keystore key,
- * the Swift layer a Keychain store), or on another platform in any language uniffi serves.
+ * it in Kotlin or Swift (for example a file encrypted with AES-GCM under an Android Keystore
+ * key, or Keychain items with `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`), or on another
+ * platform in any language uniffi serves.
  *
  * The entries are opaque bytes that hold a single-use secret (a Plaid public token, an MX
  * connection or card token) until the exchange is known: keep them encrypted at rest, on this
@@ -1824,8 +1824,9 @@ public protocol CompletionStore: AnyObject, Sendable {
 }
 /**
  * Where a client keeps its pending completions so that they survive the process: implement
- * it in Kotlin or Swift (the Android layer ships an AES-GCM file under an Android Keystore key,
- * the Swift layer a Keychain store), or on another platform in any language uniffi serves.
+ * it in Kotlin or Swift (for example a file encrypted with AES-GCM under an Android Keystore
+ * key, or Keychain items with `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`), or on another
+ * platform in any language uniffi serves.
  *
  * The entries are opaque bytes that hold a single-use secret (a Plaid public token, an MX
  * connection or card token) until the exchange is known: keep them encrypted at rest, on this
@@ -5850,7 +5851,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_iav_bridge_checksum_constructor_bridgeclient_new() != 48415) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_constructor_bridgeclient_with_completion_store() != 30910) {
+    if (uniffi_iav_bridge_checksum_constructor_bridgeclient_with_completion_store() != 24507) {
         return InitializationResult.apiChecksumMismatch
     }
 
