@@ -40,6 +40,7 @@
 //!   parsers (`hal::parse`); `session`: the exported sessions and the MX connection;
 //! - `error`: the exported errors and where internal errors become [`BridgeError`];
 //!   `redaction`: token redaction; `quote`: quoting values in messages;
+//! - `journal`: the completion journal (entries, derived keys, the `CompletionStore` trait);
 //! - `logging`, `runtime`, `tls`, and `android` (the JNI entry point, the only `unsafe` code).
 
 uniffi::setup_scaffolding!();
@@ -54,6 +55,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod hal;
+mod journal;
 mod logging;
 mod partners;
 mod prepared;
@@ -67,13 +69,16 @@ mod status;
 mod tls;
 mod transport;
 
-pub use client::{AccessTokenProvider, BridgeClient};
+pub use client::{
+    AccessTokenProvider, BridgeClient, CompletionOutcome, PendingCompletion, ResumedCompletion,
+};
 pub use config::{BridgeConfig, Environment, Platform};
 pub use error::{AccessTokenError, BridgeError};
 pub use hal::{
     BankAccountType, BillingAddress, CardSummary, Exchange, ExchangePartner, FundingSource,
     FundingSourceKind, HAL_JSON,
 };
+pub use journal::{CompletionKind, CompletionStore, CompletionStoreError, StoredCompletion};
 pub use logging::{set_log_sink, LogLevel, LogRecord, LogSink};
 pub use redirect::{validate_android_package_name, validate_ios_redirect_url, RedirectUrlError};
 pub use session::{CheckoutPaymentSession, ExchangeSession, MxConnection, PlaidLinkSession};

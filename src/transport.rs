@@ -211,6 +211,16 @@ impl Transport {
         }
     }
 
+    /// The mark of whoever is signed in now for a journal entry salted with `salt`: an
+    /// HMAC-SHA256 of the provider's token under the salt (never the token), or `None` for a
+    /// client without a token provider. Asks the provider (no request).
+    pub(crate) async fn owner_mark(&self, salt: &[u8]) -> Result<Option<Vec<u8>>, BridgeError> {
+        Ok(self.token().await?.map(|t| {
+            let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, salt);
+            ring::hmac::sign(&key, t.as_bytes()).as_ref().to_vec()
+        }))
+    }
+
     /// `backend_url` joined with path segments, each percent-encoded.
     pub(crate) fn path_url(&self, segments: &[&str]) -> Url {
         let mut url = self.base.clone();
@@ -295,19 +305,25 @@ impl Transport {
         secrets: &[&str],
         deadline: Instant,
     ) -> Result<Response, BridgeError> {
+        let key = uuid::Uuid::new_v4().to_string();
+        self.post_keyed(url, body, secrets, &key, deadline).await
+    }
+
+    /// [`Transport::post_with_secrets`] with the caller's `Idempotency-Key`: a completion's
+    /// key, derived from what it completes, so that every attempt replays the first answer.
+    pub(crate) async fn post_keyed(
+        &self,
+        url: &Url,
+        body: &serde_json::Value,
+        secrets: &[&str],
+        key: &str,
+        deadline: Instant,
+    ) -> Result<Response, BridgeError> {
         let bytes = serde_json::to_vec(body).map_err(|e| BridgeError::Internal {
             detail: format!("could not encode the request body: {e}"),
         })?;
-        let key = uuid::Uuid::new_v4().to_string();
-        self.execute(
-            Method::POST,
-            url,
-            Some(bytes),
-            Some(&key),
-            secrets,
-            deadline,
-        )
-        .await
+        self.execute(Method::POST, url, Some(bytes), Some(key), secrets, deadline)
+            .await
     }
 
     async fn execute(

@@ -292,12 +292,21 @@ async fn server_errors_arrive_typed() {
         .simulator
         .complete_plaid_link(&s.link_token())
         .unwrap();
-    alice
+    let first = alice
         .complete_plaid_link("me".into(), public.clone())
         .await
         .unwrap();
-    let err = alice
+    // The same completion repeated replays its first answer (its key is derived from it)...
+    let again = alice
         .complete_plaid_link("me".into(), public.clone())
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    // ... another request with the used token (another key: the customer named by its id) is
+    // refused.
+    let alice_id = stack.user("alice").unwrap().customer_id.clone();
+    let err = alice
+        .complete_plaid_link(alice_id, public.clone())
         .await
         .unwrap_err();
     let text = format!("{err} {err:?}");
@@ -404,10 +413,18 @@ async fn mx_from_connect_to_a_funding_source() {
         .unwrap();
     assert_eq!(exchange.status, "active");
     assert!(exchange.url.starts_with(&stack.backend_url));
-    // The token is used: no longer listed, and refused a second time.
+    // The token is used: no longer listed; the same completion repeated replays its first
+    // answer, and another request with the token (another key: the customer named by its id)
+    // is refused.
     assert!(client.mx_connections("me".into()).await.unwrap().is_empty());
+    let again = client
+        .complete_mx_connection("me".into(), connection.clone())
+        .await
+        .unwrap();
+    assert_eq!(again, exchange);
+    let bob_id = stack.user("bob").unwrap().customer_id.clone();
     let err = client
-        .complete_mx_connection("me".into(), connection)
+        .complete_mx_connection(bob_id, connection)
         .await
         .unwrap_err();
     assert!(

@@ -102,9 +102,16 @@ async fn no_token_or_secret_reaches_logs_errors_or_printed_forms() {
         .unwrap();
     printed.push(format!("{exchange:?}"));
 
-    // Errors that involve secrets: a reused public token, a malformed one.
+    // The pending completion (its exchange known, its funding source not yet) and what
+    // resuming it says.
+    printed.push(format!("{:?}", client.pending_completions().await.unwrap()));
+    printed.push(format!("{:?}", client.resume_pending().await.unwrap()));
+
+    // Errors that involve secrets: a reused public token (another request with it: the
+    // customer named by its id, so another key), a malformed one.
+    let alice_id = stack.user("alice").unwrap().customer_id.clone();
     let err = client
-        .complete_plaid_link("me".into(), public.clone())
+        .complete_plaid_link(alice_id.clone(), public.clone())
         .await
         .unwrap_err();
     printed.push(format!("{err} {err:?}"));
@@ -156,9 +163,10 @@ async fn no_token_or_secret_reaches_logs_errors_or_printed_forms() {
         .await
         .unwrap();
     printed.push(format!("{card:?}"));
+    // (The same request repeated replays the card; "Debit again" is another request.)
     for token in [card_token.clone(), format!("{card_token} x")] {
         let err = client
-            .create_card_funding_source("me".into(), token, "Debit".into(), billing_address())
+            .create_card_funding_source("me".into(), token, "Debit again".into(), billing_address())
             .await
             .unwrap_err();
         printed.push(format!("{err} {err:?}"));
@@ -182,7 +190,7 @@ async fn no_token_or_secret_reaches_logs_errors_or_printed_forms() {
         .unwrap();
     printed.push(format!("{mx_exchange:?}"));
     let err = client
-        .complete_mx_connection("me".into(), connection)
+        .complete_mx_connection(alice_id.clone(), connection)
         .await
         .unwrap_err();
     printed.push(format!("{err} {err:?}"));

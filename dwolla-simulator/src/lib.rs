@@ -433,6 +433,18 @@ impl Simulator {
         self.state().sessions.len()
     }
 
+    /// How many exchanges exist (every customer's): lets a test see that a retried completion
+    /// created one.
+    pub fn exchange_count(&self) -> usize {
+        self.state().exchanges.len()
+    }
+
+    /// How many funding sources exist (every customer's, removed ones and the seeded balance
+    /// ones included).
+    pub fn funding_source_count(&self) -> usize {
+        self.state().funding_sources.len()
+    }
+
     /// Makes every access token issued so far expired.
     pub fn expire_tokens(&self) {
         let now = Instant::now();

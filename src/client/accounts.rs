@@ -4,6 +4,7 @@
 
 use serde_json::json;
 
+use super::completions::{check_funding_ids, check_name};
 use super::requests::{check_id, is_blank};
 use super::BridgeClient;
 use crate::error::BridgeError;
@@ -13,6 +14,11 @@ use crate::hal::{parse, BankAccountType, FundingSource};
 impl BridgeClient {
     /// Attaches the verified bank account of an exchange to the customer as a funding source.
     /// `name` is shown to the user (1 to 50 characters).
+    ///
+    /// For an exchange of a journaled completion (`complete_plaid_link`,
+    /// `complete_mx_connection`), the details are written to its entry first and the key is
+    /// derived from the completion's: a repeat replays the first answer, `resume_pending`
+    /// finishes it after a restart, and the entry is removed with the funding source.
     pub async fn create_funding_source(
         &self,
         customer_id: String,
@@ -21,28 +27,17 @@ impl BridgeClient {
         name: String,
     ) -> Result<FundingSource, BridgeError> {
         self.call("create_funding_source", move |inner, deadline| async move {
-            check_id("customer_id", &customer_id)?;
-            check_id("exchange_id", &exchange_id)?;
-            let chars = name.chars().count();
-            if name.trim().is_empty() || chars > 50 {
-                return Err(BridgeError::InvalidArgument {
-                    reason: format!(
-                        "name must be 1 to 50 characters and not blank (it has {chars})"
-                    ),
-                });
-            }
-            let exchange = inner.transport.path_url(&["exchanges", &exchange_id]);
-            let body = json!({
-                "_links": {"exchange": {"href": exchange.as_str()}},
-                "bankAccountType": bank_account_type.as_str(),
-                "name": name,
-            });
-            let url = inner
-                .transport
-                .path_url(&["customers", &customer_id, "funding-sources"]);
-            let resp = inner.transport.post(&url, &body, deadline).await?;
-            let v = inner.created_body(resp, "funding source", deadline).await?;
-            inner.funding_source(&v)
+            check_funding_ids(&customer_id, &exchange_id)?;
+            check_name(&name)?;
+            inner
+                .complete_funding_source(
+                    &customer_id,
+                    &exchange_id,
+                    bank_account_type,
+                    &name,
+                    deadline,
+                )
+                .await
         })
         .await
     }

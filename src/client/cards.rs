@@ -7,6 +7,7 @@ use super::BridgeClient;
 use crate::card;
 use crate::error::BridgeError;
 use crate::hal::{BillingAddress, FundingSource};
+use crate::journal::CardPlan;
 
 #[uniffi::export]
 impl BridgeClient {
@@ -18,6 +19,10 @@ impl BridgeClient {
     /// Everything is checked before any request, and one `InvalidArgument` names every field to
     /// fix (see `BillingAddress`). A card that is already a funding source of the customer is
     /// `DuplicateFundingSource`.
+    ///
+    /// The card is journaled before the request leaves, under a key derived from the customer
+    /// and the token: a repeat replays the first answer, and `resume_pending` finishes it
+    /// after a restart (within the token's 15 minutes).
     pub async fn create_card_funding_source(
         &self,
         customer_id: String,
@@ -32,17 +37,13 @@ impl BridgeClient {
                 let run = async {
                     check_id("customer_id", &customer_id)?;
                     card::check(&card_token, &name, &billing_address)?;
-                    let body = card::body(&card_token, &name, &billing_address);
-                    let url =
-                        inner
-                            .transport
-                            .path_url(&["customers", &customer_id, "funding-sources"]);
-                    let resp = inner
-                        .transport
-                        .post_with_secrets(&url, &body, &[&card_token], deadline)
-                        .await?;
-                    let v = inner.created_body(resp, "funding source", deadline).await?;
-                    inner.funding_source(&v)
+                    let plan = CardPlan {
+                        name: name.clone(),
+                        billing_address: billing_address.clone(),
+                    };
+                    inner
+                        .complete_card(&customer_id, &card_token, plan, deadline)
+                        .await
                 };
                 run.await.map_err(|e| e.without(&secret))
             },

@@ -10,6 +10,8 @@
 //! - `plaid`: Plaid Link (start, prepare, complete) and re-authentication;
 //! - `mx`: MX connections and their exchange;
 //! - `cards`: a debit card funding source (Checkout.com cards);
+//! - `completions`: the journaled completions (keys derived from what they complete, entries
+//!   written before the request leaves) and `pending_completions`, `resume_pending`;
 //! - `accounts`: the customer's funding sources (an exchange's bank account attached, the
 //!   list, removal);
 //! - `sessions`: exchange sessions with any partner (Visa, web pages) and the partner list;
@@ -26,6 +28,7 @@ use tokio::time::Instant;
 use crate::config::{BridgeConfig, ValidConfig};
 use crate::error::{AccessTokenError, BridgeError};
 use crate::hal::parse::RawSession;
+use crate::journal::{CompletionStore, Journal};
 use crate::partners::PartnerCache;
 use crate::prepared::{self, Prepared};
 use crate::redaction::with_call_secrets;
@@ -35,6 +38,8 @@ use crate::transport::Transport;
 
 mod accounts;
 mod cards;
+mod completions;
+pub use completions::{CompletionOutcome, PendingCompletion, ResumedCompletion};
 mod mx;
 mod plaid;
 mod requests;
@@ -75,6 +80,8 @@ struct Inner {
     /// The `prewarm` tasks started and not known to have ended, aborted by `clear_prepared`
     /// and when the client is dropped.
     prewarms: Mutex<Vec<AbortHandle>>,
+    /// The pending completions (`crate::journal`): the app's store and the copy in memory.
+    journal: Journal,
 }
 
 impl Inner {
@@ -119,12 +126,37 @@ impl std::fmt::Debug for BridgeClient {
 #[uniffi::export]
 impl BridgeClient {
     /// Checks the whole configuration (the platform's redirect value, the backend URL, the
-    /// certificates) and creates the client. Does no network I/O.
+    /// certificates) and creates the client. Does no network I/O. Its pending completions are
+    /// kept in memory only: give a `CompletionStore` (`with_completion_store`) so that a Link
+    /// success survives the process.
     #[uniffi::constructor]
     #[allow(clippy::needless_pass_by_value)] // uniffi hands a constructor owned values
     pub fn new(
         config: BridgeConfig,
         token_provider: Option<Arc<dyn AccessTokenProvider>>,
+    ) -> Result<Arc<Self>, BridgeError> {
+        Self::build(&config, token_provider, None)
+    }
+
+    /// `new`, with the store that keeps the client's pending completions across restarts (the
+    /// app's own: keep its entries encrypted, on this device only). Then call `resume_pending`
+    /// when the screen that links accounts opens.
+    #[uniffi::constructor]
+    #[allow(clippy::needless_pass_by_value)] // uniffi hands a constructor owned values
+    pub fn with_completion_store(
+        config: BridgeConfig,
+        token_provider: Option<Arc<dyn AccessTokenProvider>>,
+        completion_store: Arc<dyn CompletionStore>,
+    ) -> Result<Arc<Self>, BridgeError> {
+        Self::build(&config, token_provider, Some(completion_store))
+    }
+}
+
+impl BridgeClient {
+    fn build(
+        config: &BridgeConfig,
+        token_provider: Option<Arc<dyn AccessTokenProvider>>,
+        completion_store: Option<Arc<dyn CompletionStore>>,
     ) -> Result<Arc<Self>, BridgeError> {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let cfg = config.validate()?;
@@ -144,6 +176,7 @@ impl BridgeClient {
                     prepared_plaid,
                     prepared_reauth,
                     prewarms: Mutex::new(Vec::new()),
+                    journal: Journal::new(completion_store),
                 }),
             }))
         }))
@@ -153,7 +186,10 @@ impl BridgeClient {
             })
         })
     }
+}
 
+#[uniffi::export]
+impl BridgeClient {
     /// Drops every prepared session and cancels the prepares and prewarms in flight. Call it
     /// when the user signs out. A prepared session belongs to the access token it was made
     /// with (and an alias such as `me` names whoever is signed in): a start whose token

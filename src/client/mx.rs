@@ -4,13 +4,11 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
-
 use super::requests::check_id;
 use super::BridgeClient;
 use crate::error::BridgeError;
 use crate::hal::{parse, Exchange};
-use crate::partners;
+use crate::journal::CompletionKind;
 use crate::session::MxConnection;
 
 #[uniffi::export]
@@ -44,7 +42,8 @@ impl BridgeClient {
 
     /// Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
     /// `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
-    /// The connection's token is single-use.
+    /// The connection's token is single-use: the completion is journaled and keyed as
+    /// `complete_plaid_link`'s is, so a repeat replays the first answer.
     pub async fn complete_mx_connection(
         &self,
         customer_id: String,
@@ -57,20 +56,9 @@ impl BridgeClient {
             move |inner, deadline| async move {
                 let run = async {
                     check_id("customer_id", &customer_id)?;
-                    let list = inner.partner_list(deadline).await?;
-                    let mx = partners::find(&list, partners::MX)?;
-                    let body = json!({
-                        "_links": {"exchange-partner": {"href": mx.href}},
-                        "mx": {"availableConnectionToken": token},
-                    });
-                    let url = inner
-                        .transport
-                        .path_url(&["customers", &customer_id, "exchanges"]);
-                    let resp = inner
-                        .transport
-                        .post_with_secrets(&url, &body, &[&token], deadline)
-                        .await?;
-                    inner.created_exchange(resp, deadline).await
+                    inner
+                        .complete_exchange(CompletionKind::Mx, &customer_id, &token, deadline)
+                        .await
                 };
                 run.await.map_err(|e| e.without(&secret))
             },

@@ -14,6 +14,7 @@ use super::{BridgeClient, Inner};
 use crate::error::BridgeError;
 use crate::hal::parse::RawSession;
 use crate::hal::Exchange;
+use crate::journal::CompletionKind;
 use crate::partners;
 use crate::prepared::{Owner, Prepared, Taken};
 use crate::redaction::with_call_secrets;
@@ -109,6 +110,12 @@ impl BridgeClient {
 
     /// Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
     /// (a verified connection to the bank account).
+    ///
+    /// The completion is written to the journal (the client's `CompletionStore`) before its
+    /// request leaves, under an `Idempotency-Key` derived from the customer and the token: the
+    /// same call repeated (after a `Timeout`, a `Network` error, a kill) replays the first
+    /// answer, the exchange, never `InvalidExchangeToken`. It stays pending until
+    /// `create_funding_source` of its exchange; `resume_pending` finishes it after a restart.
     pub async fn complete_plaid_link(
         &self,
         customer_id: String,
@@ -121,25 +128,12 @@ impl BridgeClient {
                     reason: "public_token must be the non-empty token Plaid Link returned, without whitespace".into(),
                 });
             }
-            let list = inner.partner_list(deadline).await?;
-            let plaid = partners::find(&list, partners::PLAID)?;
-            let body = json!({
-                "_links": {"exchange-partner": {"href": plaid.href}},
-                "plaid": {"publicToken": public_token},
-            });
-            let url = inner
-                .transport
-                .path_url(&["customers", &customer_id, "exchanges"]);
             // The public token is a secret of the request, as an MX or card token is: a backend
             // that echoes it (with Plaid's `public-` prefix or without) has it redacted.
-            let run = async {
-                let resp = inner
-                    .transport
-                    .post_with_secrets(&url, &body, &[&public_token], deadline)
-                    .await?;
-                inner.created_exchange(resp, deadline).await
-            };
-            run.await.map_err(|e| e.without(&public_token))
+            inner
+                .complete_exchange(CompletionKind::Plaid, &customer_id, &public_token, deadline)
+                .await
+                .map_err(|e| e.without(&public_token))
         })
         .await
     }

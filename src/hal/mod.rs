@@ -89,7 +89,7 @@ pub struct CardSummary {
 /// `state_province_region`, `country` and `postal_code` are required; `address1` and `city` at
 /// most 50 characters, `address2` and `address3` at most 100; the state, province or region a
 /// two-letter code (`IA`); the country an ISO 3166-1 alpha-2 code (`US`), in upper case.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, uniffi::Record)]
 pub struct BillingAddress {
     /// The first line of the street address (1 to 50 characters).
     pub address1: String,
@@ -110,7 +110,10 @@ pub struct BillingAddress {
 }
 
 /// The kind of bank account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, uniffi::Enum,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum BankAccountType {
     /// A checking account.
     Checking,

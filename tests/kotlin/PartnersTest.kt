@@ -70,7 +70,10 @@ class PartnersTest {
             assertEquals("active", exchange.status)
             assertTrue(exchange.url, exchange.url.startsWith(Backend.backendUrl))
             assertTrue(c.mxConnections(bob.customerId).none { it.availableConnectionToken() == token })
-            val again = assertThrowsTypeSuspend<BridgeException.Validation> { c.completeMxConnection(bob.customerId, connection) }
+            // The same completion repeated replays its exchange (its key is derived from it);
+            // another request with the used token ("me": another key) is refused.
+            assertEquals(exchange, c.completeMxConnection(bob.customerId, connection))
+            val again = assertThrowsTypeSuspend<BridgeException.Validation> { c.completeMxConnection("me", connection) }
             assertEquals("InvalidExchangeToken", again.code)
             assertNoSecret("${again.message} $again", listOf(token), "the used MX token's error")
 

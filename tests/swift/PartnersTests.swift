@@ -59,8 +59,11 @@ let partnersTests: [TestCase] = [
         try check(exchange.url.hasPrefix(Backend.backendUrl), exchange.url)
         try check(try await c.mxConnections(customerId: bob.customerId).allSatisfy { $0.availableConnectionToken() != token },
                   "a used MX connection is still listed")
+        // The same completion repeated replays its exchange (its key is derived from it); another
+        // request with the used token ("me": another key) is refused.
+        try checkEqual(try await c.completeMxConnection(customerId: bob.customerId, connection: connection), exchange)
         let again = try await expectError(BridgeError.self) {
-            _ = try await c.completeMxConnection(customerId: bob.customerId, connection: connection)
+            _ = try await c.completeMxConnection(customerId: "me", connection: connection)
         }
         guard case let .Validation(code, _, _) = again else { throw TestFailure(description: "expected Validation, got \(again)") }
         try checkEqual(code, "InvalidExchangeToken")

@@ -22,7 +22,7 @@ let swift6Tests: [TestCase] = [
     },
 ]
 
-let all = validatorAndConfigTests + flowTests + prepareTests + partnersTests + errorTests + tokenProviderTests + loggingTests + concurrencyTests + abortTests + docsTests + swift6Tests
+let all = validatorAndConfigTests + flowTests + completionJournalTests + prepareTests + partnersTests + errorTests + tokenProviderTests + loggingTests + concurrencyTests + abortTests + docsTests + swift6Tests
 let only = Set(CommandLine.arguments.dropFirst())
 let status = await runAll(all, only: only)
 exit(status)

@@ -660,6 +660,15 @@ internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
 internal interface UniffiCallbackInterfaceAccessTokenProviderMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
+internal interface UniffiCallbackInterfaceCompletionStoreMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`id`: RustBuffer.ByValue,`entry`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceCompletionStoreMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`id`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceCompletionStoreMethod2 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfaceLogSinkMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`record`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
@@ -679,6 +688,31 @@ internal open class UniffiVTableCallbackInterfaceAccessTokenProvider(
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `accessToken` = other.`accessToken`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "put", "remove", "list")
+internal open class UniffiVTableCallbackInterfaceCompletionStore(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `put`: UniffiCallbackInterfaceCompletionStoreMethod0? = null,
+    @JvmField internal var `remove`: UniffiCallbackInterfaceCompletionStoreMethod1? = null,
+    @JvmField internal var `list`: UniffiCallbackInterfaceCompletionStoreMethod2? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `put`: UniffiCallbackInterfaceCompletionStoreMethod0? = null,
+        `remove`: UniffiCallbackInterfaceCompletionStoreMethod1? = null,
+        `list`: UniffiCallbackInterfaceCompletionStoreMethod2? = null,
+    ): UniffiVTableCallbackInterfaceCompletionStore(`uniffiFree`,`uniffiClone`,`put`,`remove`,`list`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceCompletionStore) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `put` = other.`put`
+        `remove` = other.`remove`
+        `list` = other.`list`
     }
 
 }
@@ -746,6 +780,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source(
     ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_pending_completions(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_bridgeclient_resume_pending(
+    ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections(
@@ -765,6 +803,12 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_exchange_partners(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_bridgeclient_exchange_session(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_completionstore_put(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_completionstore_remove(
+    ): Int
+    external fun uniffi_iav_bridge_checksum_method_completionstore_list(
     ): Int
     external fun uniffi_iav_bridge_checksum_method_logsink_log(
     ): Int
@@ -788,6 +832,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_iav_bridge_checksum_constructor_bridgeclient_new(
     ): Int
+    external fun uniffi_iav_bridge_checksum_constructor_bridgeclient_with_completion_store(
+    ): Int
     external fun ffi_iav_bridge_uniffi_contract_version(
     ): Int
 
@@ -805,6 +851,7 @@ internal object UniffiLib {
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "iav_bridge"))
         uniffiCallbackInterfaceAccessTokenProvider.register(this)
+        uniffiCallbackInterfaceCompletionStore.register(this)
         uniffiCallbackInterfaceLogSink.register(this)
         
     }
@@ -824,6 +871,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_iav_bridge_fn_constructor_bridgeclient_new(`config`: RustBuffer.ByValue,`tokenProvider`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_iav_bridge_fn_constructor_bridgeclient_with_completion_store(`config`: RustBuffer.ByValue,`tokenProvider`: RustBuffer.ByValue,`completionStore`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_clear_prepared(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_iav_bridge_fn_method_bridgeclient_prewarm(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -835,6 +884,10 @@ internal object UniffiLib {
     external fun uniffi_iav_bridge_fn_method_bridgeclient_remove_funding_source(`ptr`: Long,`fundingSourceId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_create_card_funding_source(`ptr`: Long,`customerId`: RustBuffer.ByValue,`cardToken`: RustBuffer.ByValue,`name`: RustBuffer.ByValue,`billingAddress`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_pending_completions(`ptr`: Long,
+    ): Long
+    external fun uniffi_iav_bridge_fn_method_bridgeclient_resume_pending(`ptr`: Long,
     ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_complete_mx_connection(`ptr`: Long,`customerId`: RustBuffer.ByValue,`connection`: Long,
     ): Long
@@ -856,6 +909,18 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_iav_bridge_fn_method_bridgeclient_exchange_session(`ptr`: Long,`sessionUrl`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_iav_bridge_fn_clone_completionstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_iav_bridge_fn_free_completionstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_iav_bridge_fn_init_callback_vtable_completionstore(`vtable`: UniffiVTableCallbackInterfaceCompletionStore,
+    ): Unit
+    external fun uniffi_iav_bridge_fn_method_completionstore_put(`ptr`: Long,`id`: RustBuffer.ByValue,`entry`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_iav_bridge_fn_method_completionstore_remove(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_iav_bridge_fn_method_completionstore_list(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_iav_bridge_fn_clone_logsink(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_iav_bridge_fn_free_logsink(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -909,6 +974,8 @@ internal object UniffiLib {
     external fun uniffi_iav_bridge_fn_method_accesstokenerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_iav_bridge_fn_method_bridgeerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_iav_bridge_fn_method_completionstoreerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_iav_bridge_fn_method_redirecturlerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1055,7 +1122,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prewarm() and 0xFFFF) != 8142) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() and 0xFFFF) != 50508) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() and 0xFFFF) != 38256) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_funding_sources() and 0xFFFF) != 62073) {
@@ -1064,16 +1131,22 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_remove_funding_source() and 0xFFFF) != 63061) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source() and 0xFFFF) != 17128) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source() and 0xFFFF) != 40911) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection() and 0xFFFF) != 25681) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_pending_completions() and 0xFFFF) != 33131) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_resume_pending() and 0xFFFF) != 8338) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection() and 0xFFFF) != 24634) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections() and 0xFFFF) != 13571) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() and 0xFFFF) != 2678) {
+    if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() and 0xFFFF) != 37058) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link() and 0xFFFF) != 33223) {
@@ -1095,6 +1168,15 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_bridgeclient_exchange_session() and 0xFFFF) != 31254) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_completionstore_put() and 0xFFFF) != 2416) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_completionstore_remove() and 0xFFFF) != 3772) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_method_completionstore_list() and 0xFFFF) != 40830) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_iav_bridge_checksum_method_logsink_log() and 0xFFFF) != 35410) {
@@ -1127,7 +1209,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_iav_bridge_checksum_method_plaidlinksession_session_url() and 0xFFFF) != 17251) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_iav_bridge_checksum_constructor_bridgeclient_new() and 0xFFFF) != 14709) {
+    if ((lib.uniffi_iav_bridge_checksum_constructor_bridgeclient_new() and 0xFFFF) != 48415) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_iav_bridge_checksum_constructor_bridgeclient_with_completion_store() and 0xFFFF) != 24507) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1597,6 +1682,25 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
         val byteBuf = toUtf8(value)
         buf.putInt(byteBuf.limit())
         buf.put(byteBuf)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
+    override fun read(buf: ByteBuffer): ByteArray {
+        val len = buf.getInt()
+        val byteArr = ByteArray(len)
+        buf.get(byteArr)
+        return byteArr
+    }
+    override fun allocationSize(value: ByteArray): ULong {
+        return 4UL + value.size.toULong()
+    }
+    override fun write(value: ByteArray, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        buf.put(value)
     }
 }
 
@@ -2085,6 +2189,11 @@ public interface BridgeClientInterface {
     /**
      * Attaches the verified bank account of an exchange to the customer as a funding source.
      * `name` is shown to the user (1 to 50 characters).
+     *
+     * For an exchange of a journaled completion (`complete_plaid_link`,
+     * `complete_mx_connection`), the details are written to its entry first and the key is
+     * derived from the completion's: a repeat replays the first answer, `resume_pending`
+     * finishes it after a restart, and the entry is removed with the funding source.
      */
     suspend fun `createFundingSource`(`customerId`: kotlin.String, `exchangeId`: kotlin.String, `bankAccountType`: BankAccountType, `name`: kotlin.String): FundingSource
     
@@ -2110,13 +2219,38 @@ public interface BridgeClientInterface {
      * Everything is checked before any request, and one `InvalidArgument` names every field to
      * fix (see `BillingAddress`). A card that is already a funding source of the customer is
      * `DuplicateFundingSource`.
+     *
+     * The card is journaled before the request leaves, under a key derived from the customer
+     * and the token: a repeat replays the first answer, and `resume_pending` finishes it
+     * after a restart (within the token's 15 minutes).
      */
     suspend fun `createCardFundingSource`(`customerId`: kotlin.String, `cardToken`: kotlin.String, `name`: kotlin.String, `billingAddress`: BillingAddress): FundingSource
     
     /**
+     * The completions the journal holds for the signed-in user (written by this process or,
+     * through the `CompletionStore`, by an earlier one): Link successes whose exchange or
+     * funding source has not come back yet. Another user's entries are left out. Asks the
+     * token provider, makes no request.
+     */
+    suspend fun `pendingCompletions`(): List<PendingCompletion>
+    
+    /**
+     * Finishes what is pending: call it when the screen that links accounts opens and when
+     * the network returns. Each of the signed-in user's entries is moved on with the keys its
+     * first attempt used (the backend replays what it already did: one exchange and one
+     * funding source whatever happened), each within its own `timeout_ms`, and reported:
+     * the funding source, the exchange waiting for `create_funding_source`, or why it cannot
+     * complete (expired and dropped, refused and dropped, to retry later, another user's).
+     *
+     * Fails only when the token provider cannot say who is signed in.
+     */
+    suspend fun `resumePending`(): List<ResumedCompletion>
+    
+    /**
      * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
      * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
-     * The connection's token is single-use.
+     * The connection's token is single-use: the completion is journaled and keyed as
+     * `complete_plaid_link`'s is, so a repeat replays the first answer.
      */
     suspend fun `completeMxConnection`(`customerId`: kotlin.String, `connection`: MxConnection): Exchange
     
@@ -2134,6 +2268,12 @@ public interface BridgeClientInterface {
     /**
      * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
      * (a verified connection to the bank account).
+     *
+     * The completion is written to the journal (the client's `CompletionStore`) before its
+     * request leaves, under an `Idempotency-Key` derived from the customer and the token: the
+     * same call repeated (after a `Timeout`, a `Network` error, a kill) replays the first
+     * answer, the exchange, never `InvalidExchangeToken`. It stays pending until
+     * `create_funding_source` of its exchange; `resume_pending` finishes it after a restart.
      */
     suspend fun `completePlaidLink`(`customerId`: kotlin.String, `publicToken`: kotlin.String): Exchange
     
@@ -2239,7 +2379,9 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
     }
     /**
      * Checks the whole configuration (the platform's redirect value, the backend URL, the
-     * certificates) and creates the client. Does no network I/O.
+     * certificates) and creates the client. Does no network I/O. Its pending completions are
+     * kept in memory only: give a `CompletionStore` (`with_completion_store`) so that a Link
+     * success survives the process.
      */
     constructor(`config`: BridgeConfig, `tokenProvider`: AccessTokenProvider?) :
         this(UniffiWithHandle, 
@@ -2369,6 +2511,11 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
     /**
      * Attaches the verified bank account of an exchange to the customer as a funding source.
      * `name` is shown to the user (1 to 50 characters).
+     *
+     * For an exchange of a journaled completion (`complete_plaid_link`,
+     * `complete_mx_connection`), the details are written to its entry first and the key is
+     * derived from the completion's: a repeat replays the first answer, `resume_pending`
+     * finishes it after a restart, and the entry is removed with the funding source.
      */
     @Throws(BridgeException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -2457,6 +2604,10 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
      * Everything is checked before any request, and one `InvalidArgument` names every field to
      * fix (see `BillingAddress`). A card that is already a funding source of the customer is
      * `DuplicateFundingSource`.
+     *
+     * The card is journaled before the request leaves, under a key derived from the customer
+     * and the token: a repeat replays the first answer, and `resume_pending` finishes it
+     * after a restart (within the token's 15 minutes).
      */
     @Throws(BridgeException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -2484,9 +2635,68 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
 
     
     /**
+     * The completions the journal holds for the signed-in user (written by this process or,
+     * through the `CompletionStore`, by an earlier one): Link successes whose exchange or
+     * funding source has not come back yet. Another user's entries are left out. Asks the
+     * token provider, makes no request.
+     */
+    @Throws(BridgeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `pendingCompletions`() : List<PendingCompletion> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_pending_completions(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypePendingCompletion.lift(it) },
+        // Error FFI converter
+        BridgeException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Finishes what is pending: call it when the screen that links accounts opens and when
+     * the network returns. Each of the signed-in user's entries is moved on with the keys its
+     * first attempt used (the backend replays what it already did: one exchange and one
+     * funding source whatever happened), each within its own `timeout_ms`, and reported:
+     * the funding source, the exchange waiting for `create_funding_source`, or why it cannot
+     * complete (expired and dropped, refused and dropped, to retry later, another user's).
+     *
+     * Fails only when the token provider cannot say who is signed in.
+     */
+    @Throws(BridgeException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `resumePending`() : List<ResumedCompletion> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_iav_bridge_fn_method_bridgeclient_resume_pending(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_iav_bridge_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_iav_bridge_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_iav_bridge_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeResumedCompletion.lift(it) },
+        // Error FFI converter
+        BridgeException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
      * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
-     * The connection's token is single-use.
+     * The connection's token is single-use: the completion is journaled and keyed as
+     * `complete_plaid_link`'s is, so a repeat replays the first answer.
      */
     @Throws(BridgeException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -2545,6 +2755,12 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
     /**
      * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
      * (a verified connection to the bank account).
+     *
+     * The completion is written to the journal (the client's `CompletionStore`) before its
+     * request leaves, under an `Idempotency-Key` derived from the customer and the token: the
+     * same call repeated (after a `Timeout`, a `Network` error, a kill) replays the first
+     * answer, the exchange, never `InvalidExchangeToken`. It stays pending until
+     * `create_funding_source` of its exchange; `resume_pending` finishes it after a restart.
      */
     @Throws(BridgeException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -2764,11 +2980,29 @@ open class BridgeClient: Disposable, AutoCloseable, BridgeClientInterface
 
 
     
-    
+    companion object {
+        
     /**
-     * @suppress
+     * `new`, with the store that keeps the client's pending completions across restarts (the
+     * app's own: keep its entries encrypted, on this device only). Then call `resume_pending`
+     * when the screen that links accounts opens.
      */
-    companion object
+    @Throws(BridgeException::class) fun `withCompletionStore`(`config`: BridgeConfig, `tokenProvider`: AccessTokenProvider?, `completionStore`: CompletionStore): BridgeClient {
+            return FfiConverterTypeBridgeClient.lift(
+    uniffiRustCallWithError(BridgeException) { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_constructor_bridgeclient_with_completion_store(
+    
+        
+        FfiConverterTypeBridgeConfig.lower(`config`),
+        FfiConverterOptionalTypeAccessTokenProvider.lower(`tokenProvider`),
+        FfiConverterTypeCompletionStore.lower(`completionStore`),_status)
+}
+    )
+    }
+    
+
+        
+    }
     
 }
 
@@ -3136,6 +3370,434 @@ public object FfiConverterTypeCheckoutPaymentSession: FfiConverter<CheckoutPayme
     override fun allocationSize(value: CheckoutPaymentSession) = 8UL
 
     override fun write(value: CheckoutPaymentSession, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Where a client keeps its pending completions so that they survive the process: implement
+ * it in Kotlin or Swift (for example a file encrypted with AES-GCM under an Android Keystore
+ * key, or Keychain items with `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`), or on another
+ * platform in any language uniffi serves.
+ *
+ * The entries are opaque bytes that hold a single-use secret (a Plaid public token, an MX
+ * connection or card token) until the exchange is known: keep them encrypted at rest, on this
+ * device only, and never log them. Calls come from the library's I/O threads, one at a time
+ * for a given id; each should return quickly. A call that throws is logged and the client goes
+ * on with its copy in memory: a failing store never blocks a completion.
+ */
+public interface CompletionStore {
+    
+    /**
+     * Stores `entry` under `id`, replacing what `id` held.
+     */
+    fun `put`(`id`: kotlin.String, `entry`: kotlin.ByteArray)
+    
+    /**
+     * Removes the entry `id` (nothing when there is none).
+     */
+    fun `remove`(`id`: kotlin.String)
+    
+    /**
+     * Every entry stored, in any order.
+     */
+    fun `list`(): List<StoredCompletion>
+    
+    companion object
+}
+
+/**
+ * Where a client keeps its pending completions so that they survive the process: implement
+ * it in Kotlin or Swift (for example a file encrypted with AES-GCM under an Android Keystore
+ * key, or Keychain items with `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`), or on another
+ * platform in any language uniffi serves.
+ *
+ * The entries are opaque bytes that hold a single-use secret (a Plaid public token, an MX
+ * connection or card token) until the exchange is known: keep them encrypted at rest, on this
+ * device only, and never log them. Calls come from the library's I/O threads, one at a time
+ * for a given id; each should return quickly. A call that throws is logged and the client goes
+ * on with its copy in memory: a failing store never blocks a completion.
+ */
+open class CompletionStoreImpl: Disposable, AutoCloseable, CompletionStore
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_iav_bridge_fn_free_completionstore(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_iav_bridge_fn_clone_completionstore(handle, status)
+        }
+    }
+
+    
+    /**
+     * Stores `entry` under `id`, replacing what `id` held.
+     */
+    @Throws(CompletionStoreException::class)override fun `put`(`id`: kotlin.String, `entry`: kotlin.ByteArray)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CompletionStoreException) { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_completionstore_put(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterByteArray.lower(`entry`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Removes the entry `id` (nothing when there is none).
+     */
+    @Throws(CompletionStoreException::class)override fun `remove`(`id`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(CompletionStoreException) { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_completionstore_remove(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Every entry stored, in any order.
+     */
+    @Throws(CompletionStoreException::class)override fun `list`(): List<StoredCompletion> {
+            return FfiConverterSequenceTypeStoredCompletion.lift(
+    callWithHandle {
+    uniffiRustCallWithError(CompletionStoreException) { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_completionstore_list(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceCompletionStore {
+    internal object `put`: UniffiCallbackInterfaceCompletionStoreMethod0 {
+        override fun callback(`uniffiHandle`: Long,`id`: RustBuffer.ByValue,`entry`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeCompletionStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`put`(
+                    FfiConverterString.lift(`id`),
+                    FfiConverterByteArray.lift(`entry`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: CompletionStoreException -> FfiConverterTypeCompletionStoreError.lower(e) }
+            )
+        }
+    }
+    internal object `remove`: UniffiCallbackInterfaceCompletionStoreMethod1 {
+        override fun callback(`uniffiHandle`: Long,`id`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeCompletionStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`remove`(
+                    FfiConverterString.lift(`id`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: CompletionStoreException -> FfiConverterTypeCompletionStoreError.lower(e) }
+            )
+        }
+    }
+    internal object `list`: UniffiCallbackInterfaceCompletionStoreMethod2 {
+        override fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeCompletionStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`list`(
+                )
+            }
+            val writeReturn = { value: List<StoredCompletion> -> uniffiOutReturn.setValue(FfiConverterSequenceTypeStoredCompletion.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: CompletionStoreException -> FfiConverterTypeCompletionStoreError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeCompletionStore.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeCompletionStore.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceCompletionStore.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `put`,
+        `remove`,
+        `list`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_iav_bridge_fn_init_callback_vtable_completionstore(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCompletionStore: FfiConverter<CompletionStore, Long> {
+    internal val handleMap = UniffiHandleMap<CompletionStore>()
+
+    override fun lower(value: CompletionStore): Long {
+        if (value is CompletionStoreImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): CompletionStore {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return CompletionStoreImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): CompletionStore {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: CompletionStore) = 8UL
+
+    override fun write(value: CompletionStore, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -4640,6 +5302,199 @@ public object FfiConverterTypeLogRecord: FfiConverterRustBuffer<LogRecord> {
 
 
 
+/**
+ * A completion the journal holds for the signed-in user: what it completes and how far it got.
+ * It holds no secret.
+ */
+data class PendingCompletion (
+    /**
+     * The completion's id (its `Idempotency-Key`).
+     */
+    val `id`: kotlin.String
+    , 
+    /**
+     * A Plaid or MX exchange, or a debit card.
+     */
+    val `kind`: CompletionKind
+    , 
+    /**
+     * The customer id (or alias) it was called with.
+     */
+    val `customerId`: kotlin.String
+    , 
+    /**
+     * The exchange, once the backend answered it; it then waits for `create_funding_source`
+     * (or for `resume_pending`, when `create_funding_source` had been called).
+     */
+    val `exchange`: Exchange?
+    , 
+    /**
+     * When it was written, in milliseconds since the Unix epoch.
+     */
+    val `createdAtMs`: kotlin.ULong
+    , 
+    /**
+     * When it expires (the partner's token lifetime while the token is needed, 24 hours once
+     * the exchange exists), in milliseconds since the Unix epoch.
+     */
+    val `expiresAtMs`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePendingCompletion: FfiConverterRustBuffer<PendingCompletion> {
+    override fun read(buf: ByteBuffer): PendingCompletion {
+        return PendingCompletion(
+            FfiConverterString.read(buf),
+            FfiConverterTypeCompletionKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeExchange.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PendingCompletion) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTypeCompletionKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`customerId`) +
+            FfiConverterOptionalTypeExchange.allocationSize(value.`exchange`) +
+            FfiConverterULong.allocationSize(value.`createdAtMs`) +
+            FfiConverterULong.allocationSize(value.`expiresAtMs`)
+    )
+
+    override fun write(value: PendingCompletion, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTypeCompletionKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`customerId`, buf)
+            FfiConverterOptionalTypeExchange.write(value.`exchange`, buf)
+            FfiConverterULong.write(value.`createdAtMs`, buf)
+            FfiConverterULong.write(value.`expiresAtMs`, buf)
+    }
+}
+
+
+
+/**
+ * One entry of `resume_pending`'s answer.
+ */
+data class ResumedCompletion (
+    /**
+     * The completion's id.
+     */
+    val `id`: kotlin.String
+    , 
+    /**
+     * What it completes (`None` for an unreadable entry).
+     */
+    val `kind`: CompletionKind?
+    , 
+    /**
+     * The customer id (or alias) it was called with (`None` for an unreadable or another
+     * user's entry).
+     */
+    val `customerId`: kotlin.String?
+    , 
+    /**
+     * How it ended.
+     */
+    val `outcome`: CompletionOutcome
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeResumedCompletion: FfiConverterRustBuffer<ResumedCompletion> {
+    override fun read(buf: ByteBuffer): ResumedCompletion {
+        return ResumedCompletion(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeCompletionKind.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeCompletionOutcome.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ResumedCompletion) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterOptionalTypeCompletionKind.allocationSize(value.`kind`) +
+            FfiConverterOptionalString.allocationSize(value.`customerId`) +
+            FfiConverterTypeCompletionOutcome.allocationSize(value.`outcome`)
+    )
+
+    override fun write(value: ResumedCompletion, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterOptionalTypeCompletionKind.write(value.`kind`, buf)
+            FfiConverterOptionalString.write(value.`customerId`, buf)
+            FfiConverterTypeCompletionOutcome.write(value.`outcome`, buf)
+    }
+}
+
+
+
+/**
+ * One entry of a [`CompletionStore`]: its id and its opaque bytes.
+ */
+data class StoredCompletion (
+    /**
+     * The entry's id (the completion's id).
+     */
+    val `id`: kotlin.String
+    , 
+    /**
+     * The entry: opaque bytes that may hold a secret.
+     */
+    val `entry`: kotlin.ByteArray
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStoredCompletion: FfiConverterRustBuffer<StoredCompletion> {
+    override fun read(buf: ByteBuffer): StoredCompletion {
+        return StoredCompletion(
+            FfiConverterString.read(buf),
+            FfiConverterByteArray.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: StoredCompletion) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterByteArray.allocationSize(value.`entry`)
+    )
+
+    override fun write(value: StoredCompletion, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterByteArray.write(value.`entry`, buf)
+    }
+}
+
+
+
 
 
 /**
@@ -5359,6 +6214,350 @@ public object FfiConverterTypeBridgeError : FfiConverterRustBuffer<BridgeExcepti
 
 
 /**
+ * What a pending completion completes.
+ */
+
+enum class CompletionKind {
+    
+    /**
+     * A Plaid Link success (`complete_plaid_link`), then its funding source.
+     */
+    PLAID,
+    /**
+     * An MX connection (`complete_mx_connection`), then its funding source.
+     */
+    MX,
+    /**
+     * A debit card (`create_card_funding_source`).
+     */
+    CARD;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCompletionKind: FfiConverterRustBuffer<CompletionKind> {
+    override fun read(buf: ByteBuffer) = try {
+        
+        CompletionKind.entries[buf.getInt() - 1]
+        
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: CompletionKind) = 4UL
+
+    override fun write(value: CompletionKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * How one pending completion ended in `resume_pending`.
+ */
+sealed class CompletionOutcome {
+    
+    /**
+     * Done: the funding source (the bank account or card is linked). The entry is removed.
+     */
+    data class Completed(
+        /**
+         * The funding source created (or the one the first attempt created, replayed).
+         */
+        val `fundingSource`: dev.iavbridge.FundingSource) : CompletionOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The exchange exists; it becomes a funding source with `create_funding_source` (the
+     * account's type and name were never given). The entry is kept until then.
+     */
+    data class Exchanged(
+        /**
+         * The exchange (the verified bank connection).
+         */
+        val `exchange`: dev.iavbridge.Exchange) : CompletionOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Past the partner's token lifetime (Plaid's public token lives 30 minutes): it can no
+     * longer be completed; the user links the account again. The entry is removed.
+     */
+    object Expired : CompletionOutcome()
+    
+    
+    /**
+     * The backend refused it for good (the token was used or is invalid, a duplicate, a
+     * customer not found). The entry is removed.
+     */
+    data class Refused(
+        /**
+         * The refusal.
+         */
+        val `error`: dev.iavbridge.BridgeException) : CompletionOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * It could not finish now (no network, a timeout, a server error, no access token): the
+     * entry is kept; resume again later (for example when the network returns).
+     */
+    data class Retry(
+        /**
+         * What failed.
+         */
+        val `error`: dev.iavbridge.BridgeException) : CompletionOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Written while another user was signed in: kept for that user, never resumed by this one.
+     */
+    object OtherUser : CompletionOutcome()
+    
+    
+    /**
+     * The store's bytes under this id are not an entry (corrupted, or of another version):
+     * nothing in it can be completed; the entry is removed.
+     */
+    object Unreadable : CompletionOutcome()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCompletionOutcome : FfiConverterRustBuffer<CompletionOutcome>{
+    override fun read(buf: ByteBuffer): CompletionOutcome {
+        return when(buf.getInt()) {
+            1 -> CompletionOutcome.Completed(
+                FfiConverterTypeFundingSource.read(buf),
+                )
+            2 -> CompletionOutcome.Exchanged(
+                FfiConverterTypeExchange.read(buf),
+                )
+            3 -> CompletionOutcome.Expired
+            4 -> CompletionOutcome.Refused(
+                FfiConverterTypeBridgeError.read(buf),
+                )
+            5 -> CompletionOutcome.Retry(
+                FfiConverterTypeBridgeError.read(buf),
+                )
+            6 -> CompletionOutcome.OtherUser
+            7 -> CompletionOutcome.Unreadable
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: CompletionOutcome): ULong = when(value) {
+        is CompletionOutcome.Completed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeFundingSource.allocationSize(value.`fundingSource`)
+            )
+        }
+        is CompletionOutcome.Exchanged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeExchange.allocationSize(value.`exchange`)
+            )
+        }
+        is CompletionOutcome.Expired -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is CompletionOutcome.Refused -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeBridgeError.allocationSize(value.`error`)
+            )
+        }
+        is CompletionOutcome.Retry -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeBridgeError.allocationSize(value.`error`)
+            )
+        }
+        is CompletionOutcome.OtherUser -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is CompletionOutcome.Unreadable -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: CompletionOutcome, buf: ByteBuffer) {
+        when(value) {
+            is CompletionOutcome.Completed -> {
+                buf.putInt(1)
+                FfiConverterTypeFundingSource.write(value.`fundingSource`, buf)
+                Unit
+            }
+            is CompletionOutcome.Exchanged -> {
+                buf.putInt(2)
+                FfiConverterTypeExchange.write(value.`exchange`, buf)
+                Unit
+            }
+            is CompletionOutcome.Expired -> {
+                buf.putInt(3)
+                Unit
+            }
+            is CompletionOutcome.Refused -> {
+                buf.putInt(4)
+                FfiConverterTypeBridgeError.write(value.`error`, buf)
+                Unit
+            }
+            is CompletionOutcome.Retry -> {
+                buf.putInt(5)
+                FfiConverterTypeBridgeError.write(value.`error`, buf)
+                Unit
+            }
+            is CompletionOutcome.OtherUser -> {
+                buf.putInt(6)
+                Unit
+            }
+            is CompletionOutcome.Unreadable -> {
+                buf.putInt(7)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+
+
+/**
+ * What a [`CompletionStore`] throws when it cannot do what it was asked (a full disk, a
+ * Keystore or Keychain error). Any other exception of a Kotlin or Swift store becomes `Failed`.
+ */
+sealed class CompletionStoreException: kotlin.Exception() {
+    
+    /**
+     * The store failed.
+     */
+    class Failed(
+        
+        /**
+         * Why, in the store's words. Must not contain an entry's bytes.
+         */
+        val `reason`: kotlin.String
+        ) : CompletionStoreException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_iav_bridge_fn_method_completionstoreerror_uniffi_trait_display(FfiConverterTypeCompletionStoreError.lower(this),
+        _status)
+}
+    )
+    }
+
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<CompletionStoreException> {
+        override fun lift(error_buf: RustBuffer.ByValue): CompletionStoreException = FfiConverterTypeCompletionStoreError.lift(error_buf)
+    }
+
+    
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCompletionStoreError : FfiConverterRustBuffer<CompletionStoreException> {
+    override fun read(buf: ByteBuffer): CompletionStoreException {
+        
+
+        return when(buf.getInt()) {
+            1 -> CompletionStoreException.Failed(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: CompletionStoreException): ULong {
+        return when(value) {
+            is CompletionStoreException.Failed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+    }
+
+    override fun write(value: CompletionStoreException, buf: ByteBuffer) {
+        when(value) {
+            is CompletionStoreException.Failed -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+
+}
+
+
+
+/**
  * Which Dwolla and Plaid environment the app's backend talks to. The library refuses link
  * tokens of the other environment: they mean the app points at the wrong backend.
  */
@@ -6063,6 +7262,70 @@ public object FfiConverterOptionalTypeCardSummary: FfiConverterRustBuffer<CardSu
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeExchange: FfiConverterRustBuffer<Exchange?> {
+    override fun read(buf: ByteBuffer): Exchange? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeExchange.read(buf)
+    }
+
+    override fun allocationSize(value: Exchange?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeExchange.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Exchange?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeExchange.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeCompletionKind: FfiConverterRustBuffer<CompletionKind?> {
+    override fun read(buf: ByteBuffer): CompletionKind? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeCompletionKind.read(buf)
+    }
+
+    override fun allocationSize(value: CompletionKind?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeCompletionKind.allocationSize(value)
+        }
+    }
+
+    override fun write(value: CompletionKind?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeCompletionKind.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -6165,6 +7428,90 @@ public object FfiConverterSequenceTypeFundingSource: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeFundingSource.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePendingCompletion: FfiConverterRustBuffer<List<PendingCompletion>> {
+    override fun read(buf: ByteBuffer): List<PendingCompletion> {
+        val len = buf.getInt()
+        return List<PendingCompletion>(len) {
+            FfiConverterTypePendingCompletion.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PendingCompletion>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePendingCompletion.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PendingCompletion>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePendingCompletion.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeResumedCompletion: FfiConverterRustBuffer<List<ResumedCompletion>> {
+    override fun read(buf: ByteBuffer): List<ResumedCompletion> {
+        val len = buf.getInt()
+        return List<ResumedCompletion>(len) {
+            FfiConverterTypeResumedCompletion.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ResumedCompletion>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeResumedCompletion.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ResumedCompletion>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeResumedCompletion.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeStoredCompletion: FfiConverterRustBuffer<List<StoredCompletion>> {
+    override fun read(buf: ByteBuffer): List<StoredCompletion> {
+        val len = buf.getInt()
+        return List<StoredCompletion>(len) {
+            FfiConverterTypeStoredCompletion.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<StoredCompletion>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeStoredCompletion.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<StoredCompletion>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeStoredCompletion.write(it, buf)
         }
     }
 }

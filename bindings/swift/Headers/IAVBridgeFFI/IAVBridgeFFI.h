@@ -249,6 +249,27 @@ typedef void (*UniffiCallbackInterfaceAccessTokenProviderMethod0)(uint64_t, Unif
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_COMPLETION_STORE_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_COMPLETION_STORE_METHOD0
+typedef void (*UniffiCallbackInterfaceCompletionStoreMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_COMPLETION_STORE_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_COMPLETION_STORE_METHOD1
+typedef void (*UniffiCallbackInterfaceCompletionStoreMethod1)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_COMPLETION_STORE_METHOD2
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_COMPLETION_STORE_METHOD2
+typedef void (*UniffiCallbackInterfaceCompletionStoreMethod2)(uint64_t, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_LOG_SINK_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_LOG_SINK_METHOD0
 typedef void (*UniffiCallbackInterfaceLogSinkMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
@@ -263,6 +284,17 @@ typedef struct UniffiVTableCallbackInterfaceAccessTokenProvider {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceAccessTokenProviderMethod0 _Nonnull accessToken;
 } UniffiVTableCallbackInterfaceAccessTokenProvider;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_COMPLETION_STORE
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_COMPLETION_STORE
+typedef struct UniffiVTableCallbackInterfaceCompletionStore {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceCompletionStoreMethod0 _Nonnull put;
+    UniffiCallbackInterfaceCompletionStoreMethod1 _Nonnull remove;
+    UniffiCallbackInterfaceCompletionStoreMethod2 _Nonnull list;
+} UniffiVTableCallbackInterfaceCompletionStore;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_LOG_SINK
@@ -309,6 +341,11 @@ void uniffi_iav_bridge_fn_free_bridgeclient(uint64_t handle, RustCallStatus *_No
 uint64_t uniffi_iav_bridge_fn_constructor_bridgeclient_new(RustBuffer config, RustBuffer token_provider, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_CONSTRUCTOR_BRIDGECLIENT_WITH_COMPLETION_STORE
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_CONSTRUCTOR_BRIDGECLIENT_WITH_COMPLETION_STORE
+uint64_t uniffi_iav_bridge_fn_constructor_bridgeclient_with_completion_store(RustBuffer config, RustBuffer token_provider, uint64_t completion_store, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_BRIDGECLIENT_CLEAR_PREPARED
 #define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_BRIDGECLIENT_CLEAR_PREPARED
 void uniffi_iav_bridge_fn_method_bridgeclient_clear_prepared(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -337,6 +374,16 @@ uint64_t uniffi_iav_bridge_fn_method_bridgeclient_remove_funding_source(uint64_t
 #ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_BRIDGECLIENT_CREATE_CARD_FUNDING_SOURCE
 #define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_BRIDGECLIENT_CREATE_CARD_FUNDING_SOURCE
 uint64_t uniffi_iav_bridge_fn_method_bridgeclient_create_card_funding_source(uint64_t ptr, RustBuffer customer_id, RustBuffer card_token, RustBuffer name, RustBuffer billing_address
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_BRIDGECLIENT_PENDING_COMPLETIONS
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_BRIDGECLIENT_PENDING_COMPLETIONS
+uint64_t uniffi_iav_bridge_fn_method_bridgeclient_pending_completions(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_BRIDGECLIENT_RESUME_PENDING
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_BRIDGECLIENT_RESUME_PENDING
+uint64_t uniffi_iav_bridge_fn_method_bridgeclient_resume_pending(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_BRIDGECLIENT_COMPLETE_MX_CONNECTION
@@ -387,6 +434,36 @@ uint64_t uniffi_iav_bridge_fn_method_bridgeclient_exchange_partners(uint64_t ptr
 #ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_BRIDGECLIENT_EXCHANGE_SESSION
 #define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_BRIDGECLIENT_EXCHANGE_SESSION
 uint64_t uniffi_iav_bridge_fn_method_bridgeclient_exchange_session(uint64_t ptr, RustBuffer session_url
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_CLONE_COMPLETIONSTORE
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_CLONE_COMPLETIONSTORE
+uint64_t uniffi_iav_bridge_fn_clone_completionstore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_FREE_COMPLETIONSTORE
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_FREE_COMPLETIONSTORE
+void uniffi_iav_bridge_fn_free_completionstore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_INIT_CALLBACK_VTABLE_COMPLETIONSTORE
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_INIT_CALLBACK_VTABLE_COMPLETIONSTORE
+void uniffi_iav_bridge_fn_init_callback_vtable_completionstore(const UniffiVTableCallbackInterfaceCompletionStore* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_COMPLETIONSTORE_PUT
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_COMPLETIONSTORE_PUT
+void uniffi_iav_bridge_fn_method_completionstore_put(uint64_t ptr, RustBuffer id, RustBuffer entry, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_COMPLETIONSTORE_REMOVE
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_COMPLETIONSTORE_REMOVE
+void uniffi_iav_bridge_fn_method_completionstore_remove(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_COMPLETIONSTORE_LIST
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_COMPLETIONSTORE_LIST
+RustBuffer uniffi_iav_bridge_fn_method_completionstore_list(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_CLONE_LOGSINK
@@ -522,6 +599,11 @@ RustBuffer uniffi_iav_bridge_fn_method_accesstokenerror_uniffi_trait_display(Rus
 #ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_BRIDGEERROR_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_BRIDGEERROR_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_iav_bridge_fn_method_bridgeerror_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_COMPLETIONSTOREERROR_UNIFFI_TRAIT_DISPLAY
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_COMPLETIONSTOREERROR_UNIFFI_TRAIT_DISPLAY
+RustBuffer uniffi_iav_bridge_fn_method_completionstoreerror_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_FN_METHOD_REDIRECTURLERROR_UNIFFI_TRAIT_DISPLAY
@@ -864,6 +946,18 @@ uint16_t uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_sour
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_BRIDGECLIENT_PENDING_COMPLETIONS
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_BRIDGECLIENT_PENDING_COMPLETIONS
+uint16_t uniffi_iav_bridge_checksum_method_bridgeclient_pending_completions(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_BRIDGECLIENT_RESUME_PENDING
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_BRIDGECLIENT_RESUME_PENDING
+uint16_t uniffi_iav_bridge_checksum_method_bridgeclient_resume_pending(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_BRIDGECLIENT_COMPLETE_MX_CONNECTION
 #define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_BRIDGECLIENT_COMPLETE_MX_CONNECTION
 uint16_t uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection(void
@@ -921,6 +1015,24 @@ uint16_t uniffi_iav_bridge_checksum_method_bridgeclient_exchange_partners(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_BRIDGECLIENT_EXCHANGE_SESSION
 #define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_BRIDGECLIENT_EXCHANGE_SESSION
 uint16_t uniffi_iav_bridge_checksum_method_bridgeclient_exchange_session(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_COMPLETIONSTORE_PUT
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_COMPLETIONSTORE_PUT
+uint16_t uniffi_iav_bridge_checksum_method_completionstore_put(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_COMPLETIONSTORE_REMOVE
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_COMPLETIONSTORE_REMOVE
+uint16_t uniffi_iav_bridge_checksum_method_completionstore_remove(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_COMPLETIONSTORE_LIST
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_METHOD_COMPLETIONSTORE_LIST
+uint16_t uniffi_iav_bridge_checksum_method_completionstore_list(void
     
 );
 #endif
@@ -987,6 +1099,12 @@ uint16_t uniffi_iav_bridge_checksum_method_plaidlinksession_session_url(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_CONSTRUCTOR_BRIDGECLIENT_NEW
 #define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_CONSTRUCTOR_BRIDGECLIENT_NEW
 uint16_t uniffi_iav_bridge_checksum_constructor_bridgeclient_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_CONSTRUCTOR_BRIDGECLIENT_WITH_COMPLETION_STORE
+#define UNIFFI_FFIDEF_UNIFFI_IAV_BRIDGE_CHECKSUM_CONSTRUCTOR_BRIDGECLIENT_WITH_COMPLETION_STORE
+uint16_t uniffi_iav_bridge_checksum_constructor_bridgeclient_with_completion_store(void
     
 );
 #endif

@@ -586,6 +586,24 @@ fileprivate struct FfiConverterString: FfiConverter {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
+    }
+}
+
 
 
 
@@ -861,6 +879,11 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
     /**
      * Attaches the verified bank account of an exchange to the customer as a funding source.
      * `name` is shown to the user (1 to 50 characters).
+     *
+     * For an exchange of a journaled completion (`complete_plaid_link`,
+     * `complete_mx_connection`), the details are written to its entry first and the key is
+     * derived from the completion's: a repeat replays the first answer, `resume_pending`
+     * finishes it after a restart, and the entry is removed with the funding source.
      */
     func createFundingSource(customerId: String, exchangeId: String, bankAccountType: BankAccountType, name: String) async throws  -> FundingSource
     
@@ -886,13 +909,38 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
      * Everything is checked before any request, and one `InvalidArgument` names every field to
      * fix (see `BillingAddress`). A card that is already a funding source of the customer is
      * `DuplicateFundingSource`.
+     *
+     * The card is journaled before the request leaves, under a key derived from the customer
+     * and the token: a repeat replays the first answer, and `resume_pending` finishes it
+     * after a restart (within the token's 15 minutes).
      */
     func createCardFundingSource(customerId: String, cardToken: String, name: String, billingAddress: BillingAddress) async throws  -> FundingSource
     
     /**
+     * The completions the journal holds for the signed-in user (written by this process or,
+     * through the `CompletionStore`, by an earlier one): Link successes whose exchange or
+     * funding source has not come back yet. Another user's entries are left out. Asks the
+     * token provider, makes no request.
+     */
+    func pendingCompletions() async throws  -> [PendingCompletion]
+    
+    /**
+     * Finishes what is pending: call it when the screen that links accounts opens and when
+     * the network returns. Each of the signed-in user's entries is moved on with the keys its
+     * first attempt used (the backend replays what it already did: one exchange and one
+     * funding source whatever happened), each within its own `timeout_ms`, and reported:
+     * the funding source, the exchange waiting for `create_funding_source`, or why it cannot
+     * complete (expired and dropped, refused and dropped, to retry later, another user's).
+     *
+     * Fails only when the token provider cannot say who is signed in.
+     */
+    func resumePending() async throws  -> [ResumedCompletion]
+    
+    /**
      * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
      * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
-     * The connection's token is single-use.
+     * The connection's token is single-use: the completion is journaled and keyed as
+     * `complete_plaid_link`'s is, so a repeat replays the first answer.
      */
     func completeMxConnection(customerId: String, connection: MxConnection) async throws  -> Exchange
     
@@ -910,6 +958,12 @@ public protocol BridgeClientProtocol: AnyObject, Sendable {
     /**
      * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
      * (a verified connection to the bank account).
+     *
+     * The completion is written to the journal (the client's `CompletionStore`) before its
+     * request leaves, under an `Idempotency-Key` derived from the customer and the token: the
+     * same call repeated (after a `Timeout`, a `Network` error, a kill) replays the first
+     * answer, the exchange, never `InvalidExchangeToken`. It stays pending until
+     * `create_funding_source` of its exchange; `resume_pending` finishes it after a restart.
      */
     func completePlaidLink(customerId: String, publicToken: String) async throws  -> Exchange
     
@@ -1028,7 +1082,9 @@ open class BridgeClient: BridgeClientProtocol, @unchecked Sendable {
     }
     /**
      * Checks the whole configuration (the platform's redirect value, the backend URL, the
-     * certificates) and creates the client. Does no network I/O.
+     * certificates) and creates the client. Does no network I/O. Its pending completions are
+     * kept in memory only: give a `CompletionStore` (`with_completion_store`) so that a Link
+     * success survives the process.
      */
 public convenience init(config: BridgeConfig, tokenProvider: AccessTokenProvider?)throws  {
     let handle =
@@ -1051,6 +1107,22 @@ public convenience init(config: BridgeConfig, tokenProvider: AccessTokenProvider
         try! rustCall { uniffi_iav_bridge_fn_free_bridgeclient(handle, $0) }
     }
 
+    
+    /**
+     * `new`, with the store that keeps the client's pending completions across restarts (the
+     * app's own: keep its entries encrypted, on this device only). Then call `resume_pending`
+     * when the screen that links accounts opens.
+     */
+public static func withCompletionStore(config: BridgeConfig, tokenProvider: AccessTokenProvider?, completionStore: CompletionStore)throws  -> BridgeClient  {
+    return try  FfiConverterTypeBridgeClient_lift(try rustCallWithError(FfiConverterTypeBridgeError_lift) {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_constructor_bridgeclient_with_completion_store(
+        FfiConverterTypeBridgeConfig_lower(config),
+        FfiConverterOptionTypeAccessTokenProvider.lower(tokenProvider),
+        FfiConverterTypeCompletionStore_lower(completionStore),uniffiCallStatus
+    )
+})
+}
     
 
     
@@ -1086,6 +1158,11 @@ open func prewarm()  {try! rustCall() {
     /**
      * Attaches the verified bank account of an exchange to the customer as a funding source.
      * `name` is shown to the user (1 to 50 characters).
+     *
+     * For an exchange of a journaled completion (`complete_plaid_link`,
+     * `complete_mx_connection`), the details are written to its entry first and the key is
+     * derived from the completion's: a repeat replays the first answer, `resume_pending`
+     * finishes it after a restart, and the entry is removed with the funding source.
      */
 open func createFundingSource(customerId: String, exchangeId: String, bankAccountType: BankAccountType, name: String)async throws  -> FundingSource  {
     return
@@ -1156,6 +1233,10 @@ open func removeFundingSource(fundingSourceId: String)async throws  -> FundingSo
      * Everything is checked before any request, and one `InvalidArgument` names every field to
      * fix (see `BillingAddress`). A card that is already a funding source of the customer is
      * `DuplicateFundingSource`.
+     *
+     * The card is journaled before the request leaves, under a key derived from the customer
+     * and the token: a repeat replays the first answer, and `resume_pending` finishes it
+     * after a restart (within the token's 15 minutes).
      */
 open func createCardFundingSource(customerId: String, cardToken: String, name: String, billingAddress: BillingAddress)async throws  -> FundingSource  {
     return
@@ -1175,9 +1256,60 @@ open func createCardFundingSource(customerId: String, cardToken: String, name: S
 }
     
     /**
+     * The completions the journal holds for the signed-in user (written by this process or,
+     * through the `CompletionStore`, by an earlier one): Link successes whose exchange or
+     * funding source has not come back yet. Another user's entries are left out. Asks the
+     * token provider, makes no request.
+     */
+open func pendingCompletions()async throws  -> [PendingCompletion]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_iav_bridge_fn_method_bridgeclient_pending_completions(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
+            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
+            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
+            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
+            liftFunc: FfiConverterSequenceTypePendingCompletion.lift,
+            errorHandler: FfiConverterTypeBridgeError_lift
+        )
+}
+    
+    /**
+     * Finishes what is pending: call it when the screen that links accounts opens and when
+     * the network returns. Each of the signed-in user's entries is moved on with the keys its
+     * first attempt used (the backend replays what it already did: one exchange and one
+     * funding source whatever happened), each within its own `timeout_ms`, and reported:
+     * the funding source, the exchange waiting for `create_funding_source`, or why it cannot
+     * complete (expired and dropped, refused and dropped, to retry later, another user's).
+     *
+     * Fails only when the token provider cannot say who is signed in.
+     */
+open func resumePending()async throws  -> [ResumedCompletion]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_iav_bridge_fn_method_bridgeclient_resume_pending(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_iav_bridge_rust_future_poll_rust_buffer,
+            completeFunc: ffi_iav_bridge_rust_future_complete_rust_buffer,
+            freeFunc: ffi_iav_bridge_rust_future_free_rust_buffer,
+            cancelFunc: ffi_iav_bridge_rust_future_cancel_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeResumedCompletion.lift,
+            errorHandler: FfiConverterTypeBridgeError_lift
+        )
+}
+    
+    /**
      * Exchanges an MX connection (from `mx_connections`) for a Dwolla exchange, as
      * `complete_plaid_link` does for Plaid; then attach it with `create_funding_source`.
-     * The connection's token is single-use.
+     * The connection's token is single-use: the completion is journaled and keyed as
+     * `complete_plaid_link`'s is, so a repeat replays the first answer.
      */
 open func completeMxConnection(customerId: String, connection: MxConnection)async throws  -> Exchange  {
     return
@@ -1225,6 +1357,12 @@ open func mxConnections(customerId: String)async throws  -> [MxConnection]  {
     /**
      * Exchanges the `public_token` that Plaid Link returned on success for a Dwolla exchange
      * (a verified connection to the bank account).
+     *
+     * The completion is written to the journal (the client's `CompletionStore`) before its
+     * request leaves, under an `Idempotency-Key` derived from the customer and the token: the
+     * same call repeated (after a `Timeout`, a `Network` error, a kill) replays the first
+     * answer, the exchange, never `InvalidExchangeToken`. It stays pending until
+     * `create_funding_source` of its exchange; `resume_pending` finishes it after a restart.
      */
 open func completePlaidLink(customerId: String, publicToken: String)async throws  -> Exchange  {
     return
@@ -1647,6 +1785,320 @@ public func FfiConverterTypeCheckoutPaymentSession_lift(_ handle: UInt64) throws
 #endif
 public func FfiConverterTypeCheckoutPaymentSession_lower(_ value: CheckoutPaymentSession) -> UInt64 {
     return FfiConverterTypeCheckoutPaymentSession.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Where a client keeps its pending completions so that they survive the process: implement
+ * it in Kotlin or Swift (for example a file encrypted with AES-GCM under an Android Keystore
+ * key, or Keychain items with `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`), or on another
+ * platform in any language uniffi serves.
+ *
+ * The entries are opaque bytes that hold a single-use secret (a Plaid public token, an MX
+ * connection or card token) until the exchange is known: keep them encrypted at rest, on this
+ * device only, and never log them. Calls come from the library's I/O threads, one at a time
+ * for a given id; each should return quickly. A call that throws is logged and the client goes
+ * on with its copy in memory: a failing store never blocks a completion.
+ */
+public protocol CompletionStore: AnyObject, Sendable {
+    
+    /**
+     * Stores `entry` under `id`, replacing what `id` held.
+     */
+    func put(id: String, entry: Data) throws 
+    
+    /**
+     * Removes the entry `id` (nothing when there is none).
+     */
+    func remove(id: String) throws 
+    
+    /**
+     * Every entry stored, in any order.
+     */
+    func list() throws  -> [StoredCompletion]
+    
+}
+/**
+ * Where a client keeps its pending completions so that they survive the process: implement
+ * it in Kotlin or Swift (for example a file encrypted with AES-GCM under an Android Keystore
+ * key, or Keychain items with `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`), or on another
+ * platform in any language uniffi serves.
+ *
+ * The entries are opaque bytes that hold a single-use secret (a Plaid public token, an MX
+ * connection or card token) until the exchange is known: keep them encrypted at rest, on this
+ * device only, and never log them. Calls come from the library's I/O threads, one at a time
+ * for a given id; each should return quickly. A call that throws is logged and the client goes
+ * on with its copy in memory: a failing store never blocks a completion.
+ */
+open class CompletionStoreImpl: CompletionStore, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_iav_bridge_fn_clone_completionstore(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_iav_bridge_fn_free_completionstore(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Stores `entry` under `id`, replacing what `id` held.
+     */
+open func put(id: String, entry: Data)throws   {try rustCallWithError(FfiConverterTypeCompletionStoreError_lift) {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_completionstore_put(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterData.lower(entry),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Removes the entry `id` (nothing when there is none).
+     */
+open func remove(id: String)throws   {try rustCallWithError(FfiConverterTypeCompletionStoreError_lift) {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_completionstore_remove(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Every entry stored, in any order.
+     */
+open func list()throws  -> [StoredCompletion]  {
+    return try  FfiConverterSequenceTypeStoredCompletion.lift(try rustCallWithError(FfiConverterTypeCompletionStoreError_lift) {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_completionstore_list(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceCompletionStore {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceCompletionStore = UniffiVTableCallbackInterfaceCompletionStore(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeCompletionStore.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface CompletionStore: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeCompletionStore.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface CompletionStore: handle missing in uniffiClone")
+            }
+        },
+        put: { (
+            uniffiHandle: UInt64,
+            id: RustBuffer,
+            entry: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeCompletionStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.put(
+                     id: try FfiConverterString.lift(id),
+                     entry: try FfiConverterData.lift(entry)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeCompletionStoreError_lower
+            )
+        },
+        remove: { (
+            uniffiHandle: UInt64,
+            id: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeCompletionStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.remove(
+                     id: try FfiConverterString.lift(id)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeCompletionStoreError_lower
+            )
+        },
+        list: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> [StoredCompletion] in
+                guard let uniffiObj = try? FfiConverterTypeCompletionStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.list(
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterSequenceTypeStoredCompletion.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeCompletionStoreError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceCompletionStore> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceCompletionStore>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitCompletionStore() {
+    uniffi_iav_bridge_fn_init_callback_vtable_completionstore(UniffiCallbackInterfaceCompletionStore.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCompletionStore: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<CompletionStore>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = CompletionStore
+
+    public static func lift(_ handle: UInt64) throws -> CompletionStore {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return CompletionStoreImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: CompletionStore) -> UInt64 {
+         if let rustImpl = value as? CompletionStoreImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CompletionStore {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: CompletionStore, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompletionStore_lift(_ handle: UInt64) throws -> CompletionStore {
+    return try FfiConverterTypeCompletionStore.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompletionStore_lower(_ value: CompletionStore) -> UInt64 {
+    return FfiConverterTypeCompletionStore.lower(value)
 }
 
 
@@ -2983,6 +3435,280 @@ public func FfiConverterTypeLogRecord_lower(_ value: LogRecord) -> RustBuffer {
 
 
 /**
+ * A completion the journal holds for the signed-in user: what it completes and how far it got.
+ * It holds no secret.
+ */
+public struct PendingCompletion: Equatable, Hashable {
+    /**
+     * The completion's id (its `Idempotency-Key`).
+     */
+    public let id: String
+    /**
+     * A Plaid or MX exchange, or a debit card.
+     */
+    public let kind: CompletionKind
+    /**
+     * The customer id (or alias) it was called with.
+     */
+    public let customerId: String
+    /**
+     * The exchange, once the backend answered it; it then waits for `create_funding_source`
+     * (or for `resume_pending`, when `create_funding_source` had been called).
+     */
+    public let exchange: Exchange?
+    /**
+     * When it was written, in milliseconds since the Unix epoch.
+     */
+    public let createdAtMs: UInt64
+    /**
+     * When it expires (the partner's token lifetime while the token is needed, 24 hours once
+     * the exchange exists), in milliseconds since the Unix epoch.
+     */
+    public let expiresAtMs: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The completion's id (its `Idempotency-Key`).
+         */id: String, 
+        /**
+         * A Plaid or MX exchange, or a debit card.
+         */kind: CompletionKind, 
+        /**
+         * The customer id (or alias) it was called with.
+         */customerId: String, 
+        /**
+         * The exchange, once the backend answered it; it then waits for `create_funding_source`
+         * (or for `resume_pending`, when `create_funding_source` had been called).
+         */exchange: Exchange?, 
+        /**
+         * When it was written, in milliseconds since the Unix epoch.
+         */createdAtMs: UInt64, 
+        /**
+         * When it expires (the partner's token lifetime while the token is needed, 24 hours once
+         * the exchange exists), in milliseconds since the Unix epoch.
+         */expiresAtMs: UInt64) {
+        self.id = id
+        self.kind = kind
+        self.customerId = customerId
+        self.exchange = exchange
+        self.createdAtMs = createdAtMs
+        self.expiresAtMs = expiresAtMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PendingCompletion: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePendingCompletion: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PendingCompletion {
+        return
+            try PendingCompletion(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeCompletionKind.read(from: &buf), 
+                customerId: FfiConverterString.read(from: &buf), 
+                exchange: FfiConverterOptionTypeExchange.read(from: &buf), 
+                createdAtMs: FfiConverterUInt64.read(from: &buf), 
+                expiresAtMs: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PendingCompletion, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeCompletionKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.customerId, into: &buf)
+        FfiConverterOptionTypeExchange.write(value.exchange, into: &buf)
+        FfiConverterUInt64.write(value.createdAtMs, into: &buf)
+        FfiConverterUInt64.write(value.expiresAtMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePendingCompletion_lift(_ buf: RustBuffer) throws -> PendingCompletion {
+    return try FfiConverterTypePendingCompletion.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePendingCompletion_lower(_ value: PendingCompletion) -> RustBuffer {
+    return FfiConverterTypePendingCompletion.lower(value)
+}
+
+
+/**
+ * One entry of `resume_pending`'s answer.
+ */
+public struct ResumedCompletion: Equatable, Hashable {
+    /**
+     * The completion's id.
+     */
+    public let id: String
+    /**
+     * What it completes (`None` for an unreadable entry).
+     */
+    public let kind: CompletionKind?
+    /**
+     * The customer id (or alias) it was called with (`None` for an unreadable or another
+     * user's entry).
+     */
+    public let customerId: String?
+    /**
+     * How it ended.
+     */
+    public let outcome: CompletionOutcome
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The completion's id.
+         */id: String, 
+        /**
+         * What it completes (`None` for an unreadable entry).
+         */kind: CompletionKind?, 
+        /**
+         * The customer id (or alias) it was called with (`None` for an unreadable or another
+         * user's entry).
+         */customerId: String?, 
+        /**
+         * How it ended.
+         */outcome: CompletionOutcome) {
+        self.id = id
+        self.kind = kind
+        self.customerId = customerId
+        self.outcome = outcome
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ResumedCompletion: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeResumedCompletion: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ResumedCompletion {
+        return
+            try ResumedCompletion(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterOptionTypeCompletionKind.read(from: &buf), 
+                customerId: FfiConverterOptionString.read(from: &buf), 
+                outcome: FfiConverterTypeCompletionOutcome.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ResumedCompletion, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterOptionTypeCompletionKind.write(value.kind, into: &buf)
+        FfiConverterOptionString.write(value.customerId, into: &buf)
+        FfiConverterTypeCompletionOutcome.write(value.outcome, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResumedCompletion_lift(_ buf: RustBuffer) throws -> ResumedCompletion {
+    return try FfiConverterTypeResumedCompletion.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResumedCompletion_lower(_ value: ResumedCompletion) -> RustBuffer {
+    return FfiConverterTypeResumedCompletion.lower(value)
+}
+
+
+/**
+ * One entry of a [`CompletionStore`]: its id and its opaque bytes.
+ */
+public struct StoredCompletion: Equatable, Hashable {
+    /**
+     * The entry's id (the completion's id).
+     */
+    public let id: String
+    /**
+     * The entry: opaque bytes that may hold a secret.
+     */
+    public let entry: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The entry's id (the completion's id).
+         */id: String, 
+        /**
+         * The entry: opaque bytes that may hold a secret.
+         */entry: Data) {
+        self.id = id
+        self.entry = entry
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StoredCompletion: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStoredCompletion: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StoredCompletion {
+        return
+            try StoredCompletion(
+                id: FfiConverterString.read(from: &buf), 
+                entry: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StoredCompletion, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterData.write(value.entry, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoredCompletion_lift(_ buf: RustBuffer) throws -> StoredCompletion {
+    return try FfiConverterTypeStoredCompletion.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoredCompletion_lower(_ value: StoredCompletion) -> RustBuffer {
+    return FfiConverterTypeStoredCompletion.lower(value)
+}
+
+
+/**
  * What an `AccessTokenProvider` implementation throws when it cannot give a token.
  * Any other exception thrown by a Kotlin or Swift implementation becomes `Failed` too.
  */
@@ -3552,6 +4278,341 @@ public func FfiConverterTypeBridgeError_lift(_ buf: RustBuffer) throws -> Bridge
 #endif
 public func FfiConverterTypeBridgeError_lower(_ value: BridgeError) -> RustBuffer {
     return FfiConverterTypeBridgeError.lower(value)
+}
+
+
+/**
+ * What a pending completion completes.
+ */
+
+public enum CompletionKind: Equatable, Hashable {
+    
+    /**
+     * A Plaid Link success (`complete_plaid_link`), then its funding source.
+     */
+    case plaid
+    /**
+     * An MX connection (`complete_mx_connection`), then its funding source.
+     */
+    case mx
+    /**
+     * A debit card (`create_card_funding_source`).
+     */
+    case card
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CompletionKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCompletionKind: FfiConverterRustBuffer {
+    typealias SwiftType = CompletionKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CompletionKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .plaid
+        
+        case 2: return .mx
+        
+        case 3: return .card
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CompletionKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .plaid:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .mx:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .card:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompletionKind_lift(_ buf: RustBuffer) throws -> CompletionKind {
+    return try FfiConverterTypeCompletionKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompletionKind_lower(_ value: CompletionKind) -> RustBuffer {
+    return FfiConverterTypeCompletionKind.lower(value)
+}
+
+
+
+/**
+ * How one pending completion ended in `resume_pending`.
+ */
+
+public enum CompletionOutcome: Equatable, Hashable {
+    
+    /**
+     * Done: the funding source (the bank account or card is linked). The entry is removed.
+     */
+    case completed(
+        /**
+         * The funding source created (or the one the first attempt created, replayed).
+         */fundingSource: FundingSource
+    )
+    /**
+     * The exchange exists; it becomes a funding source with `create_funding_source` (the
+     * account's type and name were never given). The entry is kept until then.
+     */
+    case exchanged(
+        /**
+         * The exchange (the verified bank connection).
+         */exchange: Exchange
+    )
+    /**
+     * Past the partner's token lifetime (Plaid's public token lives 30 minutes): it can no
+     * longer be completed; the user links the account again. The entry is removed.
+     */
+    case expired
+    /**
+     * The backend refused it for good (the token was used or is invalid, a duplicate, a
+     * customer not found). The entry is removed.
+     */
+    case refused(
+        /**
+         * The refusal.
+         */error: BridgeError
+    )
+    /**
+     * It could not finish now (no network, a timeout, a server error, no access token): the
+     * entry is kept; resume again later (for example when the network returns).
+     */
+    case retry(
+        /**
+         * What failed.
+         */error: BridgeError
+    )
+    /**
+     * Written while another user was signed in: kept for that user, never resumed by this one.
+     */
+    case otherUser
+    /**
+     * The store's bytes under this id are not an entry (corrupted, or of another version):
+     * nothing in it can be completed; the entry is removed.
+     */
+    case unreadable
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CompletionOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCompletionOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = CompletionOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CompletionOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .completed(fundingSource: try FfiConverterTypeFundingSource.read(from: &buf)
+        )
+        
+        case 2: return .exchanged(exchange: try FfiConverterTypeExchange.read(from: &buf)
+        )
+        
+        case 3: return .expired
+        
+        case 4: return .refused(error: try FfiConverterTypeBridgeError.read(from: &buf)
+        )
+        
+        case 5: return .retry(error: try FfiConverterTypeBridgeError.read(from: &buf)
+        )
+        
+        case 6: return .otherUser
+        
+        case 7: return .unreadable
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CompletionOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .completed(fundingSource):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeFundingSource.write(fundingSource, into: &buf)
+            
+        
+        case let .exchanged(exchange):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeExchange.write(exchange, into: &buf)
+            
+        
+        case .expired:
+            writeInt(&buf, Int32(3))
+        
+        
+        case let .refused(error):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeBridgeError.write(error, into: &buf)
+            
+        
+        case let .retry(error):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeBridgeError.write(error, into: &buf)
+            
+        
+        case .otherUser:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .unreadable:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompletionOutcome_lift(_ buf: RustBuffer) throws -> CompletionOutcome {
+    return try FfiConverterTypeCompletionOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompletionOutcome_lower(_ value: CompletionOutcome) -> RustBuffer {
+    return FfiConverterTypeCompletionOutcome.lower(value)
+}
+
+
+
+/**
+ * What a [`CompletionStore`] throws when it cannot do what it was asked (a full disk, a
+ * Keystore or Keychain error). Any other exception of a Kotlin or Swift store becomes `Failed`.
+ */
+public 
+enum CompletionStoreError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+
+    
+    
+    /**
+     * The store failed.
+     */
+    case Failed(
+        /**
+         * Why, in the store's words. Must not contain an entry's bytes.
+         */reason: String
+    )
+
+    
+
+    
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_iav_bridge_fn_method_completionstoreerror_uniffi_trait_display(
+            FfiConverterTypeCompletionStoreError_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+}
+
+#if compiler(>=6)
+extension CompletionStoreError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCompletionStoreError: FfiConverterRustBuffer {
+    typealias SwiftType = CompletionStoreError
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CompletionStoreError {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .Failed(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CompletionStoreError, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case let .Failed(reason):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompletionStoreError_lift(_ buf: RustBuffer) throws -> CompletionStoreError {
+    return try FfiConverterTypeCompletionStoreError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompletionStoreError_lower(_ value: CompletionStoreError) -> RustBuffer {
+    return FfiConverterTypeCompletionStoreError.lower(value)
 }
 
 
@@ -4243,6 +5304,54 @@ fileprivate struct FfiConverterOptionTypeCardSummary: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeExchange: FfiConverterRustBuffer {
+    typealias SwiftType = Exchange?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeExchange.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeExchange.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeCompletionKind: FfiConverterRustBuffer {
+    typealias SwiftType = CompletionKind?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCompletionKind.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCompletionKind.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -4339,6 +5448,81 @@ fileprivate struct FfiConverterSequenceTypeFundingSource: FfiConverterRustBuffer
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePendingCompletion: FfiConverterRustBuffer {
+    typealias SwiftType = [PendingCompletion]
+
+    public static func write(_ value: [PendingCompletion], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePendingCompletion.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PendingCompletion] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PendingCompletion]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePendingCompletion.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeResumedCompletion: FfiConverterRustBuffer {
+    typealias SwiftType = [ResumedCompletion]
+
+    public static func write(_ value: [ResumedCompletion], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeResumedCompletion.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ResumedCompletion] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ResumedCompletion]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeResumedCompletion.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeStoredCompletion: FfiConverterRustBuffer {
+    typealias SwiftType = [StoredCompletion]
+
+    public static func write(_ value: [StoredCompletion], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeStoredCompletion.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [StoredCompletion] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [StoredCompletion]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeStoredCompletion.read(from: &buf))
+        }
+        return seq
+    }
+}
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 
@@ -4377,9 +5561,9 @@ fileprivate func uniffiRustCallAsync<F, T>(
     } onCancel: {
         cancelFunc(rustFuture)
     }
-    if Task.isCancelled {
-        throw CancellationError()
-    }
+    // No throw on Task.isCancelled here: a future cancelled before it finished completes with
+    // CALL_CANCELLED (CancellationError below); one that finished first keeps its result, which
+    // a cancellation at the last moment must not drop (a created funding source).
 
     return try liftFunc(makeRustCall(
         { completeFunc(rustFuture, $0) },
@@ -4577,7 +5761,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_iav_bridge_checksum_method_bridgeclient_prewarm() != 8142) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() != 50508) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_funding_source() != 38256) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_funding_sources() != 62073) {
@@ -4586,16 +5770,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_iav_bridge_checksum_method_bridgeclient_remove_funding_source() != 63061) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source() != 17128) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_create_card_funding_source() != 40911) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection() != 25681) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_pending_completions() != 33131) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_resume_pending() != 8338) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_complete_mx_connection() != 24634) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_mx_connections() != 13571) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() != 2678) {
+    if (uniffi_iav_bridge_checksum_method_bridgeclient_complete_plaid_link() != 37058) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_prepare_plaid_link() != 33223) {
@@ -4617,6 +5807,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_bridgeclient_exchange_session() != 31254) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_completionstore_put() != 2416) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_completionstore_remove() != 3772) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_method_completionstore_list() != 40830) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_iav_bridge_checksum_method_logsink_log() != 35410) {
@@ -4649,11 +5848,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_iav_bridge_checksum_method_plaidlinksession_session_url() != 17251) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_iav_bridge_checksum_constructor_bridgeclient_new() != 14709) {
+    if (uniffi_iav_bridge_checksum_constructor_bridgeclient_new() != 48415) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_iav_bridge_checksum_constructor_bridgeclient_with_completion_store() != 24507) {
         return InitializationResult.apiChecksumMismatch
     }
 
     uniffiCallbackInitAccessTokenProvider()
+    uniffiCallbackInitCompletionStore()
     uniffiCallbackInitLogSink()
     return InitializationResult.ok
 }()
