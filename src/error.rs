@@ -74,8 +74,9 @@ pub enum BridgeError {
         /// Dwolla's explanation.
         detail: String,
     },
-    /// 400 `UpdateCredentials`: the user must re-authenticate the bank connection
-    /// (call `start_reauth` with the exchange's id).
+    /// 400 `UpdateCredentials`: the user must re-authenticate the bank connection: call
+    /// `start_reauth` with the exchange's id (the last path segment of `exchange_url`, or the
+    /// id the app kept; `exchange_url` may be empty when the server named no exchange).
     #[error(
         "the bank connection needs re-authentication; start a re-auth session for {exchange_url}"
     )]

@@ -5741,8 +5741,9 @@ sealed class BridgeException: kotlin.Exception() {
     }
     
     /**
-     * 400 `UpdateCredentials`: the user must re-authenticate the bank connection
-     * (call `start_reauth` with the exchange's id).
+     * 400 `UpdateCredentials`: the user must re-authenticate the bank connection: call
+     * `start_reauth` with the exchange's id (the last path segment of `exchange_url`, or the
+     * id the app kept; `exchange_url` may be empty when the server named no exchange).
      */
     class ReauthRequired(
         

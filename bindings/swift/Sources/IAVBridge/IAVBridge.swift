@@ -3954,8 +3954,9 @@ enum BridgeError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */detail: String
     )
     /**
-     * 400 `UpdateCredentials`: the user must re-authenticate the bank connection
-     * (call `start_reauth` with the exchange's id).
+     * 400 `UpdateCredentials`: the user must re-authenticate the bank connection: call
+     * `start_reauth` with the exchange's id (the last path segment of `exchange_url`, or the
+     * id the app kept; `exchange_url` may be empty when the server named no exchange).
      */
     case ReauthRequired(
         /**
