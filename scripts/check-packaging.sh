@@ -168,7 +168,7 @@ step_kotlin() {
         -Djava.library.path="$TARGET_DIR/debug" \
         "${DECLARED_VERSIONS_PROPS[@]}" \
         -cp "$out/check.jar:$cp:$KOTLIN_LIB/kotlin-stdlib.jar:$ANDROID_JAR" \
-        dev.iavbridge.tests.RunnerKt dev.iavbridge.android.IavBridgeAndroidTest
+        dev.iavbridge.tests.RunnerKt dev.iavbridge.android.IavBridgeAndroidTest dev.iavbridge.android.EncryptedCompletionStoreTest
 }
 
 step_swift() {

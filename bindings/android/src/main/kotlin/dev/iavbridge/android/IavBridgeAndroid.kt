@@ -4,6 +4,7 @@ import android.content.Context
 import dev.iavbridge.AccessTokenProvider
 import dev.iavbridge.BridgeClient
 import dev.iavbridge.BridgeConfig
+import dev.iavbridge.CompletionStore
 import dev.iavbridge.Environment
 import dev.iavbridge.Platform
 import dev.iavbridge.uniffiEnsureInitialized
@@ -123,7 +124,8 @@ public object IavBridgeAndroid {
      * Creates the app's [BridgeClient] with all native work on a background dispatcher: the
      * calling thread (the main thread, typically) is never blocked. Loads the library first if
      * [preload] or an earlier call has not. Keep one client per app (it holds a connection pool
-     * and the partner cache).
+     * and the partner cache). With a [completionStore] (an [EncryptedCompletionStore]), the
+     * client's pending completions survive the process (`BridgeClient.withCompletionStore`).
      *
      * @throws IavBridgeInitializationException when the library cannot be loaded.
      * @throws dev.iavbridge.BridgeException.InvalidConfiguration and the other
@@ -135,10 +137,15 @@ public object IavBridgeAndroid {
         context: Context,
         config: BridgeConfig,
         tokenProvider: AccessTokenProvider? = null,
+        completionStore: CompletionStore? = null,
     ): BridgeClient = withContext(backgroundDispatcher) {
         // Everything from here on runs on the background dispatcher.
         awaitLoad(context)
-        BridgeClient(config, tokenProvider)
+        if (completionStore == null) {
+            BridgeClient(config, tokenProvider)
+        } else {
+            BridgeClient.withCompletionStore(config, tokenProvider, completionStore)
+        }
     }
 
     /**
