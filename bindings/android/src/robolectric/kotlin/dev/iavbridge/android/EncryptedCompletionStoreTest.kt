@@ -174,7 +174,6 @@ class EncryptedCompletionStoreTest {
             fail("put did not throw")
         } catch (_: CompletionStoreException.Failed) {
         }
-        assertEquals(1, touched.get())
     }
 
     @Test
@@ -187,7 +186,7 @@ class EncryptedCompletionStoreTest {
         val tokens = object : AccessTokenProvider {
             override suspend fun accessToken(): String = "test-access-token-0123456789"
         }
-        val config = IavBridgeAndroid.config(app, "http://127.0.0.1:9/", Environment.SANDBOX)
+        val config = IavBridgeAndroid.config(app, "https://127.0.0.1:9/", Environment.SANDBOX)
         BridgeClient.withCompletionStore(config, tokens, s).use { client ->
             assertTrue(client.pendingCompletions().isEmpty())
             val resumed = client.resumePending().associate { it.id to it.outcome }
