@@ -84,6 +84,7 @@ class MainActivity : ComponentActivity() {
                 val state by viewModel.state.collectAsStateWithLifecycle()
                 val accounts by viewModel.accounts.collectAsStateWithLifecycle()
                 val plaid by viewModel.plaid.collectAsStateWithLifecycle()
+                val resumed by viewModel.resumed.collectAsStateWithLifecycle()
                 // region docs:plaid-link-preload
                 // The token the ViewModel fetched when the screen appeared goes to Link at once, so
                 // that Link loads before the tap; its menu item is enabled when Link's onLoad fires.
@@ -118,6 +119,7 @@ class MainActivity : ComponentActivity() {
                     plaid = plaid,
                     plaidLoaded = linkSession != null && linkLoaded,
                     accounts = accounts,
+                    resumed = resumed,
                     onLink = { method ->
                         when {
                             method != LinkMethod.PLAID -> viewModel.link(method)
@@ -153,6 +155,7 @@ private fun VerifyScreen(
     plaid: PlaidLinkState,
     plaidLoaded: Boolean,
     accounts: AccountsState,
+    resumed: List<String>,
     onLink: (LinkMethod) -> Unit,
     onMxPicked: (MxConnection) -> Unit,
     onCardSubmitted: (CheckoutPaymentSession, String, BillingAddress) -> Unit,
@@ -167,6 +170,8 @@ private fun VerifyScreen(
             horizontalAlignment = Alignment.CenterHorizontally,
         ) {
             Text("Link an account", style = MaterialTheme.typography.headlineSmall)
+            // The bank links a kill or a dead network left pending, resumed when the screen opened.
+            resumed.forEach { Text(it, style = MaterialTheme.typography.bodyMedium) }
             val busy = state is VerificationState.Working ||
                 state is VerificationState.MxConnectReady || state is VerificationState.CardFormReady
             LinkMenu(enabled = !busy, plaid = plaid, plaidLoaded = plaidLoaded, onLink = onLink)

@@ -6,6 +6,7 @@ import android.net.Uri
 import dev.iavbridge.BridgeClient
 import dev.iavbridge.Environment
 import dev.iavbridge.LogLevel
+import dev.iavbridge.android.EncryptedCompletionStore
 import dev.iavbridge.android.IavBridgeAndroid
 import dev.iavbridge.android.LogcatLogSink
 import dev.iavbridge.sample.flow.DemoUserTokenProvider
@@ -40,8 +41,14 @@ private suspend fun createBridgeClient(context: Context): BridgeClient {
         allowInsecureHttp = BuildConfig.DEBUG && Uri.parse(backendUrl).host == "10.0.2.2",
     )
     // Loads the library and creates the client on a background dispatcher: the caller's thread
-    // (the main thread here) is not blocked.
-    val client = IavBridgeAndroid.loadClient(context, config, DemoUserTokenProvider(BuildConfig.DEMO_USER_TOKEN))
+    // (the main thread here) is not blocked. The completion store keeps a Link success that is
+    // not finished yet, encrypted under an Android Keystore key, so that a kill does not lose it.
+    val client = IavBridgeAndroid.loadClient(
+        context,
+        config,
+        DemoUserTokenProvider(BuildConfig.DEMO_USER_TOKEN),
+        EncryptedCompletionStore(context),
+    )
     // The library's logs (no tokens, ever) go to Logcat under the tag "IavBridge".
     LogcatLogSink.install(if (BuildConfig.DEBUG) LogLevel.DEBUG else LogLevel.WARN)
     // Fetch the partner list and open the connection now, so the first tap is quick.

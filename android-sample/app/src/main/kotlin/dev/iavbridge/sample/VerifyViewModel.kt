@@ -18,6 +18,7 @@ import dev.iavbridge.sample.flow.LinkedAccounts
 import dev.iavbridge.sample.flow.MxConnectPage
 import dev.iavbridge.sample.flow.MxOutcome
 import dev.iavbridge.sample.flow.MxVerification
+import dev.iavbridge.sample.flow.PendingCompletions
 import dev.iavbridge.sample.flow.PlaidLinkState
 import dev.iavbridge.sample.flow.SimulatedPartners
 import dev.iavbridge.sample.flow.UnexpectedSessionException
@@ -65,6 +66,11 @@ class VerifyViewModel(application: Application) : AndroidViewModel(application) 
     /** The MX Connect page open in the Custom Tab, until it is closed. */
     private var mxPage: MxConnectPage? = null
 
+    private val _resumed = MutableStateFlow<List<String>>(emptyList())
+
+    /** What became of the bank links pending when the screen opened (one line each). */
+    val resumed: StateFlow<List<String>> = _resumed.asStateFlow()
+
     /** Debug builds with `iavbridge.simulatorUrl` set: the simulator stands in for MX Connect and the card form. */
     private val simulated: SimulatedPartners? =
         BuildConfig.SIMULATOR_URL.takeIf { BuildConfig.DEBUG && it.isNotBlank() }?.let(::SimulatedPartners)
@@ -81,8 +87,26 @@ class VerifyViewModel(application: Application) : AndroidViewModel(application) 
     // endregion docs:load
 
     init {
+        resumePending()
         prepareLink()
         refreshAccounts()
+    }
+
+    /**
+     * The screen opened: finish the bank links a kill or a dead network left pending, and show
+     * what happened to them; then read the accounts again if one was linked.
+     */
+    fun resumePending() {
+        viewModelScope.launch {
+            _resumed.value = try {
+                PendingCompletions(client.await().getOrThrow()).resume()
+            } catch (error: BridgeException) {
+                listOf("Saved bank links could not be resumed: ${BankVerification.describe(error)}")
+            } catch (error: IavBridgeInitializationException) {
+                emptyList()
+            }
+            if (_resumed.value.isNotEmpty()) refreshAccounts()
+        }
     }
 
     // region docs:prepare-screen
