@@ -45,6 +45,8 @@ final class VerifyModel: ObservableObject {
 
     @Published private(set) var state: State = .idle
     @Published private(set) var accounts: Accounts = .loading
+    /// What became of the bank links pending when the screen opened (one line each).
+    @Published private(set) var resumed: [String] = []
     /// Plaid Link's token for the next Link session, fetched when the screen appears.
     @Published private(set) var plaid: PlaidLinkState = .preparing
     /// The Link session (`PlaidLinkState.ready`'s id) whose LinkKit session has loaded: Plaid's
@@ -74,9 +76,12 @@ final class VerifyModel: ObservableObject {
                 // Plain http only to this Mac's loopback (the sample-backend), and only in Debug.
                 allowInsecureHttp: Self.isDebug && (URL(string: url)?.host == "127.0.0.1" || URL(string: url)?.host == "localhost")
             )
-            let client = try BridgeClient(
+            // The completion store keeps a Link success that is not finished yet in the Keychain
+            // (this device only, after the first unlock), so that a kill does not lose it.
+            let client = try BridgeClient.withCompletionStore(
                 config: config,
-                tokenProvider: DemoUserTokenProvider(token: SampleConfiguration.demoUserToken)
+                tokenProvider: DemoUserTokenProvider(token: SampleConfiguration.demoUserToken),
+                completionStore: KeychainCompletionStore()
             )
             client.prewarm()
             // endregion docs:client
@@ -130,6 +135,23 @@ final class VerifyModel: ObservableObject {
     /// The screen appeared (`.task`): the first token, unless one is on its way or there.
     func screenAppeared() {
         if plaidTask == nil { prepareLink() }
+        resumePending()
+    }
+
+    /// The screen appeared: finish the bank links a kill or a dead network left pending, and show
+    /// what happened to them; then read the accounts again if one was linked.
+    func resumePending() {
+        guard let client else { return }
+        Task { @MainActor [weak self] in
+            let lines: [String]
+            do {
+                lines = try await PendingCompletions(client: client).resume()
+            } catch {
+                lines = ["Saved bank links could not be resumed: \(BankVerification.describe(error))"]
+            }
+            self?.resumed = lines
+            if !lines.isEmpty { self?.refreshAccounts() }
+        }
     }
 
     // region docs:prepare-screen

@@ -16,6 +16,8 @@ struct VerifyView: View {
         ScrollView {
             VStack(spacing: 16) {
                 Text("Link an account").font(.title2)
+                // The bank links a kill or a dead network left pending, resumed when the screen opened.
+                ForEach(model.resumed, id: \.self) { Text($0).font(.callout) }
                 Menu {
                     ForEach(LinkMethod.allCases) { method in
                         Button(label(method)) { model.link(method) }

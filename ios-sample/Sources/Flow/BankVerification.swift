@@ -24,6 +24,54 @@ final class DemoUserTokenProvider: AccessTokenProvider {
     }
 }
 
+/// What became of the bank links that were pending when the screen opened (a Link success the app
+/// was killed, or lost the network, before finishing): one line per entry, for the screen.
+struct PendingCompletions: Sendable {
+    let client: BridgeClient
+
+    // region docs:resume
+    /// Finishes what is pending (call it when the screen opens and when the network returns) and
+    /// says what happened to each. An exchange that waits for its funding source is attached as a
+    /// checking account (what the sample's Link flow does); the entry is removed once it is.
+    func resume() async throws -> [String] {
+        var lines: [String] = []
+        for r in try await client.resumePending() {
+            let what: String
+            switch r.kind {
+            case .plaid: what = "A Plaid bank link"
+            case .mx: what = "An MX bank link"
+            case .card: what = "A debit card"
+            case nil: what = "A saved bank link"
+            }
+            switch r.outcome {
+            case .completed(let fundingSource):
+                lines.append("\(what) was finished: \(fundingSource.name) is linked.")
+            case .exchanged(let exchange):
+                do {
+                    let fs = try await client.createFundingSource(
+                        customerId: r.customerId ?? "me", exchangeId: exchange.id,
+                        bankAccountType: .checking, name: "Checking account")
+                    lines.append("\(what) was finished: \(fs.name) is linked.")
+                } catch {
+                    lines.append("\(what) is verified but not attached yet (\(BankVerification.describe(error))); it is kept.")
+                }
+            case .retry(let error):
+                lines.append("\(what) could not be finished yet (\(BankVerification.describe(error))); it is kept.")
+            case .expired:
+                lines.append("\(what) expired before it could be finished: link the account again.")
+            case .refused(let error):
+                lines.append("\(what) was refused (\(BankVerification.describe(error))): link the account again.")
+            case .otherUser:
+                lines.append("\(what) belongs to another user and is left for them.")
+            case .unreadable:
+                lines.append("\(what) could not be read and was removed: link the account again.")
+            }
+        }
+        return lines
+    }
+    // endregion docs:resume
+}
+
 /// Verify bank account: `preparePlaidLink` when the screen appears, `startPlaidLink` -> (Plaid Link in the app) -> `completePlaidLink` ->
 /// `createFundingSource`. Customer id `me` lets the backend pick the signed-in user's customer.
 struct BankVerification: Sendable {
