@@ -33,7 +33,8 @@ Steps:
                   the AAR's compileSdk, from Maven Central; AndroidX and Compose, served by
                   Google's repository only, stay out: MainActivity and VerifyViewModel); then runs the
                   tests under Robolectric, offline, against the host build of the core
-                  (initialization, errors, preload and the main thread, the Logcat sink, config).
+                  (initialization, errors, preload and the main thread, the Logcat sink, config, the encrypted
+                  completion store with a software key in place of the Android Keystore).
                   Fails when a stand-in of an android.* class is in the tree.
   swift           swift package dump-package of Package.swift, both as Linux sees it (system
                   library + host .so) and as a Mac does (binary target), checked for products,
