@@ -24,7 +24,7 @@ use sample_backend::{start_simulated_dwolla, StackOptions};
 use serde_json::{json, Value};
 use sqlx::Connection;
 use support::backend::{get, post, Answer};
-use support::process::{start, Proc};
+use support::process::{create_customer, start, Proc};
 use support::{client, partner_in, session_body};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sample-backend");
@@ -355,35 +355,6 @@ async fn exchange_session_status(c: &Client, base: &str, token: &str) -> u16 {
         .await
         .status
         .as_u16()
-}
-
-/// A customer created at the simulator through Dwolla's API.
-async fn create_customer(c: &Client, sim: &Proc, url: &str, first: &str) -> String {
-    let token: Value = c
-        .post(format!("{url}/token"))
-        .basic_auth(
-            sim.ready["clientKey"].as_str().unwrap(),
-            sim.ready["clientSecret"].as_str(),
-        )
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let resp = c
-        .post(format!("{url}/customers"))
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .header("Accept", support::HAL_JSON)
-        .header("Content-Type", support::HAL_JSON)
-        .body(json!({"firstName": first, "lastName": "Test", "email": format!("{first}@example.com"), "type": "unverified"}).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
-    let location = resp.headers()["location"].to_str().unwrap().to_string();
-    location.rsplit('/').next().unwrap().to_string()
 }
 
 const USERS_SECRET: &str = "users-secret-of-the-replicas-0123456789";

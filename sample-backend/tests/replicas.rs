@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use reqwest::Client;
 use serde_json::{json, Value};
 use support::backend::{get, post, Answer};
-use support::process::Proc;
+use support::process::{create_customer, Proc};
 use support::{client, session_body};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sample-backend");
@@ -123,35 +123,6 @@ impl Deployment {
         );
         log
     }
-}
-
-/// A customer created at the simulator through Dwolla's API.
-async fn create_customer(c: &Client, sim: &Proc, url: &str, first: &str) -> String {
-    let token: Value = c
-        .post(format!("{url}/token"))
-        .basic_auth(
-            sim.ready["clientKey"].as_str().unwrap(),
-            sim.ready["clientSecret"].as_str(),
-        )
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("token JSON");
-    let resp = c
-        .post(format!("{url}/customers"))
-        .bearer_auth(token["access_token"].as_str().expect("access_token"))
-        .header("Accept", support::HAL_JSON)
-        .header("Content-Type", support::HAL_JSON)
-        .body(json!({"firstName": first, "lastName": "Test", "email": format!("{first}@example.com"), "type": "unverified"}).to_string())
-        .send()
-        .await
-        .expect("create customer");
-    assert_eq!(resp.status(), 201);
-    let location = resp.headers()["location"].to_str().unwrap().to_string();
-    location.rsplit('/').next().unwrap().to_string()
 }
 
 /// `href` (on the public URL) at instance `p`'s own address.

@@ -1,11 +1,12 @@
 //! Processes of the `sample-backend` binary (`serve`, `simulate`) started by a test: output to a
-//! file, the ready file awaited, killed (SIGKILL) when dropped.
+//! file, the ready file awaited, killed (SIGKILL) when dropped; and a customer created at a
+//! `simulate` process through Dwolla's API.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// A child process, killed when dropped; its output goes to `log`.
 pub struct Proc {
@@ -79,4 +80,34 @@ pub async fn spawn(dir: &Path, name: &str, cmd: Command) -> Proc {
         Ok(p) => p,
         Err((code, output)) => panic!("{name} exited early (code {code}): {output}"),
     }
+}
+
+/// A customer (`unverified`, first name `first`) created at the simulator process `sim`,
+/// reached at `url`, through Dwolla's API with the credentials of its ready file; its id.
+pub async fn create_customer(c: &reqwest::Client, sim: &Proc, url: &str, first: &str) -> String {
+    let token: Value = c
+        .post(format!("{url}/token"))
+        .basic_auth(
+            sim.ready["clientKey"].as_str().expect("clientKey"),
+            sim.ready["clientSecret"].as_str(),
+        )
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token JSON");
+    let resp = c
+        .post(format!("{url}/customers"))
+        .bearer_auth(token["access_token"].as_str().expect("access_token"))
+        .header("Accept", super::HAL_JSON)
+        .header("Content-Type", super::HAL_JSON)
+        .body(json!({"firstName": first, "lastName": "Test", "email": format!("{first}@example.com"), "type": "unverified"}).to_string())
+        .send()
+        .await
+        .expect("create customer");
+    assert_eq!(resp.status(), 201);
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    location.rsplit('/').next().unwrap().to_string()
 }
