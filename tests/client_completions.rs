@@ -175,6 +175,20 @@ fn counts(stack: &Stack) -> (usize, usize) {
     )
 }
 
+/// Prints what the cut `case` ended with since `before` (the simulator's counts), and asserts
+/// it: one exchange, one funding source, no entry left in `store`.
+fn ends_with_one_of_each(case: &str, stack: &Stack, before: (usize, usize), store: &MemoryStore) {
+    let (x, f) = counts(stack);
+    println!(
+        "{case}: exchanges {}, funding sources {}, pending {}",
+        x - before.0,
+        f - before.1,
+        store.len()
+    );
+    assert_eq!((x, f), (before.0 + 1, before.1 + 1));
+    assert_eq!(store.len(), 0);
+}
+
 async fn fund(c: &BridgeClient, exchange_id: &str) -> iav_bridge::FundingSource {
     c.create_funding_source(
         "me".into(),
@@ -301,14 +315,7 @@ async fn cut_before_the_request_leaves_a_new_client_resumes_to_one_exchange_and_
         .iter()
         .all(|b| !String::from_utf8_lossy(b).contains(&public)));
     fund(&c, &exchange.id).await;
-    println!(
-        "cut before the request: exchanges {}, funding sources {}, pending {}",
-        stack.simulator.exchange_count() - x0,
-        stack.simulator.funding_source_count() - f0,
-        store.len()
-    );
-    assert_eq!(counts(&stack), (x0 + 1, f0 + 1));
-    assert_eq!(store.len(), 0);
+    ends_with_one_of_each("cut before the request", &stack, (x0, f0), &store);
     assert!(c.resume_pending().await.unwrap().is_empty());
 }
 
@@ -343,14 +350,12 @@ async fn cut_after_the_exchange_was_created_a_new_client_resumes_to_one_exchange
         Some(exchange)
     );
     fund(&c, &exchange.id).await;
-    println!(
-        "cut after the exchange was created: exchanges {}, funding sources {}, pending {}",
-        stack.simulator.exchange_count() - x0,
-        stack.simulator.funding_source_count() - f0,
-        store.len()
+    ends_with_one_of_each(
+        "cut after the exchange was created",
+        &stack,
+        (x0, f0),
+        &store,
     );
-    assert_eq!(counts(&stack), (x0 + 1, f0 + 1));
-    assert_eq!(store.len(), 0);
 }
 
 #[tokio::test]
@@ -393,14 +398,12 @@ async fn cut_after_the_funding_source_was_created_a_new_client_resumes_to_one_of
         panic!("{r:?}");
     };
     assert_eq!(funding_source.name, "Checking");
-    println!(
-        "cut after the funding source was created: exchanges {}, funding sources {}, pending {}",
-        stack.simulator.exchange_count() - x0,
-        stack.simulator.funding_source_count() - f0,
-        store.len()
+    ends_with_one_of_each(
+        "cut after the funding source was created",
+        &stack,
+        (x0, f0),
+        &store,
     );
-    assert_eq!(counts(&stack), (x0 + 1, f0 + 1));
-    assert_eq!(store.len(), 0);
     assert!(c.pending_completions().await.unwrap().is_empty());
 }
 
