@@ -182,6 +182,8 @@ async fn stats(State(sim): State<Simulator>) -> Response {
         json!({
             "tokenRequests": sim.token_requests(),
             "exchangeSessions": sim.exchange_session_count(),
+            "exchanges": sim.exchange_count(),
+            "fundingSources": sim.funding_source_count(),
         }),
     )
 }

@@ -70,7 +70,7 @@
 //! | `POST /sim/faults` | a [`Fault`] | 201 |
 //! | `DELETE /sim/faults` | - | 204 |
 //! | `POST /sim/tokens/expire` | - | 204: every access token issued so far is now expired |
-//! | `GET /sim/stats` | - | 200 `{"tokenRequests": n, "exchangeSessions": n}` |
+//! | `GET /sim/stats` | - | 200 `{"tokenRequests": n, "exchangeSessions": n, "exchanges": n, "fundingSources": n}` (funding sources: every customer's, removed and seeded ones included) |
 //!
 //! [`Simulator::requests_received`] counts every request to Dwolla's paths.
 //!

@@ -24,6 +24,7 @@ async fn plaid_flow_conforms_to_the_openapi_document() {
     let (sim, client) = start().await;
     let base = sim.url.clone();
     assert!(base.starts_with("http://127.0.0.1:") && !base.ends_with('/'));
+    let seeded_funding_sources = sim.simulator.funding_source_count();
 
     // POST /token
     let config = sim.simulator.config().clone();
@@ -191,6 +192,18 @@ async fn plaid_flow_conforms_to_the_openapi_document() {
     assert_eq!(status, 400);
     assert_eq!(body["code"], "InvalidExchangeToken");
     assert_no_secret(&body.to_string(), &[&public_token, &token]);
+
+    // One exchange and one funding source more, as /sim/stats counts them.
+    let stats: Value = client
+        .get(format!("{base}/sim/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["exchanges"], 1);
+    assert_eq!(stats["fundingSources"], seeded_funding_sources + 1);
 }
 
 /// The reference document's `ExchangePartner.name` enum predates Checkout.com (which the seeds
@@ -596,7 +609,15 @@ async fn tokens_expire_and_are_counted() {
         .json()
         .await
         .unwrap();
-    assert_eq!(stats, json!({ "tokenRequests": 2, "exchangeSessions": 0 }));
+    assert_eq!(
+        stats,
+        json!({
+            "tokenRequests": 2,
+            "exchangeSessions": 0,
+            "exchanges": 0,
+            "fundingSources": sim.simulator.funding_source_count(),
+        })
+    );
     // A fresh token works again.
     let token3 = token(&sim, &client).await;
     assert_eq!(get(&client, &partners, &token3).await.status(), 200);
