@@ -153,6 +153,7 @@ class CompletionJournalTest {
     fun aProcessKilledMidFlowIsResumedByAFreshJvm() = runTest {
         val dir = Files.createTempDirectory("iav-journal").toFile()
         val public = publicToken()
+        val before = Sim.exchangesAndFundingSources()
         Sim.fault("method" to "POST", "path" to "/customers/", "action" to "late", "delayMs" to 3_000)
         val java = File(System.getProperty("java.home"), "bin/java").path
         val child = ProcessBuilder(
@@ -182,6 +183,9 @@ class CompletionJournalTest {
             c.createFundingSource("me", exchange.id, BankAccountType.CHECKING, "After a kill")
             assertTrue(c.pendingCompletions().isEmpty())
         }
+        val (exchanges, fundingSources) = Sim.exchangesAndFundingSources()
+        println("kill -9 (Kotlin): exchanges ${exchanges - before.first}, funding sources ${fundingSources - before.second}")
+        assertEquals("one exchange and one funding source", before.first + 1 to before.second + 1, exchanges to fundingSources)
         assertTrue(dir.listFiles().orEmpty().none { !it.name.startsWith(".") })
         dir.deleteRecursively()
     }

@@ -192,6 +192,13 @@ object Sim {
     fun clearFaults() {
         expect(204, send("DELETE", "/sim/faults", null), "clear faults")
     }
+
+    /** How many exchanges and funding sources the simulator holds (every customer's). */
+    fun exchangesAndFundingSources(): Pair<Int, Int> {
+        @Suppress("UNCHECKED_CAST")
+        val stats = Json.parse(expect(200, send("GET", "/sim/stats", null), "stats")) as Map<String, Any?>
+        return (stats["exchanges"] as Double).toInt() to (stats["fundingSources"] as Double).toInt()
+    }
 }
 
 /** The secrets that must never appear in logs, messages or printed objects. */

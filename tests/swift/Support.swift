@@ -242,6 +242,16 @@ enum Sim {
     static func clearFaults() async throws {
         _ = try expect(204, try await send("DELETE", "/sim/faults"), "clear faults")
     }
+
+    /// How many exchanges and funding sources the simulator holds (every customer's).
+    static func exchangesAndFundingSources() async throws -> (Int, Int) {
+        let data = try expect(200, try await send("GET", "/sim/stats"), "stats")
+        let stats = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        guard let x = stats?["exchanges"] as? Int, let f = stats?["fundingSources"] as? Int else {
+            throw TestFailure(description: "stats without counts: \(String(decoding: data, as: UTF8.self))")
+        }
+        return (x, f)
+    }
 }
 
 /// One test of the suite.

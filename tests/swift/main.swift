@@ -22,6 +22,11 @@ let swift6Tests: [TestCase] = [
     },
 ]
 
+// The child process of the journal's kill -9 test.
+if CommandLine.arguments.dropFirst().first == "--completion-child" {
+    exit(await completionChild(Array(CommandLine.arguments.dropFirst(2))))
+}
+
 let all = validatorAndConfigTests + flowTests + completionJournalTests + prepareTests + partnersTests + errorTests + tokenProviderTests + loggingTests + concurrencyTests + abortTests + docsTests + swift6Tests
 let only = Set(CommandLine.arguments.dropFirst())
 let status = await runAll(all, only: only)
