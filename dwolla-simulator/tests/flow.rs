@@ -194,7 +194,7 @@ async fn plaid_flow_conforms_to_the_openapi_document() {
     assert_no_secret(&body.to_string(), &[&public_token, &token]);
 
     // One exchange and one funding source more, as /sim/stats counts them.
-    let stats: Value = client
+    let counts: Value = client
         .get(format!("{base}/sim/stats"))
         .send()
         .await
@@ -202,8 +202,8 @@ async fn plaid_flow_conforms_to_the_openapi_document() {
         .json()
         .await
         .unwrap();
-    assert_eq!(stats["exchanges"], 1);
-    assert_eq!(stats["fundingSources"], seeded_funding_sources + 1);
+    assert_eq!(counts["exchanges"], 1);
+    assert_eq!(counts["fundingSources"], seeded_funding_sources + 1);
 }
 
 /// The reference document's `ExchangePartner.name` enum predates Checkout.com (which the seeds
