@@ -217,29 +217,5 @@ if [ "$update_snippets" -eq 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------
-# One step, in the subshell run_logged runs it in: with errexit, as the steps are written.
-run_step() {
-    set -euo pipefail
-    "step_${1//-/_}"
-}
-
-results=()
-passed=0
-failed=0
-for step in "${all_steps[@]}"; do
-    step_selected "$step" || continue
-    log="$work/$step.log"
-    echo "=== $step"
-    run_logged "$log" run_step "$step"
-    if [ "$RUN_STATUS" -eq 0 ]; then
-        passed=$((passed + 1))
-        results+=("PASS  $step (${RUN_SECS}s)")
-    else
-        failed=$((failed + 1))
-        results+=("FAIL  $step (${RUN_SECS}s): see $log")
-    fi
-done
-
-print_summary "=== packaging checks (what needs the NDK, Gradle or Xcode is not run here: see --help)" \
-    packaging "$passed" "$failed" "${results[@]}"
-[ "$failed" -eq 0 ]
+run_steps "$work" "=== packaging checks (what needs the NDK, Gradle or Xcode is not run here: see --help)" \
+    packaging "${all_steps[@]}"

@@ -299,33 +299,6 @@ step_can_fail() {
 # ------------------------------------------------------------------------------------ run
 
 install_tools
-work="$TARGET_DIR/release-check"
-mkdir -p "$work"
-run_step() {
-    set -euo pipefail
-    "step_${1//-/_}"
-}
-results=()
-passed=0
-failed=0
-for step in "${all_steps[@]}"; do
-    step_selected "$step" || continue
-    log="$work/$step.log"
-    echo "=== $step"
-    run_logged "$log" run_step "$step"
-    # The self-tests' cases count too (each step runs in a subshell: read them from its log).
-    cf=$(grep -c '^FAIL  ' "$log" || true)
-    cp=$(grep -c '^ok    ' "$log" || true)
-    passed=$((passed + cp))
-    failed=$((failed + cf))
-    if [ "$RUN_STATUS" -eq 0 ]; then
-        passed=$((passed + 1))
-        if [ "$cp" -gt 0 ]; then results+=("PASS  $step (${RUN_SECS}s, $cp cases)"); else results+=("PASS  $step (${RUN_SECS}s)"); fi
-    else
-        failed=$((failed + 1))
-        results+=("FAIL  $step (${RUN_SECS}s): see $log")
-    fi
-done
-
-print_summary "=== release checks (workflows, one version, the public API)" release "$passed" "$failed" "${results[@]}"
-[ "$failed" -eq 0 ]
+# Each step runs in a subshell: the self-tests' cases are counted from its log (--cases).
+run_steps --cases "$TARGET_DIR/release-check" \
+    "=== release checks (workflows, one version, the public API)" release "${all_steps[@]}"

@@ -260,6 +260,48 @@ run_logged() {
     return 0
 }
 
+# run_step_function STEP: the function step_STEP (dashes as underscores), with errexit, as the
+# steps of check-release.sh and check-packaging.sh are written (run_logged runs it in a subshell).
+run_step_function() {
+    set -euo pipefail
+    "step_${1//-/_}"
+}
+
+# run_steps [--cases] WORKDIR TITLE LABEL STEP...: runs each selected step (step_selected) with
+# run_step_function, its output kept in WORKDIR/STEP.log; then prints the summary (print_summary
+# TITLE LABEL) with a PASS or FAIL line per step. With --cases, the lines "ok    CASE" and
+# "FAIL  CASE" a step prints (its self-tests' cases) are counted too. Returns 1 if anything failed.
+run_steps() {
+    local cases=0 work title label step log cp cf passed=0 failed=0
+    local -a results=()
+    if [ "$1" = "--cases" ]; then cases=1; shift; fi
+    work="$1" title="$2" label="$3"
+    shift 3
+    mkdir -p "$work"
+    for step in "$@"; do
+        step_selected "$step" || continue
+        log="$work/$step.log"
+        echo "=== $step"
+        run_logged "$log" run_step_function "$step"
+        cp=0 cf=0
+        if [ "$cases" -eq 1 ]; then
+            cp=$(grep -c '^ok    ' "$log" || true)
+            cf=$(grep -c '^FAIL  ' "$log" || true)
+        fi
+        passed=$((passed + cp))
+        failed=$((failed + cf))
+        if [ "$RUN_STATUS" -eq 0 ]; then
+            passed=$((passed + 1))
+            if [ "$cp" -gt 0 ]; then results+=("PASS  $step (${RUN_SECS}s, $cp cases)"); else results+=("PASS  $step (${RUN_SECS}s)"); fi
+        else
+            failed=$((failed + 1))
+            results+=("FAIL  $step (${RUN_SECS}s): see $log")
+        fi
+    done
+    print_summary "$title" "$label" "$passed" "$failed" "${results[@]}"
+    [ "$failed" -eq 0 ]
+}
+
 # print_counts LABEL PASSED FAILED: the closing line of a suite, "LABEL: N passed, N failed".
 print_counts() { echo "$1: $2 passed, $3 failed"; }
 
